@@ -1,0 +1,119 @@
+// timers: many concurrent sleeps. 100,000 tasks each sleep a pseudo-random 0–500 ms (the same
+// seeded sequence for every implementation) and are all joined. Measured: total wall time,
+// overhead = total − 500 ms (spawning, timer bookkeeping and wake-ups; 0 would be a perfect timer
+// system), and the process's peak RSS — what a server with 100,000 pending timeouts pays.
+// One timed run per process (peak RSS is per process), after a small warm-up run.
+
+import type { Task } from "corio";
+import type { Fiber as EffectFiber } from "effect/Fiber";
+import type { Task as EffectionTask } from "effection";
+import { defineWorkload, delays, fullGc, MB, type Measurement } from "../harness.js";
+import { sleep } from "../peers/native.js";
+
+const TASKS = 100_000;
+const MAX_DELAY_MS = 500;
+
+/** Sleeps `delays[i]` ms in task i, joins all, returns how many woke. */
+type Body = (delays: number[]) => Promise<number>;
+
+export default defineWorkload<Body>({
+  name: "timers",
+  title: "100,000 tasks each sleeping a seeded-random 0–500 ms, all joined",
+  unit: "ms overhead",
+  extras: [
+    { key: "totalMs", label: "total ms" },
+    { key: "peakRssMb", label: "peak RSS MB" },
+  ],
+  impls: {
+    async native() {
+      return async (ds) => {
+        let woke = 0;
+        const task = async (ms: number) => {
+          await sleep(ms);
+          woke++;
+        };
+        const tasks: Promise<void>[] = [];
+        for (const ms of ds) tasks.push(task(ms));
+        for (const t of tasks) await t;
+        return woke;
+      };
+    },
+
+    async corio() {
+      const { run, spawn, sleep } = await import("corio");
+      return (ds) =>
+        run(function* () {
+          let woke = 0;
+          const tasks: Task<void>[] = [];
+          for (const ms of ds) {
+            tasks.push(
+              spawn(function* () {
+                yield* sleep(ms);
+                woke++;
+              }),
+            );
+          }
+          for (const t of tasks) yield* t;
+          return woke;
+        });
+    },
+
+    async effection() {
+      const { run, spawn, sleep } = await import("effection");
+      return (ds) =>
+        run(function* () {
+          let woke = 0;
+          const tasks: EffectionTask<void>[] = [];
+          for (const ms of ds) {
+            tasks.push(
+              yield* spawn(function* () {
+                yield* sleep(ms);
+                woke++;
+              }),
+            );
+          }
+          for (const t of tasks) yield* t;
+          return woke;
+        });
+    },
+
+    async effect() {
+      const { Effect, Fiber } = await import("effect");
+      return (ds) =>
+        Effect.runPromise(
+          Effect.gen(function* () {
+            let woke = 0;
+            const fibers: EffectFiber<void>[] = [];
+            for (const ms of ds) {
+              fibers.push(
+                yield* Effect.forkChild(
+                  Effect.gen(function* () {
+                    yield* Effect.sleep(ms);
+                    woke++;
+                  }),
+                ),
+              );
+            }
+            for (const f of fibers) yield* Fiber.join(f);
+            return woke;
+          }),
+        );
+    },
+  },
+
+  async measure(body, opts): Promise<Measurement> {
+    const n = opts.quick ? TASKS / 10 : TASKS;
+    const warm = await body(delays(1_000, 20, 1));
+    if (warm !== 1_000) throw new Error(`warm-up: ${warm} of 1000 tasks woke`);
+    const ds = delays(n, MAX_DELAY_MS);
+    fullGc();
+    const t0 = performance.now();
+    const woke = await body(ds);
+    const totalMs = performance.now() - t0;
+    if (woke !== n) throw new Error(`${woke} of ${n} tasks woke`);
+    // maxRSS is in kilobytes: the high-water mark of the whole process, start-up included.
+    const peakRssMb = (process.resourceUsage().maxRSS * 1024) / MB;
+    const overhead = totalMs - MAX_DELAY_MS;
+    return { value: overhead, samples: [overhead], extra: { totalMs, peakRssMb } };
+  },
+});

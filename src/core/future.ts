@@ -1,0 +1,245 @@
+/**
+ * Futures: the Rust shape of a suspended operation, made iterable so that
+ * `const v = yield* fut` works in a generator and is typed `T`.
+ *
+ * The model
+ * ---------
+ * A Future is polled by the executor on behalf of one task. `poll(cx)` returns
+ * the value when it is ready, or the `PENDING` sentinel after storing
+ * `cx.waker`; whoever can make progress later (a timer, a socket, another task)
+ * calls `waker.wake()`, and the executor polls again. Polls may be spurious: a
+ * future must tolerate being polled when nothing changed. `cancel()` is Rust's
+ * drop: it unregisters the waker and releases what the future holds. It is
+ * called at most once, only on a future that was yielded and not yet completed.
+ *
+ * How `yield*` reaches the executor (the hand-off protocol)
+ * ---------------------------------------------------------
+ * A future is its own iterator. `yield* fut` calls `fut.next(undefined)`; the
+ * future answers with the shared `YIELDED` result whose value is the future
+ * itself, and the generator machinery passes that very object up through any
+ * number of nested `yield*` to the executor (ECMAScript's yield* forwards the
+ * inner result object unchanged). The executor polls the future and, once it
+ * has a value, stores it in `handoff.value` and resumes the coroutine with
+ * `gen.next(RESUME)`. The token travels down the same `yield*` chain to the
+ * future, whose `next(RESUME)` returns the shared `DONE` result carrying the
+ * value, which becomes the value of the `yield*` expression. Errors travel as
+ * `gen.throw(error)`: the future's `throw()` rethrows, so the error surfaces at
+ * the user's `yield*`. Cancellation is `gen.return()`: futures define no
+ * `return()` method, so `yield*` simply returns and `finally` blocks run.
+ *
+ * Why: nothing is allocated per suspension or resumption. Futures need no
+ * state to tell "first call" from "resume", so a singleton such as `yieldNow()`
+ * is safe, and `r === YIELDED` tells the executor that the coroutine used
+ * `yield*` (a plain `yield fut` produces a fresh result object and is reported
+ * as the mistake it is).
+ *
+ * Invariant: `YIELDED` and `DONE` are read immediately by whoever received them
+ * (the executor, or the `yield*` machinery) before any other future runs.
+ */
+
+/** Returned by `poll()` when the value is not ready yet (after storing `cx.waker`). */
+export const PENDING: unique symbol = Symbol("corio.PENDING");
+export type Pending = typeof PENDING;
+
+/** Puts a task back on its runtime's ready queue so the executor polls it again. */
+export interface Waker {
+  wake(): void;
+}
+
+/** What a future sees when it is polled: the waker of the task polling it. */
+export interface Context {
+  readonly waker: Waker;
+}
+
+/**
+ * A suspended operation producing a `T`. Use it in a coroutine with
+ * `const value = yield* future`.
+ */
+export interface Future<T> {
+  /** Returns the value, or `PENDING` after storing `cx.waker` to be woken later. */
+  poll(cx: Context): T | Pending;
+  /** Rust's drop: unregister the waker and release what the future holds. */
+  cancel?(): void;
+  /** Makes `yield* future` evaluate to `T`. */
+  [Symbol.iterator](): Iterator<Future<unknown>, T, unknown>;
+}
+
+/**
+ * A coroutine: a generator that yields futures (through `yield*`) and returns
+ * `T`. Creating one runs nothing; a task drives it.
+ */
+export type Coroutine<T = unknown> = Generator<Future<unknown>, T, unknown>;
+
+/** @internal The resume token: "the value you waited for is in `handoff.value`". */
+export const RESUME: unique symbol = Symbol("corio.resume");
+
+/** @internal Carries a ready value from the executor to the resumed future. */
+export const handoff: { value: unknown } = { value: undefined };
+
+/** @internal The shared "suspend on this future" result; see the module comment. */
+export const YIELDED: { done: false; value: Future<unknown> } = {
+  done: false,
+  value: undefined as unknown as Future<unknown>,
+};
+
+// The shared completion result. `value` is written just before it is returned.
+const DONE: { done: true; value: unknown } = { done: true, value: undefined };
+
+/**
+ * The base of corio's futures: implements the iterator side of the hand-off
+ * protocol so a subclass only writes `poll()` (and `cancel()` if it holds
+ * anything). Low-level: see `corio/lowlevel`.
+ */
+export abstract class FutureBase<T> implements Future<T>, Iterator<Future<unknown>, T, unknown> {
+  abstract poll(cx: Context): T | Pending;
+
+  [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
+    return this;
+  }
+
+  next(token?: unknown): IteratorResult<Future<unknown>, T> {
+    if (token === RESUME) {
+      const done = DONE;
+      done.value = handoff.value;
+      handoff.value = undefined;
+      return done as IteratorReturnResult<T>;
+    }
+    YIELDED.value = this;
+    return YIELDED;
+  }
+
+  throw(error?: unknown): IteratorResult<Future<unknown>, T> {
+    throw error;
+  }
+
+  /** A short description of what this future waits on, for task listings. */
+  describe(): string {
+    return this.constructor.name;
+  }
+}
+
+class PollFn<T> extends FutureBase<T> {
+  readonly #poll: (cx: Context) => T | Pending;
+  readonly #cancel: (() => void) | undefined;
+  readonly #label: string | undefined;
+
+  constructor(
+    poll: (cx: Context) => T | Pending,
+    cancel: (() => void) | undefined,
+    label: string | undefined,
+  ) {
+    super();
+    this.#poll = poll;
+    this.#cancel = cancel;
+    this.#label = label;
+  }
+
+  poll(cx: Context): T | Pending {
+    return this.#poll(cx);
+  }
+
+  cancel(): void {
+    this.#cancel?.();
+  }
+
+  override describe(): string {
+    return this.#label ?? "pollFn";
+  }
+}
+
+/**
+ * Builds a future from a poll function (and an optional drop), as Rust's
+ * `std::future::poll_fn`. No guard rails: `poll` must store `cx.waker` whenever
+ * it returns `PENDING`, or the task never runs again.
+ *
+ * @example
+ * let ready = false;
+ * let waker: Waker | undefined;
+ * const flag = pollFn((cx) => (ready ? "set" : ((waker = cx.waker), PENDING)));
+ */
+export function pollFn<T>(
+  poll: (cx: Context) => T | Pending,
+  cancel?: () => void,
+  label?: string,
+): Future<T> {
+  if (typeof poll !== "function") throw new TypeError("pollFn(poll): poll must be a function");
+  return new PollFn(poll, cancel, label);
+}
+
+class Ready<T> extends FutureBase<T> {
+  readonly #value: T;
+  constructor(value: T) {
+    super();
+    this.#value = value;
+  }
+  poll(): T {
+    return this.#value;
+  }
+  override describe(): string {
+    return "ready";
+  }
+}
+
+/** A future that is ready at once with `value` (`std::future::ready`). */
+export function ready<T>(value: T): Future<T> {
+  return new Ready(value);
+}
+
+class Never extends FutureBase<never> {
+  poll(): Pending {
+    return PENDING;
+  }
+  override describe(): string {
+    return "pending forever";
+  }
+}
+
+/** A future that never completes (`std::future::pending`); only cancellation ends the wait. */
+export function pending(): Future<never> {
+  return new Never();
+}
+
+class YieldNow extends FutureBase<void> {
+  // The executor recognises this singleton and requeues the task without
+  // polling it. A manual poll (inside another future) behaves as Rust's
+  // `yield_now` would on every poll: wake and report pending.
+  poll(cx: Context): Pending {
+    cx.waker.wake();
+    return PENDING;
+  }
+  override describe(): string {
+    return "yieldNow";
+  }
+}
+
+/** @internal The instruction the executor handles itself: go to the back of the ready queue. */
+export const YIELD_NOW: Future<void> = new YieldNow();
+
+/**
+ * Suspends the current task and puts it at the back of the ready queue, so every
+ * other ready task runs first. Always suspends.
+ *
+ * Cancellation: a cancel delivered here takes effect at once; nothing is lost.
+ *
+ * @example
+ * yield* yieldNow();
+ */
+export function yieldNow(): Future<void> {
+  return YIELD_NOW;
+}
+
+/** @internal True for anything with a `poll` method. */
+export function isFuture(value: unknown): value is Future<unknown> {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as { poll?: unknown }).poll === "function"
+  );
+}
+
+/** @internal Describes a future for listings and errors. */
+export function describeFuture(future: Future<unknown> | null): string {
+  if (future === null) return "nothing";
+  const d = (future as { describe?: () => string }).describe;
+  return typeof d === "function" ? d.call(future) : "a future";
+}

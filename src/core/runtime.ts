@@ -1,0 +1,595 @@
+/**
+ * The runtime: a ready queue, a timer wheel, a clock and the loop that drives
+ * them (the executor). Several runtimes may run in one process at once.
+ *
+ * The model
+ * ---------
+ * Work arrives as tasks pushed on the ready queue (spawn, wake). The loop runs
+ * in batches, Trio's model: the tasks ready when a batch starts each get one
+ * step; tasks made ready during the batch run in the next one. With a seed,
+ * each batch runs in a seeded shuffled order, so a seed replays one
+ * interleaving. Between batches due timers fire. The loop runs inside a
+ * microtask (queued by the first wake after it went idle) and gives Node's own
+ * event loop a turn (`setImmediate`) once it has run for `SLICE_MS`, so Node's
+ * timers and I/O callbacks never starve while tasks keep yielding.
+ *
+ * When no task is ready the runtime is idle: it wakes `waitIdle()` waiters;
+ * else, if timers are pending, it arms one Node timer for the nearest one (or,
+ * on a virtual clock with nothing external pending, jumps the clock to it);
+ * else, if no `call()` or I/O is pending, it looks for a deadlock.
+ *
+ * States: a runtime is *active* while a `run()` is in progress; tasks spawned
+ * on an inactive runtime are only queued (nothing runs until `run()` or
+ * `step()`). `#inLoop` is true while the loop is on the stack; `#armed` while a
+ * microtask, immediate or Node timer will call the loop.
+ */
+import type { Body } from "./body.js";
+import { cur } from "./current.js";
+import { CancelledError, DeadlockError, type StuckTask } from "./errors.js";
+import type { Future } from "./future.js";
+import { describeFuture } from "./future.js";
+import { Ring } from "./ring.js";
+import type { Hooks, Joiner, Siblings, SpawnOptions } from "./task.js";
+import { JoinFuture, Task } from "./task.js";
+import { type TimerNode, TimerWheel } from "./timer-wheel.js";
+
+/** Options for `new Runtime()` and `run()`. */
+export interface RuntimeOptions {
+  /**
+   * Run each batch of ready tasks in an order shuffled by this seed (same seed,
+   * same interleaving). Without it, batches run in FIFO order.
+   */
+  seed?: number;
+  /**
+   * Use a virtual clock that starts at 0 and jumps straight to the next timer
+   * whenever every task waits on time (and no `call()` or I/O is pending).
+   * @default false
+   */
+  virtualTime?: boolean;
+  /** Observability hooks (tracing). @internal */
+  hooks?: Hooks | null;
+}
+
+/** Options for `run()`. */
+export interface RunOptions extends RuntimeOptions {
+  /** Aborting it cancels the run: the body is cancelled, its cleanup runs, `run` rejects. */
+  signal?: AbortSignal;
+}
+
+/** One task as `runtime.tasks()` lists it: plain, JSON-serialisable data. */
+export interface TaskInfo {
+  id: number;
+  name: string;
+  /** The parent's id, or null for a root. */
+  parent: number | null;
+  state: string;
+  /** What the task waits on, when it is waiting. */
+  waitingOn: string | null;
+}
+
+/** How long the loop may run before giving Node's event loop a turn. */
+const SLICE_MS = 4;
+/** How many steps between clock reads (timer checks and the slice check). */
+const CHECK_EVERY = 256;
+
+interface RunState {
+  main: Task<unknown> | null;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+  /** Failures of roots nobody joined: the run fails with them. */
+  errors: unknown[];
+  deadlock: DeadlockError | null;
+  shuttingDown: boolean;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+const activeRuntimes = new Set<Runtime>();
+
+function onBeforeExit(): void {
+  for (const rt of [...activeRuntimes]) rt._beforeExit();
+}
+
+const fire = (node: TimerNode): void => node.fire();
+
+/**
+ * An executor with its ready queue, timers and clock. `run()` (the function)
+ * makes a fresh one per call; make one yourself to add root tasks before it
+ * runs, or to drive it step by step.
+ *
+ * @example
+ * const rt = new Runtime();
+ * rt.spawn(function* () { console.log("hello"); });
+ * while (rt.step()) {} // prints "hello"
+ */
+export class Runtime {
+  /** @internal The root tasks. */
+  readonly _roots: Siblings = { first: null, last: null };
+  /** @internal Tracing hooks, or null (one branch per event). */
+  _hooks: Hooks | null;
+
+  readonly #ready = new Ring<Task<unknown>>(256);
+  readonly #wheel = new TimerWheel();
+  readonly #virtual: boolean;
+  readonly #epoch: number;
+  #vnow = 0;
+  readonly #random: (() => number) | null;
+  #active = false;
+  #inLoop = false;
+  #armed = false;
+  #nodeTimer: ReturnType<typeof setTimeout> | null = null;
+  #nodeTimerAt = Number.POSITIVE_INFINITY;
+  /** Pending operations outside the runtime (call(), I/O) that can still wake tasks. */
+  #external = 0;
+  #idleWaiters: { wake(): void }[] = [];
+  #run: RunState | null = null;
+  /** Failures of unjoined roots seen while stepping by hand; `step()` throws them. */
+  #stepErrors: unknown[] = [];
+
+  constructor(options: RuntimeOptions = {}) {
+    const { seed, virtualTime = false, hooks = null } = options;
+    if (seed !== undefined && (typeof seed !== "number" || !Number.isFinite(seed))) {
+      throw new TypeError(`Runtime: seed must be a finite number, got ${String(seed)}`);
+    }
+    this.#virtual = virtualTime;
+    this.#epoch = virtualTime ? 0 : performance.now();
+    this.#random = seed === undefined ? null : mulberry32(seed);
+    this._hooks = hooks;
+  }
+
+  /** The runtime's clock in milliseconds: monotonic real time, or virtual time from 0. */
+  now(): number {
+    return this.#virtual ? this.#vnow : performance.now();
+  }
+
+  /** True if this runtime uses a virtual clock. */
+  get virtualTime(): boolean {
+    return this.#virtual;
+  }
+
+  /**
+   * Adds a root task (one with no parent). Nothing runs until `run()` or
+   * `step()`; while `run()` is in progress it is scheduled at once.
+   */
+  spawn<T>(body: Body<T>, options?: SpawnOptions): Task<T> {
+    return Task._spawn(body, null, this, options, "runtime.spawn");
+  }
+
+  /**
+   * Runs `body` as a root task until it completes, then cancels the other root
+   * tasks and waits for their cleanup. Resolves with the body's value; rejects
+   * with its error, with the error of a root that failed unjoined, with
+   * `CancelledError` if the run was cancelled, or with `DeadlockError`.
+   * Without a body, runs until every root task has completed.
+   */
+  run<T>(body?: Body<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+    if (this.#active) throw new Error("Runtime.run: this runtime is already running");
+    const main = body === undefined ? null : Task._spawn(body, null, this, undefined, "run");
+    return new Promise<T>((resolve, reject) => {
+      const run: RunState = {
+        main,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        errors: [],
+        deadlock: null,
+        shuttingDown: false,
+        signal: options.signal,
+        onAbort: undefined,
+      };
+      this.#run = run;
+      this.#activate();
+      if (main !== null) main._addJoiner(new RunJoiner(this));
+      const signal = options.signal;
+      if (signal !== undefined) {
+        const onAbort = (): void => {
+          if (main !== null) main.cancel(signal.reason);
+          else this.#shutdown();
+        };
+        run.onAbort = onAbort;
+        if (signal.aborted) onAbort();
+        else signal.addEventListener("abort", onAbort, { once: true });
+      }
+      if (main === null && this._roots.first === null) this.#finish();
+      else this.#arm();
+    });
+  }
+
+  /**
+   * Fires due timers, then runs one step of the next ready task. Returns true
+   * if it ran a step, false if no task was ready. For teaching and tests; not
+   * while `run()` is in progress. Throws the error of a root task that failed
+   * with nobody joining it.
+   */
+  step(): boolean {
+    if (this.#active) throw new Error("Runtime.step: not while run() is driving this runtime");
+    const outerTask = cur.task;
+    const outerRt = cur.rt;
+    cur.task = null;
+    cur.rt = this;
+    try {
+      this.#fireTimers();
+      const task = this.#ready.shift();
+      if (task !== undefined) task._step();
+      if (this.#stepErrors.length > 0) {
+        const errors = this.#stepErrors;
+        this.#stepErrors = [];
+        throw errors.length === 1 ? errors[0] : new AggregateError(errors, "root tasks failed");
+      }
+      return task !== undefined;
+    } finally {
+      cur.task = outerTask;
+      cur.rt = outerRt;
+    }
+  }
+
+  /** A snapshot of every live task, parents before children. */
+  tasks(): TaskInfo[] {
+    const out: TaskInfo[] = [];
+    this.#walk((task) => {
+      out.push({
+        id: task.id,
+        name: task.name,
+        parent: task.parent === null ? null : task.parent.id,
+        state: task.state,
+        waitingOn: describeWait(task),
+      });
+    });
+    return out;
+  }
+
+  /** The task tree as indented text, like `pstree`. */
+  dump(): string {
+    const lines: string[] = [];
+    const visit = (task: Task<unknown>, depth: number): void => {
+      const wait = describeWait(task);
+      lines.push(
+        `${"  ".repeat(depth)}${task.name} [${task.state}]${wait === null ? "" : ` ${wait}`}`,
+      );
+      for (let c = task._firstChild; c !== null; c = c._nextSibling) visit(c, depth + 1);
+    };
+    for (let t = this._roots.first; t !== null; t = t._nextSibling) visit(t, 0);
+    return lines.join("\n");
+  }
+
+  // ------------------------------------------------------------- kernel interface
+
+  /** @internal Queue a task; the loop is not armed (the caller is the loop). */
+  _push(task: Task<unknown>): void {
+    this.#ready.push(task);
+  }
+
+  /** @internal Queue a task and make sure the loop will run. */
+  _schedule(task: Task<unknown>): void {
+    this.#ready.push(task);
+    if (!this.#armed && !this.#inLoop && this.#active) {
+      this.#armed = true;
+      queueMicrotask(this.#loop);
+    }
+  }
+
+  /** @internal An operation outside the runtime started (call(), I/O): no deadlock, no time jump. */
+  _externalStart(): void {
+    this.#external++;
+  }
+
+  /** @internal */
+  _externalEnd(): void {
+    this.#external--;
+  }
+
+  /**
+   * @internal Files a timer for the absolute deadline `at` (runtime clock ms).
+   * Returns false if the deadline has already passed.
+   */
+  _fileTimer(node: TimerNode, at: number): boolean {
+    node.when = Math.ceil(at - this.#epoch);
+    return this.#wheel.insert(node);
+  }
+
+  /** @internal Moves the virtual clock forward by `ms` and fires what became due (testing). */
+  _advanceClock(ms: number): void {
+    if (!this.#virtual)
+      throw new Error("clock.advance: this runtime does not use virtual time (use runTest)");
+    this.#vnow += ms;
+    this.#fireTimers();
+  }
+
+  /** @internal Wakes `waker` the next time no task is ready. */
+  _waitIdle(waker: { wake(): void }): void {
+    this.#idleWaiters.push(waker);
+  }
+
+  /** @internal A root task completed. `unjoinedFailure`: it failed and nobody joined it. */
+  _rootDone(task: Task<unknown>, unjoinedFailure: boolean): void {
+    if (unjoinedFailure) {
+      let error: unknown;
+      try {
+        task._result();
+      } catch (e) {
+        error = e;
+      }
+      const run = this.#run;
+      if (run !== null) {
+        run.errors.push(error);
+        this.#shutdown();
+      } else {
+        this.#stepErrors.push(error);
+      }
+    }
+    const run = this.#run;
+    if (run !== null && this._roots.first === null && (run.main === null || run.main.isComplete)) {
+      this.#finish();
+    }
+  }
+
+  /** @internal The process is about to exit while a run is pending: that is a deadlock too. */
+  _beforeExit(): void {
+    const run = this.#run;
+    if (run === null) return;
+    const error = new DeadlockError(
+      this.#stuckTasks(),
+      "the process is about to exit while run() is still pending",
+    );
+    if (run.deadlock !== null) {
+      // Cleanup after the first deadlock is stuck as well: give up on it.
+      this.#finish();
+      return;
+    }
+    run.deadlock = error;
+    this.#shutdown();
+  }
+
+  // ------------------------------------------------------------- the loop
+
+  #activate(): void {
+    this.#active = true;
+    if (activeRuntimes.size === 0) process.on("beforeExit", onBeforeExit);
+    activeRuntimes.add(this);
+  }
+
+  #deactivate(): void {
+    this.#active = false;
+    this.#clearNodeTimer();
+    activeRuntimes.delete(this);
+    if (activeRuntimes.size === 0) process.off("beforeExit", onBeforeExit);
+  }
+
+  #arm(): void {
+    if (!this.#armed && !this.#inLoop && this.#active) {
+      this.#armed = true;
+      queueMicrotask(this.#loop);
+    }
+  }
+
+  readonly #loop = (): void => {
+    this.#armed = false;
+    if (!this.#active || this.#inLoop) return;
+    const outerTask = cur.task;
+    const outerRt = cur.rt;
+    cur.task = null;
+    cur.rt = this;
+    this.#inLoop = true;
+    try {
+      this.#drive();
+    } finally {
+      this.#inLoop = false;
+      cur.task = outerTask;
+      cur.rt = outerRt;
+    }
+  };
+
+  // This loop right here is the event loop of a runtime: batches of steps,
+  // timers between batches, and a turn for Node every SLICE_MS.
+  #drive(): void {
+    const ready = this.#ready;
+    const sliceStart = performance.now();
+    let steps = 0;
+    this.#fireTimers();
+    for (;;) {
+      let n = ready.length;
+      if (n === 0) {
+        if (this.#onIdle()) continue;
+        return;
+      }
+      if (this.#random !== null) ready.shuffleFront(n, this.#random);
+      steps += n;
+      while (n-- > 0) (ready.shift() as Task<unknown>)._step();
+      if (!this.#active) return;
+      if (steps >= CHECK_EVERY) {
+        steps = 0;
+        this.#fireTimers();
+        if (performance.now() - sliceStart >= SLICE_MS) {
+          // Let Node run its timers and I/O callbacks, then carry on.
+          this.#armed = true;
+          setImmediate(this.#loop);
+          return;
+        }
+      }
+    }
+  }
+
+  /** Nothing is ready. Returns true if that changed (work to do), false to park the loop. */
+  #onIdle(): boolean {
+    if (this.#idleWaiters.length > 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w.wake();
+      return true;
+    }
+    if (!this.#wheel.isEmpty) {
+      if (this.#virtual) {
+        if (this.#external > 0) return false; // a call() or I/O may still act in real time
+        this.#vnow = Math.max(this.#vnow, this.#wheel.nextDeadline());
+        this.#fireTimers();
+        return true;
+      }
+      this.#fireTimers();
+      if (this.#ready.length > 0) return true;
+      this.#armNodeTimer();
+      return false;
+    }
+    this.#clearNodeTimer();
+    if (this.#external === 0 && this.#run !== null) return this.#checkDeadlock();
+    return false;
+  }
+
+  #fireTimers(): void {
+    if (this.#wheel.isEmpty) return;
+    const tick = this.#virtual
+      ? Math.floor(this.#vnow)
+      : Math.floor(performance.now() - this.#epoch);
+    this.#wheel.advance(tick, fire);
+  }
+
+  #armNodeTimer(): void {
+    const next = this.#wheel.nextExpiration();
+    if (this.#nodeTimer !== null) {
+      if (this.#nodeTimerAt <= next) return;
+      clearTimeout(this.#nodeTimer);
+    }
+    const delay = Math.max(0, Math.ceil(next + this.#epoch - performance.now()));
+    this.#nodeTimerAt = next;
+    this.#nodeTimer = setTimeout(this.#onNodeTimer, delay);
+  }
+
+  readonly #onNodeTimer = (): void => {
+    this.#nodeTimer = null;
+    this.#nodeTimerAt = Number.POSITIVE_INFINITY;
+    this.#loop();
+  };
+
+  #clearNodeTimer(): void {
+    if (this.#nodeTimer !== null) {
+      clearTimeout(this.#nodeTimer);
+      this.#nodeTimer = null;
+      this.#nodeTimerAt = Number.POSITIVE_INFINITY;
+    }
+  }
+
+  // ------------------------------------------------------------- ending a run
+
+  /** Cancels every root (the main body included); the run finishes when they are done. */
+  #shutdown(): void {
+    const run = this.#run;
+    if (run === null) return;
+    run.shuttingDown = true;
+    for (let t = this._roots.first; t !== null; t = t._nextSibling) t.cancel();
+    if (this._roots.first === null) this.#finish();
+  }
+
+  /** @internal The main task completed. */
+  _mainDone(): void {
+    const run = this.#run;
+    if (run === null) return;
+    if (this._roots.first === null) this.#finish();
+    else this.#shutdown();
+  }
+
+  #finish(): void {
+    const run = this.#run;
+    if (run === null) return;
+    this.#run = null;
+    if (run.signal !== undefined && run.onAbort !== undefined) {
+      run.signal.removeEventListener("abort", run.onAbort);
+    }
+    this.#deactivate();
+    this.#idleWaiters = [];
+    if (run.deadlock !== null) {
+      this.#ready.clear();
+      this.#wheel.clear();
+      run.reject(run.deadlock);
+      return;
+    }
+    const errors: unknown[] = [];
+    let value: unknown;
+    const main = run.main;
+    if (main !== null) {
+      try {
+        value = main._result();
+      } catch (error) {
+        // A main body cancelled because a root failed reports that failure alone.
+        if (!(error instanceof CancelledError && run.errors.length > 0)) errors.push(error);
+      }
+    }
+    errors.push(...run.errors);
+    if (errors.length === 0) run.resolve(value);
+    else if (errors.length === 1) run.reject(errors[0]);
+    else run.reject(new AggregateError(errors, `${errors.length} errors in run()`));
+  }
+
+  // ------------------------------------------------------------- deadlock
+
+  /** Returns true if a deadlock was found and cancellation started (work to do). */
+  #checkDeadlock(): boolean {
+    const run = this.#run as RunState;
+    let local = true;
+    this.#walk((task) => {
+      if (local && !task._closing && !isLocalWait(task._waitingOn, this)) local = false;
+    });
+    if (!local) return false;
+    if (run.deadlock !== null) {
+      // The cleanup of a deadlocked run deadlocked as well: give up on it.
+      this.#finish();
+      return false;
+    }
+    run.deadlock = new DeadlockError(this.#stuckTasks());
+    this.#shutdown();
+    return this.#ready.length > 0;
+  }
+
+  #stuckTasks(): StuckTask[] {
+    const stuck: StuckTask[] = [];
+    this.#walk((task) => {
+      if (task.isComplete) return;
+      stuck.push({ id: task.id, name: task.name, waitingOn: describeWait(task) ?? task.state });
+    });
+    return stuck;
+  }
+
+  #walk(visit: (task: Task<unknown>) => void): void {
+    const rec = (task: Task<unknown>): void => {
+      visit(task);
+      for (let c = task._firstChild; c !== null; c = c._nextSibling) rec(c);
+    };
+    for (let t = this._roots.first; t !== null; t = t._nextSibling) rec(t);
+  }
+}
+
+/** Completes a run when its main task completes. */
+class RunJoiner implements Joiner {
+  readonly waker = null;
+  nextJoiner: Joiner | null = null;
+  readonly #rt: Runtime;
+  constructor(rt: Runtime) {
+    this.#rt = rt;
+  }
+  joinerDone(): void {
+    this.#rt._mainDone();
+  }
+}
+
+/** True if only tasks of `rt` could complete `future` (so waiting on it can deadlock). */
+function isLocalWait(future: Future<unknown> | null, rt: Runtime): boolean {
+  if (future === null) return false;
+  if (future instanceof JoinFuture) return future.task._runtime === rt && !future.task.isComplete;
+  const local = (future as { isLocalTo?: (rt: Runtime) => boolean }).isLocalTo;
+  return typeof local === "function" && local.call(future, rt);
+}
+
+function describeWait(task: Task<unknown>): string | null {
+  if (task._closing) return "its children to finish";
+  const f = task._waitingOn;
+  if (f === null || task.state === "scheduled" || task.state === "running") return null;
+  return describeFuture(f);
+}
+
+/** A small, fast, seedable PRNG (mulberry32): the seeded scheduler's shuffle. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

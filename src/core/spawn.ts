@@ -1,0 +1,97 @@
+/**
+ * The structured-concurrency vocabulary over tasks: `spawn`, `currentTask`,
+ * `shield`, and the children-wait that `taskGroup` is built on.
+ */
+import type { Body } from "./body.js";
+import { toCoroutine } from "./body.js";
+import { cur } from "./current.js";
+import type { Context, Coroutine, Future, Pending } from "./future.js";
+import { FutureBase, isFuture, PENDING } from "./future.js";
+import type { Runtime } from "./runtime.js";
+import type { SpawnOptions } from "./task.js";
+import { Task } from "./task.js";
+
+/**
+ * Starts `body` as a child of the current task and returns its handle. The
+ * child is scheduled, never run synchronously: the caller runs on until it
+ * suspends. The child cannot outlive the caller: when the caller's body ends,
+ * a child still running is cancelled and awaited. If the child fails while the
+ * caller is not joining it, the caller fails at once.
+ *
+ * Throws: if there is no current task (use `runtime.spawn` for a root task).
+ *
+ * @example
+ * const child = spawn(function* () { yield* sleep(10); return 42; });
+ * const answer = yield* child;
+ */
+export function spawn<T>(body: Body<T>, options?: SpawnOptions): Task<T> {
+  const parent = cur.task;
+  if (parent === null) {
+    throw new Error(
+      "spawn() needs a current task: call it inside a running coroutine, or use runtime.spawn() to add a root task",
+    );
+  }
+  return Task._spawn(body, parent, cur.rt as Runtime, options, "spawn");
+}
+
+/** The task whose step is running now, or null outside any task. */
+export function currentTask(): Task<unknown> | null {
+  return cur.task;
+}
+
+/** @internal The current task, or a clear error naming `what`. */
+export function requireTask(what: string): Task<unknown> {
+  const task = cur.task;
+  if (task === null)
+    throw new Error(`${what} must run inside a corio task (inside run(), spawn() or a Runtime)`);
+  return task;
+}
+
+/**
+ * Runs `body` protected from outside cancellation, as asyncio's `shield` and
+ * Trio's shielded cancel scopes: a cancel that arrives while the body runs is
+ * held back until it completes, then takes effect at the task's next `yield*`.
+ * The body runs in the current task.
+ *
+ * @example
+ * yield* shield(function* () { yield* flushToDisk(); }); // completes even if cancelled meanwhile
+ */
+export function* shield<T>(body: Body<T> | Future<T>): Coroutine<T> {
+  const task = requireTask("shield()");
+  task._enterShield();
+  try {
+    if (isFuture(body) && !(body instanceof Task)) return yield* body;
+    if (body instanceof Task) return yield* body;
+    return yield* toCoroutine(body as Body<T>, "shield");
+  } finally {
+    task._exitShield();
+  }
+}
+
+/** @internal Ready when the current task has no children left. Not a join: failures still fail the task. */
+export class ChildrenDone extends FutureBase<void> {
+  #task: Task<unknown> | null = null;
+
+  poll(cx: Context): undefined | Pending {
+    if (this.#task === null) this.#task = cur.task as Task<unknown>;
+    const task = this.#task;
+    if (!task._hasChildren) {
+      task._waitChildren(null);
+      return undefined;
+    }
+    task._waitChildren(cx.waker);
+    return PENDING;
+  }
+
+  cancel(): void {
+    this.#task?._waitChildren(null);
+  }
+
+  isLocalTo(rt: Runtime): boolean {
+    return this.#task !== null && this.#task._runtime === rt;
+  }
+
+  override describe(): string {
+    return "its children to finish";
+  }
+}

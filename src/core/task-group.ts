@@ -1,0 +1,84 @@
+/** `taskGroup`: a scope whose children are all waited for (Trio's nursery, asyncio's TaskGroup). */
+import type { Body } from "./body.js";
+import { toCoroutine } from "./body.js";
+import { cur } from "./current.js";
+import type { Coroutine } from "./future.js";
+import { errorOf, Gather, throwAll } from "./gather.js";
+import type { Runtime } from "./runtime.js";
+import { ChildrenDone } from "./spawn.js";
+import type { SpawnOptions } from "./task.js";
+import { Task } from "./task.js";
+
+/** The handle a `taskGroup` body receives. */
+export class TaskGroup {
+  #task: Task<unknown> | null = null;
+  #closed = false;
+
+  /**
+   * Starts `body` as a child of the group. The group waits for it; if it fails,
+   * the group cancels its other children and fails with that error.
+   *
+   * Throws: if the group has closed (its body and children have finished).
+   */
+  spawn<T>(body: Body<T>, options?: SpawnOptions): Task<T> {
+    const task = this.#task;
+    if (task === null || this.#closed || task.isComplete || task._closing) {
+      throw new Error("taskGroup: cannot spawn into a group that has closed");
+    }
+    return Task._spawn(body, task, task._runtime as Runtime, options, "group.spawn");
+  }
+
+  /** True once the group has finished: spawning is no longer allowed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** @internal */
+  _open(task: Task<unknown>): void {
+    this.#task = task;
+  }
+
+  /** @internal */
+  _close(): void {
+    this.#closed = true;
+  }
+}
+
+/**
+ * Runs `body(group)` in a child task; tasks started with `group.spawn` are
+ * children of the group. Returns the body's value once the body and every child
+ * have finished. The first failure (of the body or a child) cancels everything
+ * else in the group, waits for its cleanup, and is rethrown; several failures
+ * are rethrown as an AggregateError.
+ *
+ * @example
+ * yield* taskGroup(function* (group) {
+ *   for (const url of urls) group.spawn(() => fetchOne(url));
+ * });
+ */
+export function* taskGroup<T>(body: (group: TaskGroup) => Coroutine<T>): Coroutine<T> {
+  if (typeof body !== "function")
+    throw new TypeError("taskGroup(body): body must be a function (group) => coroutine");
+  const group = new TaskGroup();
+  function* groupBody(): Coroutine<T> {
+    group._open(cur.task as Task<unknown>);
+    const value = yield* toCoroutine(() => body(group), "taskGroup");
+    yield* new ChildrenDone();
+    return value;
+  }
+  const gather = Gather.start([groupBody], "taskGroup");
+  const errors: unknown[] = [];
+  let value: unknown;
+  try {
+    const i = yield* gather.next();
+    const task = gather.tasks[i] as Task<unknown>;
+    group._close();
+    if (task.state === "done") value = task._result();
+    else errors.push(errorOf(task));
+  } finally {
+    errors.push(...(yield* gather.stop(true)));
+    group._close();
+    if (errors.length > 0) throwAll(errors, "taskGroup()");
+  }
+  return value as T;
+}

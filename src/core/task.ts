@@ -1,0 +1,792 @@
+/**
+ * Tasks: a coroutine the executor drives, with its place in the task tree.
+ *
+ * The model
+ * ---------
+ * A Task owns one coroutine (a generator). The executor calls `_step()`, which
+ * resumes the coroutine and polls each future it yields: while futures are
+ * ready the coroutine is resumed again at once (no trip through the queue),
+ * until a future is pending (the task parks), the coroutine yields `yieldNow`
+ * or spends its cooperative budget (the task goes to the back of the ready
+ * queue), or the body ends.
+ *
+ * Run states (the low 3 bits of `#state`):
+ *
+ *   SCHEDULED ──step──▶ RUNNING ──pending──▶ WAITING ──wake──▶ SCHEDULED
+ *                          │ yieldNow / budget ──▶ SCHEDULED
+ *                          └─ body ended ─┬─ no children ──────────▶ DONE | FAILED | CANCELLED
+ *                                         └─ children ─▶ CLOSING ─(last child done)─▶ SCHEDULED+F_FINISH ─▶ ...
+ *
+ * Flags above them: F_CANCEL (a cancel was requested), F_CANCELLING (the
+ * generator's `return()` was issued: cleanup is running and further cancels are
+ * ignored), F_NOTIFIED (woken while RUNNING: do not park, go back on the
+ * queue), F_FINISH (a CLOSING task whose children are all done, queued to
+ * complete). Bits 8 and up count `shield()` depth; a cancel takes effect only
+ * at depth 0.
+ *
+ * Who may change what: `#state`, `#fut` and `#gen` change only in this class:
+ * in `_step` (on the executor), in `wake()` and `cancel()` (from anywhere:
+ * other tasks, I/O callbacks, plain async code), and in completion. `#fut` is
+ * the pending future while the body runs and the result (value, error or
+ * CancelledError) once the task is complete.
+ *
+ * Memory: an idle task is this object (8 fields), its generator and the future
+ * it waits on. Everything rare (name, id, children, cancel reason, abort
+ * signal, promise, task-locals) lives in `TaskExtras`, allocated on first use;
+ * the runtime is found through the root (`#runtime()`), not stored per task.
+ */
+import type { Body } from "./body.js";
+import { isCoroutine, toCoroutine, typeName } from "./body.js";
+import { cur } from "./current.js";
+import { CancelledError } from "./errors.js";
+import type { Context, Coroutine, Future, Pending, Waker } from "./future.js";
+import {
+  describeFuture,
+  FutureBase,
+  handoff,
+  isFuture,
+  PENDING,
+  RESUME,
+  YIELD_NOW,
+  YIELDED,
+} from "./future.js";
+import type { Runtime } from "./runtime.js";
+
+/** A task's lifecycle, as `task.state` reports it. */
+export type TaskState =
+  | "scheduled"
+  | "running"
+  | "waiting"
+  | "cancelling"
+  | "done"
+  | "failed"
+  | "cancelled";
+
+/** Options for `spawn`. */
+export interface SpawnOptions {
+  /** A name for listings, traces and errors. @default "task#<id>" */
+  name?: string;
+}
+
+const SCHEDULED = 0;
+const RUNNING = 1;
+const WAITING = 2;
+const CLOSING = 3;
+const DONE = 4;
+const FAILED = 5;
+const CANCELLED = 6;
+const STATE = 7;
+
+const F_CANCEL = 1 << 3;
+const F_CANCELLING = 1 << 4;
+const F_NOTIFIED = 1 << 5;
+const F_FINISH = 1 << 6;
+const SHIELD = 1 << 8;
+
+/** Ready futures a task may consume in one step before it must let others run (Tokio's coop budget). */
+export const BUDGET = 128;
+
+let nextId = 0;
+
+// Sibling-list operations; defined in Task's static block, which can reach the
+// private links of any task.
+let link: (task: Task<unknown>, list: Siblings) => void;
+let unlink: (task: Task<unknown>, list: Siblings) => void;
+
+/** @internal Something waiting for a task to complete: a join, a promise, a run. */
+export interface Joiner {
+  /** The waker of the joining task, if the joiner is a task (used to tell "the parent joins"). */
+  readonly waker: Waker | null;
+  nextJoiner: Joiner | null;
+  /** The task completed; the joiner is already unlinked. */
+  joinerDone(): void;
+}
+
+/** @internal A doubly-linked list of tasks through their sibling links. */
+export interface Siblings {
+  first: Task<unknown> | null;
+  last: Task<unknown> | null;
+}
+
+/** @internal Observability hooks; each call site costs one branch when none are installed. */
+export interface Hooks {
+  spawn(task: Task<unknown>): void;
+  stepStart(task: Task<unknown>): void;
+  stepEnd(task: Task<unknown>): void;
+  wake(task: Task<unknown>, by: Task<unknown> | null): void;
+  park(task: Task<unknown>, on: Future<unknown>): void;
+  complete(task: Task<unknown>): void;
+}
+
+/** The rarely used parts of a task, allocated on first use. */
+class TaskExtras implements Siblings {
+  id = 0;
+  name: string | undefined = undefined;
+  /** Set on roots only: the runtime the task tree belongs to. */
+  rt: Runtime | null = null;
+  first: Task<unknown> | null = null;
+  last: Task<unknown> | null = null;
+  /** Woken when the last child completes (taskGroup waiting for its children). */
+  childWaiter: Waker | null = null;
+  reason: unknown = undefined;
+  /** Errors this task will fail with: unjoined children's failures. */
+  errors: unknown[] | null = null;
+  abort: AbortController | null = null;
+  promise: Promise<unknown> | null = null;
+  locals: Map<unknown, unknown> | null = null;
+  /** While CLOSING: how the body ended. */
+  outcomeKind = DONE;
+  outcome: unknown = undefined;
+  /** Free for the observability layer (spawn site, poll counts, ...). */
+  meta: unknown = undefined;
+}
+
+/**
+ * A coroutine driven by the executor. Join it with `yield* task` (or `await task`
+ * from plain async code); stop it with `task.cancel()`.
+ */
+export class Task<T = unknown> implements PromiseLike<T> {
+  #gen: Coroutine<T> | null;
+  #state = SCHEDULED;
+  #parent: Task<unknown> | null;
+  #fut: unknown = null;
+  #joiners: Joiner | null = null;
+  #x: TaskExtras | null = null;
+  #prev: Task<unknown> | null = null;
+  #next: Task<unknown> | null = null;
+
+  /** @internal Use `spawn()` or `runtime.spawn()`. */
+  constructor(gen: Coroutine<T>, parent: Task<unknown> | null) {
+    this.#gen = gen;
+    this.#parent = parent;
+  }
+
+  /** A process-wide unique number, in order of first use. */
+  get id(): number {
+    const x = this.#extras();
+    if (x.id === 0) x.id = ++nextId;
+    return x.id;
+  }
+
+  /** The name given at spawn, or `task#<id>`. */
+  get name(): string {
+    return this.#x?.name ?? `task#${this.id}`;
+  }
+
+  /** The task that spawned this one; `null` for a root. */
+  get parent(): Task<unknown> | null {
+    return this.#parent;
+  }
+
+  get state(): TaskState {
+    const s = this.#state;
+    switch (s & STATE) {
+      case DONE:
+        return "done";
+      case FAILED:
+        return "failed";
+      case CANCELLED:
+        return "cancelled";
+      case CLOSING:
+        return "waiting";
+    }
+    if (s & (F_CANCEL | F_CANCELLING) && !(s & F_FINISH)) return "cancelling";
+    return (s & STATE) === RUNNING ? "running" : (s & STATE) === WAITING ? "waiting" : "scheduled";
+  }
+
+  /** True once the task has completed (done, failed or cancelled). */
+  get isComplete(): boolean {
+    return (this.#state & STATE) >= DONE;
+  }
+
+  /**
+   * Aborted when the task is cancelled, with a `CancelledError` as its reason:
+   * hand it to Promise APIs (`fetch`, `setTimeout` from `timers/promises`, ...).
+   */
+  get signal(): AbortSignal {
+    const x = this.#extras();
+    if (x.abort === null) {
+      x.abort = new AbortController();
+      if (this.#state & F_CANCEL || (this.#state & STATE) === CANCELLED) {
+        x.abort.abort(new CancelledError(x.reason));
+      }
+    }
+    return x.abort.signal;
+  }
+
+  /**
+   * Cancels the task at its current suspension (or, if it is running, at its
+   * next `yield*`): the pending future is dropped, then the generator's
+   * `return()` runs every `finally`. Cleanup may itself `yield*`, and is not
+   * interrupted by a second cancel. A task cancelled before its first step runs
+   * no code at all. Cancelling a finished task does nothing.
+   *
+   * @example
+   * const t = spawn(worker);
+   * t.cancel("no longer needed");
+   * yield* t; // throws CancelledError with .reason "no longer needed"
+   */
+  cancel(reason?: unknown): void {
+    const s = this.#state;
+    if (s & F_CANCEL || this.#gen === null) return;
+    this.#state = s | F_CANCEL;
+    const x = this.#x;
+    if (reason !== undefined || (x !== null && x.abort !== null)) {
+      const ex = this.#extras();
+      ex.reason = reason;
+      ex.abort?.abort(new CancelledError(reason));
+    }
+    if (s >= SHIELD) return; // takes effect when the shield ends
+    if ((s & STATE) === WAITING) {
+      this.#state = ((s | F_CANCEL) & ~STATE) | SCHEDULED;
+      this.#runtime()._schedule(this);
+    }
+    // SCHEDULED: its next step acts on it. RUNNING: its next yield* does.
+  }
+
+  /** Joins the task: `const v = yield* task`. */
+  [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
+    return new JoinFuture(this);
+  }
+
+  /**
+   * As a low-level future: ready with the task's result once it completes.
+   * Polling registers `cx.waker` until completion; there is no drop (use
+   * `yield* task`, which can be abandoned without side effects).
+   */
+  poll(cx: Context): T | Pending {
+    if (this.isComplete) return this._result();
+    for (let j = this.#joiners; j !== null; j = j.nextJoiner)
+      if (j.waker === cx.waker) return PENDING;
+    this._addJoiner(new JoinFuture(this, cx.waker));
+    return PENDING;
+  }
+
+  /** Lets plain async code `await task`. */
+  // biome-ignore lint/suspicious/noThenProperty: a Task is deliberately PromiseLike.
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    const x = this.#extras();
+    if (x.promise === null) {
+      x.promise = new Promise<T>((resolve, reject) => {
+        if (this.isComplete) settle(this, resolve, reject);
+        else this._addJoiner(new PromiseJoiner(this, resolve, reject));
+      });
+    }
+    return (x.promise as Promise<T>).then(onFulfilled, onRejected);
+  }
+
+  toString(): string {
+    return `Task(${this.name}, ${this.state})`;
+  }
+
+  // ---------------------------------------------------------------- waking
+
+  /**
+   * @internal The task is its own waker (one per task, never reallocated):
+   * put it back on the ready queue if it is parked.
+   */
+  wake(): void {
+    const s = this.#state;
+    const st = s & STATE;
+    if (st === WAITING) {
+      this.#state = (s & ~STATE) | SCHEDULED;
+      const rt = this.#runtime();
+      const hooks = rt._hooks;
+      if (hooks !== null) hooks.wake(this, cur.task);
+      rt._schedule(this);
+    } else if (st === RUNNING) {
+      this.#state = s | F_NOTIFIED;
+    }
+  }
+
+  /** @internal The task is its own poll context. */
+  get waker(): Waker {
+    return this;
+  }
+
+  // ---------------------------------------------------------------- stepping
+
+  /**
+   * @internal One step. Here is the executor's inner loop: resume the
+   * coroutine, poll what it yields, and resume again while futures are ready.
+   */
+  _step(): void {
+    let s = this.#state;
+    if ((s & STATE) !== SCHEDULED) return;
+    if (s & F_FINISH) {
+      const x = this.#x as TaskExtras;
+      this.#complete(x.outcomeKind, x.outcome);
+      return;
+    }
+    const gen = this.#gen as Coroutine<T>;
+    const rt = cur.rt as Runtime;
+    const hooks = rt._hooks;
+    const outer = cur.task;
+    cur.task = this;
+    this.#state = (s & ~STATE) | RUNNING;
+    if (hooks !== null) hooks.stepStart(this);
+    let budget = BUDGET;
+    let r: IteratorResult<Future<unknown>, T>;
+    try {
+      // Resume: with the cancellation, the re-polled future's value or error,
+      // or (first step, after yieldNow) nothing.
+      if ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) {
+        r = this.#startCancel(gen);
+      } else {
+        const f = this.#fut as Future<unknown> | null;
+        if (f === null) {
+          r = gen.next(RESUME);
+        } else {
+          let v: unknown;
+          let threw = false;
+          try {
+            v = f.poll(this);
+          } catch (error) {
+            threw = true;
+            v = error;
+          }
+          if (threw) {
+            this.#fut = null;
+            r = gen.throw(v);
+          } else if (v === PENDING) {
+            this.#park(rt, f);
+            return;
+          } else {
+            this.#fut = null;
+            handoff.value = v;
+            r = gen.next(RESUME);
+          }
+        }
+      }
+      // Drive: poll each yielded future; continue while they are ready.
+      for (;;) {
+        if (r.done) {
+          this.#bodyEnded(r.value, false);
+          return;
+        }
+        if (r !== YIELDED) {
+          r = gen.throw(badYield(r.value));
+          continue;
+        }
+        const f = YIELDED.value;
+        s = this.#state;
+        if ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) {
+          this.#fut = f; // dropped by #startCancel
+          r = this.#startCancel(gen);
+          continue;
+        }
+        if (f === YIELD_NOW) {
+          this.#requeue(rt);
+          return;
+        }
+        if (--budget === 0) {
+          this.#fut = f; // polled first thing next step
+          this.#requeue(rt);
+          return;
+        }
+        let v: unknown;
+        let threw = false;
+        try {
+          v = f.poll(this);
+        } catch (error) {
+          threw = true;
+          v = error;
+        }
+        if (threw) {
+          r = gen.throw(v);
+        } else if (v === PENDING) {
+          this.#fut = f;
+          this.#park(rt, f);
+          return;
+        } else {
+          handoff.value = v;
+          r = gen.next(RESUME);
+        }
+      }
+    } catch (error) {
+      this.#bodyEnded(error, true);
+    } finally {
+      cur.task = outer;
+      if (hooks !== null) hooks.stepEnd(this);
+    }
+  }
+
+  #park(rt: Runtime, f: Future<unknown>): void {
+    const s = this.#state;
+    if (s & F_NOTIFIED || ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD)) {
+      // Woken (or cancelled) during its own poll: poll again next batch.
+      this.#state = (s & ~(STATE | F_NOTIFIED)) | SCHEDULED;
+      rt._push(this);
+    } else {
+      this.#state = (s & ~STATE) | WAITING;
+      const hooks = rt._hooks;
+      if (hooks !== null) hooks.park(this, f);
+    }
+  }
+
+  #requeue(rt: Runtime): void {
+    this.#state = (this.#state & ~(STATE | F_NOTIFIED)) | SCHEDULED;
+    rt._push(this);
+  }
+
+  #startCancel(gen: Coroutine<T>): IteratorResult<Future<unknown>, T> {
+    this.#state |= F_CANCELLING;
+    const f = this.#fut as Future<unknown> | null;
+    this.#fut = null;
+    if (f !== null && f.cancel !== undefined) f.cancel();
+    return gen.return(undefined as T);
+  }
+
+  // ---------------------------------------------------------------- completion
+
+  #bodyEnded(value: unknown, threw: boolean): void {
+    const s = this.#state;
+    this.#gen = null;
+    this.#fut = null;
+    const kind = threw ? FAILED : s & F_CANCELLING ? CANCELLED : DONE;
+    const x = this.#x;
+    if (x !== null && x.first !== null) {
+      // No task outlives its parent: cancel the children, complete after the last.
+      x.outcomeKind = kind;
+      x.outcome = value;
+      this.#state = (s & ~(STATE | F_NOTIFIED)) | CLOSING;
+      for (let c: Task<unknown> | null = x.first; c !== null; c = c.#next) c.cancel();
+      return;
+    }
+    this.#complete(kind, value);
+  }
+
+  #complete(kind: number, value: unknown): void {
+    const x = this.#x;
+    if (x !== null && x.errors !== null) {
+      // Errors are never dropped: children's failures come first, then our own.
+      const errors = x.errors;
+      x.errors = null;
+      if (kind === FAILED) errors.push(value);
+      kind = FAILED;
+      value =
+        errors.length === 1
+          ? errors[0]
+          : new AggregateError(errors, `${errors.length} errors in ${this.name}`);
+    } else if (kind === CANCELLED) {
+      value = new CancelledError(x?.reason);
+    }
+    this.#state = kind;
+    this.#fut = value;
+    this.#gen = null;
+
+    const parent = this.#parent;
+    let joined = false;
+    let j = this.#joiners;
+    this.#joiners = null;
+    while (j !== null) {
+      const next = j.nextJoiner;
+      j.nextJoiner = null;
+      if (parent === null || j.waker === parent) joined = true;
+      j.joinerDone();
+      j = next;
+    }
+    const rt = this.#runtime();
+    const hooks = rt._hooks;
+    if (hooks !== null) hooks.complete(this);
+    if (parent === null) {
+      unlink(this, rt._roots);
+      rt._rootDone(this, kind === FAILED && !joined);
+      return;
+    }
+    if (kind === FAILED && !joined) parent.#childFailed(value);
+    parent.#unlinkChild(this);
+  }
+
+  /** An unjoined child failed: fail at once (cancel; the error is the outcome). */
+  #childFailed(error: unknown): void {
+    const x = this.#extras();
+    if (x.errors === null) x.errors = [error];
+    else x.errors.push(error);
+    this.cancel(error);
+  }
+
+  #unlinkChild(child: Task<unknown>): void {
+    const x = this.#x as TaskExtras;
+    unlink(child, x);
+    if (x.first !== null) return;
+    const s = this.#state;
+    if ((s & STATE) === CLOSING) {
+      this.#state = (s & ~STATE) | SCHEDULED | F_FINISH;
+      this.#runtime()._schedule(this);
+    } else if (x.childWaiter !== null) {
+      const w = x.childWaiter;
+      x.childWaiter = null;
+      w.wake();
+    }
+  }
+
+  // ---------------------------------------------------------------- internals for the kernel
+
+  #extras(): TaskExtras {
+    let x = this.#x;
+    if (x === null) {
+      x = new TaskExtras();
+      this.#x = x;
+    }
+    return x;
+  }
+
+  #runtime(): Runtime {
+    let t = this as Task<unknown>;
+    for (let p: Task<unknown> | null = t.#parent; p !== null; p = p.#parent) t = p;
+    return (t.#x as TaskExtras).rt as Runtime;
+  }
+
+  /** @internal The runtime this task belongs to. */
+  get _runtime(): Runtime {
+    return this.#runtime();
+  }
+
+  /** @internal Links a new task into the tree and queues it. */
+  static _spawn<T>(
+    body: Body<T>,
+    parent: Task<unknown> | null,
+    rt: Runtime,
+    options: SpawnOptions | undefined,
+    where: string,
+  ): Task<T> {
+    const gen = toCoroutine(body, where);
+    const task = new Task<T>(gen, parent);
+    const name = options?.name;
+    if (name !== undefined) {
+      if (typeof name !== "string")
+        throw new TypeError(`${where}: options.name must be a string, got ${typeName(name)}`);
+      task.#extras().name = name;
+    }
+    if (parent === null) {
+      task.#extras().rt = rt;
+      link(task, rt._roots);
+    } else {
+      const px = parent.#extras();
+      if (px.locals !== null) task.#extras().locals = px.locals;
+      link(task, px);
+    }
+    const hooks = rt._hooks;
+    if (hooks !== null) hooks.spawn(task);
+    rt._schedule(task);
+    return task;
+  }
+
+  /** @internal The outcome: the value, or throws the error / CancelledError. Only when complete. */
+  _result(): T {
+    if ((this.#state & STATE) === DONE) return this.#fut as T;
+    throw this.#fut;
+  }
+
+  /** @internal */
+  _addJoiner(j: Joiner): void {
+    j.nextJoiner = this.#joiners;
+    this.#joiners = j;
+  }
+
+  /** @internal */
+  _removeJoiner(j: Joiner): void {
+    let prev: Joiner | null = null;
+    for (let k = this.#joiners; k !== null; prev = k, k = k.nextJoiner) {
+      if (k === j) {
+        if (prev === null) this.#joiners = k.nextJoiner;
+        else prev.nextJoiner = k.nextJoiner;
+        k.nextJoiner = null;
+        return;
+      }
+    }
+  }
+
+  /** @internal The pending future while waiting (for listings and deadlock checks). */
+  get _waitingOn(): Future<unknown> | null {
+    const st = this.#state & STATE;
+    return st < DONE && this.#gen !== null ? (this.#fut as Future<unknown> | null) : null;
+  }
+
+  /** @internal True while the body has ended and the task waits for its children. */
+  get _closing(): boolean {
+    return (this.#state & STATE) === CLOSING;
+  }
+
+  /** @internal True when parked (waiting for a wake). */
+  get _parked(): boolean {
+    return (this.#state & STATE) === WAITING || (this.#state & STATE) === CLOSING;
+  }
+
+  /** @internal */
+  get _firstChild(): Task<unknown> | null {
+    return this.#x?.first ?? null;
+  }
+
+  /** @internal */
+  get _nextSibling(): Task<unknown> | null {
+    return this.#next;
+  }
+
+  /** @internal */
+  get _hasChildren(): boolean {
+    return this.#x !== null && this.#x.first !== null;
+  }
+
+  /** @internal Registers a waker for "the last child completed" (taskGroup). */
+  _waitChildren(waker: Waker | null): void {
+    this.#extras().childWaiter = waker;
+  }
+
+  /** @internal Enter / leave a `shield()` region. */
+  _enterShield(): void {
+    this.#state += SHIELD;
+  }
+
+  /** @internal */
+  _exitShield(): void {
+    this.#state -= SHIELD;
+  }
+
+  /** @internal Task-local storage (copy-on-write maps shared with children). */
+  get _locals(): Map<unknown, unknown> | null {
+    return this.#x?.locals ?? null;
+  }
+
+  set _locals(locals: Map<unknown, unknown> | null) {
+    this.#extras().locals = locals;
+  }
+
+  /** @internal Free slot for the observability layer. */
+  get _meta(): unknown {
+    return this.#x?.meta;
+  }
+
+  set _meta(meta: unknown) {
+    this.#extras().meta = meta;
+  }
+
+  /** @internal The cancel reason, if any. */
+  get _cancelRequested(): boolean {
+    return (this.#state & F_CANCEL) !== 0;
+  }
+
+  static {
+    link = (task, list) => {
+      const last = list.last;
+      task.#prev = last;
+      task.#next = null;
+      if (last === null) list.first = task;
+      else last.#next = task;
+      list.last = task;
+    };
+    unlink = (task, list) => {
+      const prev = task.#prev;
+      const next = task.#next;
+      if (prev === null) list.first = next;
+      else prev.#next = next;
+      if (next === null) list.last = prev;
+      else next.#prev = prev;
+      task.#prev = null;
+      task.#next = null;
+    };
+  }
+}
+
+function settle<T>(task: Task<T>, resolve: (v: T) => void, reject: (e: unknown) => void): void {
+  let value: T;
+  try {
+    value = task._result();
+  } catch (error) {
+    reject(error);
+    return;
+  }
+  resolve(value);
+}
+
+class PromiseJoiner<T> implements Joiner {
+  readonly waker = null;
+  nextJoiner: Joiner | null = null;
+  readonly #task: Task<T>;
+  readonly #resolve: (v: T) => void;
+  readonly #reject: (e: unknown) => void;
+  constructor(task: Task<T>, resolve: (v: T) => void, reject: (e: unknown) => void) {
+    this.#task = task;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+  joinerDone(): void {
+    settle(this.#task, this.#resolve, this.#reject);
+  }
+}
+
+/** `yield* task`: waits for the task; dropping the wait leaves the task running. */
+export class JoinFuture<T> extends FutureBase<T> implements Joiner {
+  waker: Waker | null;
+  nextJoiner: Joiner | null = null;
+  readonly #task: Task<T>;
+
+  constructor(task: Task<T>, waker: Waker | null = null) {
+    super();
+    this.#task = task;
+    this.waker = waker;
+  }
+
+  get task(): Task<T> {
+    return this.#task;
+  }
+
+  poll(cx: Context): T | Pending {
+    const t = this.#task;
+    if (t.isComplete) return t._result();
+    if (this.waker === null) {
+      this.waker = cx.waker;
+      t._addJoiner(this);
+    } else {
+      this.waker = cx.waker;
+    }
+    return PENDING;
+  }
+
+  cancel(): void {
+    if (this.waker !== null) {
+      this.#task._removeJoiner(this);
+      this.waker = null;
+    }
+  }
+
+  joinerDone(): void {
+    const w = this.waker;
+    this.waker = null;
+    w?.wake();
+  }
+
+  override describe(): string {
+    return `join ${this.#task.name}`;
+  }
+}
+
+function badYield(value: unknown): TypeError {
+  if (
+    value instanceof Promise ||
+    (value !== null &&
+      typeof (value as { then?: unknown })?.then === "function" &&
+      !isFuture(value))
+  ) {
+    return new TypeError(
+      "a coroutine yielded a Promise: use `yield* call(promise)` to wait for it",
+    );
+  }
+  if (isFuture(value)) {
+    return new TypeError(
+      `a coroutine used \`yield\` on a future (${describeFuture(value)}); use \`yield*\`: \`const v = yield* future\``,
+    );
+  }
+  if (isCoroutine(value)) {
+    return new TypeError(
+      "a coroutine yielded a generator; use `yield*` to run it: `const v = yield* body()`",
+    );
+  }
+  return new TypeError(
+    `a coroutine yielded ${typeName(value)}; corio coroutines only wait on futures, with \`yield*\` (e.g. \`yield* sleep(10)\`)`,
+  );
+}

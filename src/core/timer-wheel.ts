@@ -1,0 +1,262 @@
+/**
+ * A hierarchical timing wheel (Varghese & Lauck), after Tokio's
+ * `runtime/time/wheel`: O(1) insert and cancel, and the next deadline found in
+ * O(levels) with one bit scan per level.
+ *
+ * The model
+ * ---------
+ * Time is counted in integer ticks of 1 ms since the runtime started. Level 0
+ * has 32 slots of 1 tick, level 1 32 slots of 32 ticks, and so on: 7 levels
+ * cover 32^7 ms (about 1.09 years); later deadlines wait on the top level and
+ * are re-filed each time it comes round. Tokio uses 6 levels of 64 slots; we
+ * use 32 because a level's occupancy must fit one 32-bit integer for JS bit
+ * operations.
+ *
+ * A timer with deadline `when` lives on the lowest level whose slot span
+ * contains both `elapsed` and `when`, i.e. the level of the highest base-32
+ * digit in which they differ. As `elapsed` advances to the start of a slot on
+ * level L > 0, that slot is emptied and its timers are re-filed on lower
+ * levels ("cascading"); level 0 slots hold exact ticks and fire.
+ *
+ * Each slot is a circular doubly-linked list through a sentinel node, so a
+ * timer unlinks itself without knowing its slot. Timers are appended at the
+ * tail and cascades preserve list order, so timers with the same deadline fire
+ * in the order they were inserted.
+ *
+ * Invariants:
+ *  - `elapsed` never decreases; every slot whose start is <= `elapsed` has been
+ *    processed, so every stored timer has `when > elapsed`.
+ *  - bit s of `#occupied[L]` is set iff slot s of level L is non-empty.
+ */
+
+/**
+ * A node of the wheel. `Timer` (the sleep future) extends this. Sentinel nodes
+ * are instances too, marked by `waker === wheel`; see `isSentinel`.
+ */
+export interface TimerNode {
+  /** Deadline tick while filed. For a sentinel: its slot index. */
+  when: number;
+  prevT: TimerNode | null;
+  nextT: TimerNode | null;
+  /** Called when the deadline is reached. */
+  fire(): void;
+}
+
+const LEVELS = 7;
+const SLOT_BITS = 5;
+const SLOTS = 1 << SLOT_BITS; // 32
+const SLOT_MASK = SLOTS - 1;
+/** Span of one slot on each level, and of a whole level (spans[L + 1]). */
+const SPANS: number[] = Array.from({ length: LEVELS + 1 }, (_, l) => SLOTS ** l);
+const MAX_SPAN = SPANS[LEVELS] as number;
+
+class Sentinel implements TimerNode {
+  when: number;
+  prevT: TimerNode;
+  nextT: TimerNode;
+  readonly wheel: TimerWheel;
+  constructor(index: number, wheel: TimerWheel) {
+    this.when = index;
+    this.prevT = this;
+    this.nextT = this;
+    this.wheel = wheel;
+  }
+  fire(): void {}
+}
+
+/**
+ * Unlinks a filed node from whatever wheel holds it (a no-op for one that is
+ * not filed). O(1): only a slot that held just this node leaves its sentinel
+ * linked to itself, and the sentinel knows its wheel and slot.
+ */
+export function unfile(node: TimerNode): void {
+  const prev = node.prevT;
+  const next = node.nextT;
+  if (prev === null || next === null) return;
+  prev.nextT = next;
+  next.prevT = prev;
+  node.prevT = null;
+  node.nextT = null;
+  if (prev === next) {
+    const sentinel = prev as Sentinel;
+    sentinel.wheel._clearSlot(sentinel.when);
+  }
+}
+
+export class TimerWheel {
+  /** The tick up to which time has been processed. */
+  elapsed = 0;
+  readonly #slots: Sentinel[];
+  readonly #occupied = new Int32Array(LEVELS);
+  /** Bit L set iff level L has any occupied slot: an O(1) emptiness test. */
+  #levels = 0;
+
+  constructor() {
+    this.#slots = Array.from({ length: LEVELS * SLOTS }, (_, i) => new Sentinel(i, this));
+  }
+
+  /** True when no timer is filed. */
+  get isEmpty(): boolean {
+    return this.#levels === 0;
+  }
+
+  /**
+   * Files `node` under `node.when`. Returns false (and files nothing) if the
+   * deadline is not after `elapsed`: the caller should treat it as due now.
+   */
+  insert(node: TimerNode): boolean {
+    const when = node.when;
+    if (!(when > this.elapsed)) return false;
+    const level = levelFor(this.elapsed, when);
+    const slot = Math.floor(when / (SPANS[level] as number)) & SLOT_MASK;
+    const index = level * SLOTS + slot;
+    const head = this.#slots[index] as Sentinel;
+    const tail = head.prevT;
+    node.prevT = tail;
+    node.nextT = head;
+    tail.nextT = node;
+    head.prevT = node;
+    this.#occupied[level] = (this.#occupied[level] as number) | (1 << slot);
+    this.#levels |= 1 << level;
+    return true;
+  }
+
+  /** The tick at which the wheel next has work (a timer or a cascade), or Infinity. */
+  nextExpiration(): number {
+    if (this.#levels === 0) return Number.POSITIVE_INFINITY;
+    const level = 31 - Math.clz32(this.#levels & -this.#levels);
+    return this.#expiration(level);
+  }
+
+  /**
+   * The deadline of the earliest filed timer, cascading as needed to find it
+   * exactly (a higher level only knows its slot's start). Used by the virtual
+   * clock to jump straight to the next deadline. Returns Infinity when empty.
+   */
+  nextDeadline(): number {
+    for (;;) {
+      if (this.#levels === 0) return Number.POSITIVE_INFINITY;
+      const level = 31 - Math.clz32(this.#levels & -this.#levels);
+      const at = this.#expiration(level);
+      if (level === 0) return at;
+      // Cascade the slot without firing anything; it only files timers lower.
+      this.#process(level, at, null);
+    }
+  }
+
+  /**
+   * Advances time to `now`, calling `fire` for each timer whose deadline is
+   * reached, in deadline order (insertion order among equal deadlines).
+   */
+  advance(now: number, fire: (node: TimerNode) => void): void {
+    while (this.#levels !== 0) {
+      const level = 31 - Math.clz32(this.#levels & -this.#levels);
+      const at = this.#expiration(level);
+      if (at > now) break;
+      this.#process(level, at, fire);
+    }
+    if (now > this.elapsed) this.elapsed = now;
+  }
+
+  /** Removes every timer (each is unlinked; none fires). */
+  clear(): void {
+    for (const head of this.#slots) {
+      let node = head.nextT;
+      while (node !== head) {
+        const next = node.nextT as TimerNode;
+        node.prevT = null;
+        node.nextT = null;
+        node = next;
+      }
+      head.prevT = head;
+      head.nextT = head;
+    }
+    this.#occupied.fill(0);
+    this.#levels = 0;
+  }
+
+  /** Calls `visit` on every filed timer (for listings and leak reports). */
+  forEach(visit: (node: TimerNode) => void): void {
+    for (const head of this.#slots) {
+      for (let node = head.nextT; node !== head; node = node.nextT as TimerNode) visit(node);
+    }
+  }
+
+  /** The start tick of the next occupied slot on `level`, at or after `elapsed`. */
+  #expiration(level: number): number {
+    const occupied = this.#occupied[level] as number;
+    const slotSpan = SPANS[level] as number;
+    const levelSpan = SPANS[level + 1] as number;
+    const elapsed = this.elapsed;
+    const current = Math.floor(elapsed / slotSpan) & SLOT_MASK;
+    // Rotate so bit 0 is the current slot, then find the first set bit.
+    const rotated =
+      current === 0 ? occupied : (occupied >>> current) | (occupied << (SLOTS - current));
+    const slot = (current + (31 - Math.clz32(rotated & -rotated))) & SLOT_MASK;
+    const levelStart = elapsed - (elapsed % levelSpan);
+    let at = levelStart + slot * slotSpan;
+    // A slot behind the current one (or, above level 0, the current one, which
+    // was emptied when time reached its start) comes round in the next rotation.
+    if (level > 0 ? at <= elapsed : at < elapsed) at += levelSpan;
+    return at;
+  }
+
+  /** Empties slot `(level, at)`: fires level-0 timers, re-files the others. */
+  #process(level: number, at: number, fire: ((node: TimerNode) => void) | null): void {
+    const slot = Math.floor(at / (SPANS[level] as number)) & SLOT_MASK;
+    const head = this.#slots[level * SLOTS + slot] as Sentinel;
+    // Detach the whole list first: firing may file new timers.
+    let node: TimerNode | null = head.nextT;
+    head.prevT.nextT = null;
+    head.prevT = head;
+    head.nextT = head;
+    this._clearSlot(level * SLOTS + slot);
+    if (at > this.elapsed) this.elapsed = at;
+    while (node !== null && node !== head) {
+      const next: TimerNode | null = node.nextT;
+      node.prevT = null;
+      node.nextT = null;
+      if (!this.insert(node)) {
+        if (fire === null) {
+          // Cascading only (nextDeadline): this timer is due exactly at `at`.
+          // Put it back on level 0 so the real advance fires it, in order.
+          this.#fileAtLevel0(node);
+        } else {
+          fire(node);
+        }
+      }
+      node = next;
+    }
+  }
+
+  // Files a timer whose deadline equals `elapsed` on level 0 (see #process).
+  #fileAtLevel0(node: TimerNode): void {
+    const slot = node.when & SLOT_MASK;
+    const head = this.#slots[slot] as Sentinel;
+    const tail = head.prevT;
+    node.prevT = tail;
+    node.nextT = head;
+    tail.nextT = node;
+    head.prevT = node;
+    this.#occupied[0] = (this.#occupied[0] as number) | (1 << slot);
+    this.#levels |= 1;
+  }
+
+  /** @internal Marks slot `index` (level * 32 + slot) empty. */
+  _clearSlot(index: number): void {
+    const level = (index / SLOTS) | 0;
+    const bits = (this.#occupied[level] as number) & ~(1 << (index & SLOT_MASK));
+    this.#occupied[level] = bits;
+    if (bits === 0) this.#levels &= ~(1 << level);
+  }
+}
+
+/** The level on which a deadline `when` is filed when time is `elapsed`. */
+function levelFor(elapsed: number, when: number): number {
+  if (when - elapsed >= MAX_SPAN) return LEVELS - 1;
+  for (let level = 0; level < LEVELS - 1; level++) {
+    const span = SPANS[level + 1] as number;
+    if (Math.floor(elapsed / span) === Math.floor(when / span)) return level;
+  }
+  return LEVELS - 1;
+}

@@ -1,0 +1,112 @@
+/**
+ * `corio/testing`: deterministic time and scheduling for tests.
+ *
+ * `runTest` runs a body on a runtime with a virtual clock (time jumps straight
+ * to the next timer when every task waits on time, so a one-hour sleep takes
+ * microseconds) and, with a seed, a shuffled but replayable order of each batch
+ * of ready tasks, to flush out assumptions about interleaving.
+ */
+import type { Body } from "../core/body.js";
+import { cur } from "../core/current.js";
+import type { Context, Future, Pending } from "../core/future.js";
+import { FutureBase, PENDING } from "../core/future.js";
+import type { RunOptions, Runtime } from "../core/runtime.js";
+import { run } from "../run.js";
+import { checkDuration } from "../time/duration.js";
+
+export interface TestOptions extends Omit<RunOptions, "virtualTime"> {
+  /** Seed for the scheduler's shuffled batch order. Without it, FIFO. */
+  seed?: number;
+  /** Use the virtual clock. @default true */
+  virtualTime?: boolean;
+}
+
+/**
+ * Runs `body` for a test: a fresh runtime with a virtual clock (by default)
+ * and, with `seed`, a seeded scheduling order.
+ *
+ * @example
+ * await runTest(function* () {
+ *   const start = now();
+ *   yield* sleep(3_600_000); // returns at once in real time
+ *   expect(now() - start).toBe(3_600_000);
+ * }, { seed: 42 });
+ */
+export function runTest<T>(body: Body<T>, options: TestOptions = {}): Promise<T> {
+  return run(body, { ...options, virtualTime: options.virtualTime ?? true });
+}
+
+function currentRuntime(what: string): Runtime {
+  const rt = cur.rt;
+  if (rt === null || cur.task === null)
+    throw new Error(`${what} must be called inside a task (under runTest)`);
+  return rt;
+}
+
+class Advance extends FutureBase<void> {
+  readonly #ms: number;
+  #done = false;
+  constructor(ms: number) {
+    super();
+    this.#ms = ms;
+  }
+  poll(cx: Context): undefined | Pending {
+    if (this.#done) return undefined;
+    this.#done = true;
+    currentRuntime("clock.advance()")._advanceClock(this.#ms);
+    // Let the tasks whose timers fired run before the caller goes on.
+    cx.waker.wake();
+    return PENDING;
+  }
+  override describe(): string {
+    return `clock.advance(${this.#ms})`;
+  }
+}
+
+class Idle extends FutureBase<void> {
+  #state = 0;
+  poll(cx: Context): undefined | Pending {
+    if (this.#state === 2) return undefined;
+    if (this.#state === 0) currentRuntime("waitIdle()")._waitIdle({ wake: () => this.#woken(cx) });
+    this.#state = 1;
+    return PENDING;
+  }
+  #woken(cx: Context): void {
+    this.#state = 2;
+    cx.waker.wake();
+  }
+  override describe(): string {
+    return "waitIdle";
+  }
+}
+
+/** The virtual clock of the current test runtime. */
+export const clock = {
+  /** The current virtual time in milliseconds. */
+  now(): number {
+    return currentRuntime("clock.now()").now();
+  },
+  /**
+   * Moves virtual time forward by `ms`, fires every timer that became due (in
+   * deadline order), and lets the woken tasks run before the caller continues.
+   *
+   * @example
+   * yield* clock.advance(100);
+   */
+  advance(ms: number): Future<void> {
+    checkDuration(ms, "clock.advance(ms)");
+    return new Advance(ms);
+  },
+};
+
+/**
+ * Waits until no other task of the runtime is ready to run (Trio's
+ * `wait_all_tasks_blocked`): everything else is parked on time, I/O or each other.
+ *
+ * @example
+ * spawn(worker);
+ * yield* waitIdle(); // the worker ran until it blocked
+ */
+export function waitIdle(): Future<void> {
+  return new Idle();
+}

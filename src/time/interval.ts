@@ -1,0 +1,129 @@
+/** `interval`: ticks at a fixed period, with Tokio's three ways of catching up. */
+import { cur } from "../core/current.js";
+import type { Context, Future, Pending } from "../core/future.js";
+import { FutureBase, PENDING } from "../core/future.js";
+import type { Runtime } from "../core/runtime.js";
+import { Timer } from "../core/timer.js";
+import { checkDuration } from "./duration.js";
+
+/**
+ * What an interval does after a tick came late (the task was busy):
+ * - `"burst"`: fire the missed ticks back to back until caught up (Tokio's default);
+ * - `"delay"`: start a fresh period from the late tick;
+ * - `"skip"`: drop the missed ticks and keep to the original schedule.
+ */
+export type MissedTick = "burst" | "delay" | "skip";
+
+export interface IntervalOptions {
+  /** @default "burst" */
+  missedTick?: MissedTick;
+}
+
+/** A tick later than this (ms) counts as missed; as Tokio, to ignore scheduling jitter. */
+const LATE_MS = 5;
+
+/** Ticks every `period` ms; see `interval()`. */
+export class Interval {
+  readonly period: number;
+  readonly missedTick: MissedTick;
+  /** The deadline of the next tick, or null before the first (which is immediate). */
+  #next: number | null = null;
+
+  /** @internal Use `interval()`. */
+  constructor(period: number, missedTick: MissedTick) {
+    this.period = period;
+    this.missedTick = missedTick;
+  }
+
+  /**
+   * Waits for the next tick and returns its scheduled time (on `now()`'s clock).
+   *
+   * Cancellation: cancel-safe; a cancelled `tick()` consumed no tick.
+   */
+  tick(): Future<number> {
+    return new Tick(this);
+  }
+
+  /** Restarts the schedule: the next tick comes one period from now. */
+  reset(): void {
+    const rt = cur.rt;
+    this.#next = (rt === null ? performance.now() : rt.now()) + this.period;
+  }
+
+  /** @internal The deadline the next tick waits for. */
+  _target(now: number): number {
+    return this.#next ?? now;
+  }
+
+  /** @internal A tick scheduled for `target` fired at `now`: schedule the next. */
+  _ticked(target: number, now: number): void {
+    const period = this.period;
+    if (now <= target + LATE_MS) {
+      this.#next = target + period;
+      return;
+    }
+    switch (this.missedTick) {
+      case "burst":
+        this.#next = target + period;
+        break;
+      case "delay":
+        this.#next = now + period;
+        break;
+      case "skip":
+        this.#next = now + period - ((now - target) % period);
+        break;
+    }
+  }
+}
+
+class Tick extends FutureBase<number> {
+  readonly #interval: Interval;
+  #timer: Timer | null = null;
+  #target = 0;
+
+  constructor(interval: Interval) {
+    super();
+    this.#interval = interval;
+  }
+
+  poll(cx: Context): number | Pending {
+    const rt = cur.rt as Runtime;
+    if (this.#timer === null) {
+      this.#target = this.#interval._target(rt.now());
+      this.#timer = Timer.at(this.#target);
+    }
+    if (this.#timer.poll(cx) === PENDING) return PENDING;
+    this.#interval._ticked(this.#target, rt.now());
+    return this.#target;
+  }
+
+  cancel(): void {
+    this.#timer?.cancel();
+  }
+
+  override describe(): string {
+    return `interval tick (every ${this.#interval.period} ms)`;
+  }
+}
+
+/**
+ * A ticker: `yield* iv.tick()` returns at once the first time, then every
+ * `period` ms. Late ticks follow `missedTick`.
+ *
+ * Throws: RangeError unless `period` is a finite number > 0.
+ *
+ * @example
+ * const iv = interval(1000);
+ * for (;;) { yield* iv.tick(); report(); }
+ */
+export function interval(period: number, options: IntervalOptions = {}): Interval {
+  checkDuration(period, "interval(period)");
+  if (period === 0) throw new RangeError("interval(period): the period must be greater than 0");
+  const missedTick = options.missedTick ?? "burst";
+  if (missedTick !== "burst" && missedTick !== "delay" && missedTick !== "skip") {
+    throw new RangeError(
+      `interval(): missedTick must be "burst", "delay" or "skip", got ${String(missedTick)}`,
+    );
+  }
+  return new Interval(period, missedTick);
+}
