@@ -1,5 +1,6 @@
 /** `all` and `allSettled`: wait for every item. */
 import type { Coroutine } from "../core/future.js";
+import { UNWIND } from "../core/future.js";
 import type { Item, ItemValue } from "../core/gather.js";
 import { errorOf, Gather, throwAll } from "../core/gather.js";
 
@@ -20,6 +21,7 @@ export function* all<const I extends readonly Item<unknown>[]>(
   const gather = Gather.start(items, "all");
   const results: unknown[] = new Array(items.length);
   const errors: unknown[] = [];
+  let ended = false; // false while unwinding a cancellation (entered finally by return)
   try {
     for (let left = items.length; left > 0; left--) {
       const i = yield* gather.next();
@@ -30,9 +32,14 @@ export function* all<const I extends readonly Item<unknown>[]>(
       }
       results[i] = task._result();
     }
+    ended = true;
+  } catch (error) {
+    ended = true;
+    throw error;
   } finally {
     errors.push(...(yield* gather.stop(true)));
     if (errors.length > 0) throwAll(errors, "all()");
+    if (!ended) yield* UNWIND;
   }
   return results as { -readonly [K in keyof I]: ItemValue<I[K]> };
 }
@@ -55,6 +62,7 @@ export function* allSettled<const I extends readonly Item<unknown>[]>(
   const gather = Gather.start(items, "allSettled");
   const results: Settled<unknown>[] = new Array(items.length);
   const errors: unknown[] = [];
+  let ended = false; // false while unwinding a cancellation (entered finally by return)
   try {
     for (let left = items.length; left > 0; left--) {
       const i = yield* gather.next();
@@ -64,9 +72,14 @@ export function* allSettled<const I extends readonly Item<unknown>[]>(
           ? { status: "fulfilled", value: task._result() }
           : { status: "rejected", reason: errorOf(task as never) };
     }
+    ended = true;
+  } catch (error) {
+    ended = true;
+    throw error;
   } finally {
     errors.push(...(yield* gather.stop(false)));
     if (errors.length > 0) throwAll(errors, "allSettled()");
+    if (!ended) yield* UNWIND;
   }
   return results as { -readonly [K in keyof I]: Settled<ItemValue<I[K]>> };
 }

@@ -1,5 +1,6 @@
 /** `race`, `any` and `select`: the first item decides; the losers are cancelled. */
 import type { Coroutine } from "../core/future.js";
+import { UNWIND } from "../core/future.js";
 import type { Item, ItemValue } from "../core/gather.js";
 import { errorOf, Gather, throwAll } from "../core/gather.js";
 
@@ -18,14 +19,20 @@ export function* race<const I extends readonly Item<unknown>[]>(
   const gather = Gather.start(items, "race");
   const errors: unknown[] = [];
   let value: unknown;
+  let ended = false; // false while unwinding a cancellation (entered finally by return)
   try {
     const i = yield* gather.next();
     const task = gather.tasks[i];
     if (task?.state === "done") value = task._result();
     else errors.push(errorOf(task as never));
+    ended = true;
+  } catch (error) {
+    ended = true;
+    throw error;
   } finally {
     errors.push(...(yield* gather.stop(true)));
     if (errors.length > 0) throwAll(errors, "race()");
+    if (!ended) yield* UNWIND;
   }
   return value as ItemValue<I[number]>;
 }
@@ -46,6 +53,7 @@ export function* any<const I extends readonly Item<unknown>[]>(
   const errors: unknown[] = [];
   let value: unknown;
   let won = false;
+  let ended = false; // false while unwinding a cancellation (entered finally by return)
   try {
     for (let left = items.length; left > 0 && !won; left--) {
       const i = yield* gather.next();
@@ -57,9 +65,14 @@ export function* any<const I extends readonly Item<unknown>[]>(
         failures[i] = errorOf(task as never);
       }
     }
+    ended = true;
+  } catch (error) {
+    ended = true;
+    throw error;
   } finally {
     errors.push(...(yield* gather.stop(false)));
     if (errors.length > 0) throwAll(errors, "any()");
+    if (!ended) yield* UNWIND;
   }
   if (!won) throw new AggregateError(failures, "any(): every item failed");
   return value as ItemValue<I[number]>;
@@ -94,14 +107,20 @@ export function* select<const M extends Record<string, Item<unknown>>>(
   );
   const errors: unknown[] = [];
   let result: { key: string; value: unknown } | undefined;
+  let ended = false; // false while unwinding a cancellation (entered finally by return)
   try {
     const i = yield* gather.next();
     const task = gather.tasks[i];
     if (task?.state === "done") result = { key: keys[i] as string, value: task._result() };
     else errors.push(errorOf(task as never));
+    ended = true;
+  } catch (error) {
+    ended = true;
+    throw error;
   } finally {
     errors.push(...(yield* gather.stop(true)));
     if (errors.length > 0) throwAll(errors, "select()");
+    if (!ended) yield* UNWIND;
   }
   return result as Selected<M>;
 }

@@ -228,6 +228,37 @@ export function yieldNow(): Future<void> {
   return YIELD_NOW;
 }
 
+class Unwind extends FutureBase<void> {
+  // Recognised by the executor; polled directly it is simply ready.
+  poll(): undefined {
+    return undefined;
+  }
+  override describe(): string {
+    return "unwind";
+  }
+}
+
+/**
+ * @internal The value the executor passes to `generator.return()` when it
+ * cancels a task. A frame that sees it come back from `yield*` knows an inner
+ * frame finished an asynchronous cleanup and the cancellation must go on.
+ */
+export const CANCEL_TOKEN: unique symbol = Symbol("corio.cancelled");
+
+/**
+ * @internal "Resume the unwinding": if the task is being cancelled, the
+ * executor answers this yield with `generator.return()` instead of `next()`.
+ *
+ * Why it exists: when a cancelled task's `finally` inside a *nested* generator
+ * suspends (asynchronous cleanup), the executor must resume the chain with
+ * `next()` so the cleanup can finish; but that takes the enclosing frames out
+ * of return mode, and once the inner frame completes they would carry on as if
+ * nothing happened (JavaScript's yield* forgets the return). corio's own
+ * generators that run cleanup or delegate to user code yield `UNWIND` at that
+ * point to re-arm the return (as Effection's `scoped()` re-arms its trap).
+ */
+export const UNWIND: Future<void> = new Unwind();
+
 /** @internal True for anything with a `poll` method. */
 export function isFuture(value: unknown): value is Future<unknown> {
   return (

@@ -294,6 +294,15 @@ export class Runtime {
     this.#fireTimers();
   }
 
+  /** @internal The earliest timer deadline on the runtime's clock, or Infinity. */
+  _nextTimerDeadline(): number {
+    const tick = this.#wheel.nextExpiration();
+    if (tick === Number.POSITIVE_INFINITY) return tick;
+    // A higher-level slot only knows its start; cascade to find the exact deadline.
+    if (this.#virtual) return this.#wheel.nextDeadline() + this.#epoch;
+    return tick + this.#epoch;
+  }
+
   /** @internal Wakes `waker` the next time no task is ready. */
   _waitIdle(waker: { wake(): void }): void {
     this.#idleWaiters.push(waker);

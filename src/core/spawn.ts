@@ -6,7 +6,7 @@ import type { Body } from "./body.js";
 import { toCoroutine } from "./body.js";
 import { cur } from "./current.js";
 import type { Context, Coroutine, Future, Pending } from "./future.js";
-import { FutureBase, isFuture, PENDING } from "./future.js";
+import { CANCEL_TOKEN, FutureBase, isFuture, PENDING, UNWIND } from "./future.js";
 import type { Runtime } from "./runtime.js";
 import type { SpawnOptions } from "./task.js";
 import { Task } from "./task.js";
@@ -59,13 +59,17 @@ export function requireTask(what: string): Task<unknown> {
 export function* shield<T>(body: Body<T> | Future<T>): Coroutine<T> {
   const task = requireTask("shield()");
   task._enterShield();
+  let value: T;
   try {
-    if (isFuture(body) && !(body instanceof Task)) return yield* body;
-    if (body instanceof Task) return yield* body;
-    return yield* toCoroutine(body as Body<T>, "shield");
+    if (body instanceof Task || isFuture(body)) value = yield* body;
+    else value = yield* toCoroutine(body as Body<T>, "shield");
   } finally {
     task._exitShield();
   }
+  // A cancellation that began before the shield reached an inner frame's
+  // asynchronous cleanup: go on unwinding.
+  if ((value as unknown) === CANCEL_TOKEN) yield* UNWIND;
+  return value;
 }
 
 /** @internal Ready when the current task has no children left. Not a join: failures still fail the task. */

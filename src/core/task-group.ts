@@ -3,6 +3,7 @@ import type { Body } from "./body.js";
 import { toCoroutine } from "./body.js";
 import { cur } from "./current.js";
 import type { Coroutine } from "./future.js";
+import { UNWIND } from "./future.js";
 import { errorOf, Gather, throwAll } from "./gather.js";
 import type { Runtime } from "./runtime.js";
 import { ChildrenDone } from "./spawn.js";
@@ -69,16 +70,22 @@ export function* taskGroup<T>(body: (group: TaskGroup) => Coroutine<T>): Corouti
   const gather = Gather.start([groupBody], "taskGroup");
   const errors: unknown[] = [];
   let value: unknown;
+  let ended = false; // false while unwinding a cancellation (entered finally by return)
   try {
     const i = yield* gather.next();
     const task = gather.tasks[i] as Task<unknown>;
     group._close();
     if (task.state === "done") value = task._result();
     else errors.push(errorOf(task));
+    ended = true;
+  } catch (error) {
+    ended = true;
+    throw error;
   } finally {
     errors.push(...(yield* gather.stop(true)));
     group._close();
     if (errors.length > 0) throwAll(errors, "taskGroup()");
+    if (!ended) yield* UNWIND;
   }
   return value as T;
 }

@@ -3,6 +3,7 @@ import type { Body } from "./body.js";
 import { toCoroutine } from "./body.js";
 import { cur } from "./current.js";
 import type { Coroutine } from "./future.js";
+import { CANCEL_TOKEN, UNWIND } from "./future.js";
 import { requireTask } from "./spawn.js";
 
 /**
@@ -36,10 +37,14 @@ export class TaskLocal<T> {
     const locals = new Map(saved ?? undefined);
     locals.set(this, value);
     task._locals = locals;
+    let result: R;
     try {
-      return yield* toCoroutine(body, "TaskLocal.with");
+      result = yield* toCoroutine(body, "TaskLocal.with");
     } finally {
       task._locals = saved;
     }
+    // An inner frame finished asynchronous cleanup of a cancellation: go on unwinding.
+    if ((result as unknown) === CANCEL_TOKEN) yield* UNWIND;
+    return result;
   }
 }

@@ -41,12 +41,14 @@ import { cur } from "./current.js";
 import { CancelledError } from "./errors.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "./future.js";
 import {
+  CANCEL_TOKEN,
   describeFuture,
   FutureBase,
   handoff,
   isFuture,
   PENDING,
   RESUME,
+  UNWIND,
   YIELD_NOW,
   YIELDED,
 } from "./future.js";
@@ -246,7 +248,23 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   /** Joins the task: `const v = yield* task`. */
   [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
-    return new JoinFuture(this);
+    // A completed task answers the join itself (no allocation); see `next`.
+    return this.isComplete
+      ? (this as unknown as Iterator<Future<unknown>, T, unknown>)
+      : new JoinFuture(this);
+  }
+
+  /**
+   * @internal The iterator side of joining a completed task (the hand-off
+   * protocol of `FutureBase`): yield itself, then hand over the result.
+   */
+  next(token?: unknown): IteratorResult<Future<unknown>, T> {
+    return FutureBase.prototype.next.call(this, token) as IteratorResult<Future<unknown>, T>;
+  }
+
+  /** @internal */
+  throw(error?: unknown): never {
+    throw error;
   }
 
   /**
@@ -382,6 +400,10 @@ export class Task<T = unknown> implements PromiseLike<T> {
           this.#requeue(rt);
           return;
         }
+        if (f === UNWIND) {
+          r = s & F_CANCELLING ? gen.return(CANCEL_TOKEN as T) : gen.next(RESUME);
+          continue;
+        }
         if (--budget === 0) {
           this.#fut = f; // polled first thing next step
           this.#requeue(rt);
@@ -437,7 +459,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
     const f = this.#fut as Future<unknown> | null;
     this.#fut = null;
     if (f !== null && f.cancel !== undefined) f.cancel();
-    return gen.return(undefined as T);
+    return gen.return(CANCEL_TOKEN as T);
   }
 
   // ---------------------------------------------------------------- completion

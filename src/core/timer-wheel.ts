@@ -129,19 +129,23 @@ export class TimerWheel {
   }
 
   /**
-   * The deadline of the earliest filed timer, cascading as needed to find it
-   * exactly (a higher level only knows its slot's start). Used by the virtual
-   * clock to jump straight to the next deadline. Returns Infinity when empty.
+   * The deadline of the earliest filed timer, or Infinity when empty. Exact
+   * (a higher level only knows its slot's start, so its slot is scanned), and
+   * changes nothing: the virtual clock uses it to jump straight to a deadline.
    */
   nextDeadline(): number {
-    for (;;) {
-      if (this.#levels === 0) return Number.POSITIVE_INFINITY;
-      const level = 31 - Math.clz32(this.#levels & -this.#levels);
-      const at = this.#expiration(level);
-      if (level === 0) return at;
-      // Cascade the slot without firing anything; it only files timers lower.
-      this.#process(level, at, null);
+    if (this.#levels === 0) return Number.POSITIVE_INFINITY;
+    const level = 31 - Math.clz32(this.#levels & -this.#levels);
+    const at = this.#expiration(level);
+    if (level === 0) return at;
+    // Everything on lower levels is empty and later slots hold later deadlines.
+    const slot = Math.floor(at / (SPANS[level] as number)) & SLOT_MASK;
+    const head = this.#slots[level * SLOTS + slot] as Sentinel;
+    let earliest = Number.POSITIVE_INFINITY;
+    for (let node = head.nextT; node !== head; node = node.nextT as TimerNode) {
+      if (node.when < earliest) earliest = node.when;
     }
+    return earliest;
   }
 
   /**
@@ -202,7 +206,7 @@ export class TimerWheel {
   }
 
   /** Empties slot `(level, at)`: fires level-0 timers, re-files the others. */
-  #process(level: number, at: number, fire: ((node: TimerNode) => void) | null): void {
+  #process(level: number, at: number, fire: (node: TimerNode) => void): void {
     const slot = Math.floor(at / (SPANS[level] as number)) & SLOT_MASK;
     const head = this.#slots[level * SLOTS + slot] as Sentinel;
     // Detach the whole list first: firing may file new timers.
@@ -216,30 +220,9 @@ export class TimerWheel {
       const next: TimerNode | null = node.nextT;
       node.prevT = null;
       node.nextT = null;
-      if (!this.insert(node)) {
-        if (fire === null) {
-          // Cascading only (nextDeadline): this timer is due exactly at `at`.
-          // Put it back on level 0 so the real advance fires it, in order.
-          this.#fileAtLevel0(node);
-        } else {
-          fire(node);
-        }
-      }
+      if (!this.insert(node)) fire(node);
       node = next;
     }
-  }
-
-  // Files a timer whose deadline equals `elapsed` on level 0 (see #process).
-  #fileAtLevel0(node: TimerNode): void {
-    const slot = node.when & SLOT_MASK;
-    const head = this.#slots[slot] as Sentinel;
-    const tail = head.prevT;
-    node.prevT = tail;
-    node.nextT = head;
-    tail.nextT = node;
-    head.prevT = node;
-    this.#occupied[0] = (this.#occupied[0] as number) | (1 << slot);
-    this.#levels |= 1;
   }
 
   /** @internal Marks slot `index` (level * 32 + slot) empty. */

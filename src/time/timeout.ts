@@ -2,6 +2,7 @@
 import type { Body } from "../core/body.js";
 import { TimeoutError } from "../core/errors.js";
 import type { Coroutine, Future } from "../core/future.js";
+import { UNWIND } from "../core/future.js";
 import { errorOf, Gather, throwAll } from "../core/gather.js";
 import type { Task } from "../core/task.js";
 import { Timer } from "../core/timer.js";
@@ -24,15 +25,21 @@ export function* timeout<T>(ms: number, body: Body<T> | Future<T> | Task<T>): Co
   const gather = Gather.start(items as never[], "timeout");
   const errors: unknown[] = [];
   let value: unknown;
+  let ended = false; // false while unwinding a cancellation (entered finally by return)
   try {
     const i = yield* gather.next();
     const task = gather.tasks[i] as Task<unknown>;
     if (i === 1) errors.push(new TimeoutError(ms));
     else if (task.state === "done") value = task._result();
     else errors.push(errorOf(task));
+    ended = true;
+  } catch (error) {
+    ended = true;
+    throw error;
   } finally {
     errors.push(...(yield* gather.stop(true)));
     if (errors.length > 0) throwAll(errors, "timeout()");
+    if (!ended) yield* UNWIND;
   }
   return value as T;
 }

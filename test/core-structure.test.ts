@@ -1,0 +1,329 @@
+import {
+  CancelledError,
+  type Coroutine,
+  currentTask,
+  Runtime,
+  run,
+  sleep,
+  spawn,
+  type Task,
+  taskGroup,
+  yieldNow,
+} from "corio";
+import { runTest } from "corio/testing";
+import { describe, expect, it } from "vitest";
+
+function* settled(task: Task<unknown>): Coroutine<unknown> {
+  try {
+    return yield* task;
+  } catch (error) {
+    return error;
+  }
+}
+
+describe("no task outlives its parent", () => {
+  it("children still running when the body returns are cancelled and awaited", async () => {
+    const log: string[] = [];
+    let child: Task<void> | undefined;
+    let parent: Task<void> | undefined;
+    await runTest(function* () {
+      const p = spawn(function* () {
+        child = spawn(function* () {
+          try {
+            yield* sleep(1000);
+          } finally {
+            yield* sleep(5);
+            log.push("child cleanup done");
+          }
+        });
+        yield* yieldNow();
+        log.push("parent body ends");
+      });
+      parent = p;
+      yield* settled(p);
+      log.push("parent joined");
+    });
+    expect(log).toEqual(["parent body ends", "child cleanup done", "parent joined"]);
+    expect(parent?.state).toBe("done");
+    expect(child?.state).toBe("cancelled");
+  });
+
+  it("the same holds when the body throws or is cancelled", async () => {
+    for (const ending of ["throw", "cancel"] as const) {
+      const log: string[] = [];
+      await runTest(function* () {
+        const p = spawn(function* () {
+          spawn(function* () {
+            try {
+              yield* sleep(1000);
+            } finally {
+              log.push("child finally");
+            }
+          });
+          yield* sleep(1);
+          if (ending === "throw") throw new Error("body failed");
+          currentTask()?.cancel();
+          yield* sleep(1000);
+        });
+        const outcome = yield* settled(p);
+        log.push(outcome instanceof Error ? outcome.constructor.name : "value");
+      });
+      expect(log).toEqual(["child finally", ending === "throw" ? "Error" : "CancelledError"]);
+    }
+  });
+
+  it("run() cancels leftover root tasks and waits for their cleanup", async () => {
+    const log: string[] = [];
+    const rt = new Runtime();
+    rt.spawn(function* () {
+      try {
+        yield* sleep(60_000);
+      } finally {
+        yield* sleep(1);
+        log.push("leftover cleaned up");
+      }
+    });
+    const value = await rt.run(function* () {
+      yield* sleep(2);
+      return "main done";
+    });
+    expect(value).toBe("main done");
+    expect(log).toEqual(["leftover cleaned up"]);
+  });
+});
+
+describe("errors are never lost", () => {
+  it("a child failing while the parent is not joining it fails the parent at once", async () => {
+    const log: string[] = [];
+    const boom = new Error("child failed");
+    const error = await runTest(function* () {
+      const parent = spawn(function* () {
+        try {
+          spawn(function* () {
+            yield* sleep(10);
+            throw boom;
+          });
+          yield* sleep(1000);
+          log.push("not reached");
+        } finally {
+          log.push(`parent cleanup at ${Date.now() > 0 ? "once" : ""}`);
+        }
+      });
+      return yield* settled(parent);
+    });
+    expect(error).toBe(boom);
+    expect(log).toEqual(["parent cleanup at once"]);
+  });
+
+  it("in `yield* a; yield* b`, b failing while the parent waits on a fails the parent at once", async () => {
+    const boom = new Error("b failed");
+    let aFinished = false;
+    const started = Date.now();
+    const error = await runTest(function* () {
+      const parent = spawn(function* () {
+        const a = spawn(function* () {
+          yield* sleep(10_000);
+          aFinished = true;
+        });
+        const b = spawn(function* () {
+          yield* sleep(5);
+          throw boom;
+        });
+        yield* a;
+        yield* b;
+      });
+      return yield* settled(parent);
+    });
+    expect(error).toBe(boom);
+    expect(aFinished).toBe(false);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("a joined child's failure goes to the joiner, who can handle it", async () => {
+    const value = await runTest(function* () {
+      const child = spawn(function* () {
+        yield* sleep(1);
+        throw new Error("handled");
+      });
+      try {
+        yield* child;
+      } catch (error) {
+        return `caught ${(error as Error).message}`;
+      }
+      return "no error";
+    });
+    expect(value).toBe("caught handled");
+  });
+
+  it("if cleanup throws after a child failure, both errors are delivered (AggregateError)", async () => {
+    const childError = new Error("child");
+    const cleanupError = new Error("cleanup");
+    const error = await runTest(function* () {
+      const parent = spawn(function* () {
+        try {
+          spawn(function* () {
+            yield* sleep(1);
+            throw childError;
+          });
+          yield* sleep(1000);
+        } finally {
+          // biome-ignore lint/correctness/noUnsafeFinally: under test
+          throw cleanupError;
+        }
+      });
+      return yield* settled(parent);
+    });
+    expect(error).toBeInstanceOf(AggregateError);
+    expect((error as AggregateError).errors).toEqual([childError, cleanupError]);
+  });
+
+  it("a root that fails unjoined fails its run (and the main body is cancelled)", async () => {
+    const rt = new Runtime();
+    const log: string[] = [];
+    rt.spawn(function* () {
+      yield* sleep(1);
+      throw new Error("root failed");
+    });
+    await expect(
+      rt.run(function* () {
+        try {
+          yield* sleep(60_000);
+        } finally {
+          log.push("main cleaned up");
+        }
+      }),
+    ).rejects.toThrow("root failed");
+    expect(log).toEqual(["main cleaned up"]);
+  });
+
+  it("run() rejects with the body's error", async () => {
+    await expect(
+      run(function* () {
+        yield* yieldNow();
+        throw new TypeError("bad");
+      }),
+    ).rejects.toThrow(TypeError);
+  });
+
+  it("step() throws the error of a root that failed unjoined", () => {
+    const rt = new Runtime();
+    rt.spawn(function* () {
+      throw new Error("stepped failure");
+    });
+    expect(() => rt.step()).toThrow("stepped failure");
+  });
+});
+
+describe("taskGroup", () => {
+  it("waits for every child and returns the body's value", async () => {
+    const done: number[] = [];
+    const value = await runTest(function* () {
+      return yield* taskGroup(function* (group) {
+        for (const ms of [30, 10, 20]) {
+          group.spawn(function* () {
+            yield* sleep(ms);
+            done.push(ms);
+          });
+        }
+        return "body value";
+      });
+    });
+    expect(value).toBe("body value");
+    expect(done).toEqual([10, 20, 30]);
+  });
+
+  it("the first failure cancels the others and is rethrown", async () => {
+    const log: string[] = [];
+    const boom = new Error("first");
+    await expect(
+      runTest(function* () {
+        yield* taskGroup(function* (group) {
+          group.spawn(function* () {
+            try {
+              yield* sleep(1000);
+            } finally {
+              yield* sleep(3);
+              log.push("sibling cleaned up");
+            }
+          });
+          group.spawn(function* () {
+            yield* sleep(10);
+            throw boom;
+          });
+        });
+      }),
+    ).rejects.toBe(boom);
+    expect(log).toEqual(["sibling cleaned up"]);
+  });
+
+  it("several failures are rethrown as an AggregateError", async () => {
+    const error = await runTest(function* () {
+      try {
+        yield* taskGroup(function* (group) {
+          group.spawn(function* () {
+            try {
+              yield* sleep(1000);
+            } finally {
+              // biome-ignore lint/correctness/noUnsafeFinally: under test
+              throw new Error("cleanup");
+            }
+          });
+          group.spawn(function* () {
+            yield* sleep(10);
+            throw new Error("first");
+          });
+        });
+      } catch (e) {
+        return e;
+      }
+      return null;
+    });
+    expect(error).toBeInstanceOf(AggregateError);
+    expect((error as AggregateError).errors.map((e: Error) => e.message)).toEqual([
+      "first",
+      "cleanup",
+    ]);
+  });
+
+  it("spawn after the group closed is a clear error", async () => {
+    await runTest(function* () {
+      let saved: { spawn(b: () => Coroutine<void>): unknown } | undefined;
+      yield* taskGroup(function* (group) {
+        saved = group;
+      });
+      expect(() =>
+        saved?.spawn(function* () {
+          yield* yieldNow();
+        }),
+      ).toThrow(/closed/);
+    });
+  });
+
+  it("cancelling the caller cancels the group's children and waits for them", async () => {
+    const log: string[] = [];
+    await runTest(function* () {
+      const caller = spawn(function* () {
+        try {
+          yield* taskGroup(function* (group) {
+            group.spawn(function* () {
+              try {
+                yield* sleep(1000);
+              } finally {
+                yield* sleep(5);
+                log.push("child cleanup");
+              }
+            });
+          });
+          log.push("not reached");
+        } finally {
+          log.push("caller cleanup");
+        }
+      });
+      yield* sleep(10);
+      caller.cancel();
+      const outcome = yield* settled(caller);
+      expect(outcome).toBeInstanceOf(CancelledError);
+    });
+    expect(log).toEqual(["child cleanup", "caller cleanup"]);
+  });
+});
