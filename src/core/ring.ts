@@ -73,6 +73,15 @@ export class Ring<T> {
     while (this.#length > 0) this.shift();
   }
 
+  /** Gives back the memory of a burst: an empty ring larger than `capacity` shrinks to it. */
+  shrink(capacity: number): void {
+    if (this.#length === 0 && this.#items.length > capacity) {
+      this.#items = new Array<T | undefined>(capacity).fill(undefined);
+      this.#mask = capacity - 1;
+      this.#head = 0;
+    }
+  }
+
   #grow(): void {
     const old = this.#items;
     const oldMask = this.#mask;

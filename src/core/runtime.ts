@@ -69,6 +69,8 @@ export interface TaskInfo {
 
 /** How long the loop may run before giving Node's event loop a turn. */
 const SLICE_MS = 4;
+/** The ready queue's resting size; it grows for bursts and shrinks back when idle. */
+const READY_CAPACITY = 1024;
 /** How many steps between clock reads (timer checks and the slice check). */
 const CHECK_EVERY = 256;
 
@@ -108,7 +110,7 @@ export class Runtime {
   /** @internal Tracing hooks, or null (one branch per event). */
   _hooks: Hooks | null;
 
-  readonly #ready = new Ring<Task<unknown>>(256);
+  readonly #ready = new Ring<Task<unknown>>(READY_CAPACITY);
   readonly #wheel = new TimerWheel();
   readonly #virtual: boolean;
   readonly #epoch: number;
@@ -308,21 +310,24 @@ export class Runtime {
     this.#idleWaiters.push(waker);
   }
 
+  /** @internal A root failed and nobody took its error: the run fails with it. */
+  _rootFailed(error: unknown): void {
+    const run = this.#run;
+    if (run !== null) {
+      run.errors.push(error);
+      this.#shutdown();
+    } else {
+      this.#stepErrors.push(error);
+    }
+  }
+
   /** @internal A root task completed. `unjoinedFailure`: it failed and nobody joined it. */
   _rootDone(task: Task<unknown>, unjoinedFailure: boolean): void {
     if (unjoinedFailure) {
-      let error: unknown;
       try {
         task._result();
-      } catch (e) {
-        error = e;
-      }
-      const run = this.#run;
-      if (run !== null) {
-        run.errors.push(error);
-        this.#shutdown();
-      } else {
-        this.#stepErrors.push(error);
+      } catch (error) {
+        this._rootFailed(error);
       }
     }
     const run = this.#run;
@@ -419,6 +424,7 @@ export class Runtime {
 
   /** Nothing is ready. Returns true if that changed (work to do), false to park the loop. */
   #onIdle(): boolean {
+    this.#ready.shrink(READY_CAPACITY);
     if (this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];

@@ -511,7 +511,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
       j.joinerDone();
       j = next;
     }
-    const rt = this.#runtime();
+    const rt = cur.rt ?? this.#runtime(); // completion runs inside a step of this runtime
     const hooks = rt._hooks;
     if (hooks !== null) hooks.complete(this);
     if (parent === null) {
@@ -538,7 +538,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
     const s = this.#state;
     if ((s & STATE) === CLOSING) {
       this.#state = (s & ~STATE) | SCHEDULED | F_FINISH;
-      this.#runtime()._schedule(this);
+      (cur.rt ?? this.#runtime())._schedule(this);
     } else if (x.childWaiter !== null) {
       const w = x.childWaiter;
       x.childWaiter = null;
@@ -602,6 +602,20 @@ export class Task<T = unknown> implements PromiseLike<T> {
   _result(): T {
     if ((this.#state & STATE) === DONE) return this.#fut as T;
     throw this.#fut;
+  }
+
+  /**
+   * @internal A failure routed to a joiner that was dropped before it took it:
+   * deliver it as an unjoined failure instead (errors are never lost).
+   */
+  _undelivered(): void {
+    const error = this.#fut;
+    const parent = this.#parent;
+    if (parent !== null) {
+      if (parent.#gen !== null || (parent.#state & STATE) === CLOSING) parent.#childFailed(error);
+    } else {
+      this.#runtime()._rootFailed(error);
+    }
   }
 
   /** @internal */
@@ -746,6 +760,13 @@ export class JoinFuture<T> extends FutureBase<T> implements Joiner {
   waker: Waker | null;
   nextJoiner: Joiner | null = null;
   readonly #task: Task<T>;
+  /**
+   * Set when the task completed while this join was registered, so its failure
+   * was routed here (not to the parent); cleared when a poll hands it over.
+   * Invariant: a failure routed here is delivered by a poll or, if the join is
+   * dropped first, handed to the parent as if nobody had joined: never lost.
+   */
+  #owed = false;
 
   constructor(task: Task<T>, waker: Waker | null = null) {
     super();
@@ -759,7 +780,10 @@ export class JoinFuture<T> extends FutureBase<T> implements Joiner {
 
   poll(cx: Context): T | Pending {
     const t = this.#task;
-    if (t.isComplete) return t._result();
+    if (t.isComplete) {
+      this.#owed = false;
+      return t._result();
+    }
     if (this.waker === null) {
       this.waker = cx.waker;
       t._addJoiner(this);
@@ -773,12 +797,18 @@ export class JoinFuture<T> extends FutureBase<T> implements Joiner {
     if (this.waker !== null) {
       this.#task._removeJoiner(this);
       this.waker = null;
+    } else if (this.#owed) {
+      this.#owed = false;
+      this.#task._undelivered();
     }
   }
 
   joinerDone(): void {
     const w = this.waker;
     this.waker = null;
+    // Owed only if the failure came here instead of to the parent (see #complete).
+    const parent = this.#task.parent;
+    this.#owed = this.#task.state === "failed" && (parent === null || w === parent);
     w?.wake();
   }
 
