@@ -85,6 +85,9 @@ const F_NOTIFIED = 1 << 5;
 const F_FINISH = 1 << 6;
 const SHIELD = 1 << 8;
 
+// A sentinel result: "the task parked while resuming; nothing to drive".
+const PARKED = { done: false, value: undefined } as unknown as IteratorResult<Future<unknown>, never>;
+
 /** Ready futures a task may consume in one step before it must let others run (Tokio's coop budget). */
 export const BUDGET = 128;
 
@@ -330,19 +333,23 @@ export class Task<T = unknown> implements PromiseLike<T> {
   /**
    * @internal One step. Here is the executor's inner loop: resume the
    * coroutine, poll what it yields, and resume again while futures are ready.
+   *
+   * The caller (the runtime's loop or `Runtime.step`) has set `cur.rt` and
+   * `cur.task === null`; the step leaves `cur.task` null again.
    */
   _step(): void {
-    let s = this.#state;
-    if ((s & STATE) !== SCHEDULED) return;
-    if (s & F_FINISH) {
-      const x = this.#x as TaskExtras;
-      this.#complete(x.outcomeKind, x.outcome);
-      return;
+    const s = this.#state;
+    if (s !== SCHEDULED) {
+      if ((s & STATE) !== SCHEDULED) return;
+      if (s & F_FINISH) {
+        const x = this.#x as TaskExtras;
+        this.#complete(x.outcomeKind, x.outcome);
+        return;
+      }
     }
     const gen = this.#gen as Coroutine<T>;
     const rt = cur.rt as Runtime;
     const hooks = rt._hooks;
-    const outer = cur.task;
     cur.task = this;
     this.#state = (s & ~STATE) | RUNNING;
     if (hooks !== null) hooks.stepStart(this);
@@ -351,63 +358,63 @@ export class Task<T = unknown> implements PromiseLike<T> {
     try {
       // Resume: with the cancellation, the re-polled future's value or error,
       // or (first step, after yieldNow) nothing.
-      if ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) {
+      const f = this.#fut as Future<unknown> | null;
+      if (s !== SCHEDULED && (s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) {
         r = this.#startCancel(gen);
+      } else if (f === null) {
+        r = gen.next(RESUME);
       } else {
-        const f = this.#fut as Future<unknown> | null;
-        if (f === null) {
-          r = gen.next(RESUME);
+        this.#fut = null;
+        let v: unknown;
+        let threw = false;
+        try {
+          v = f.poll(this);
+        } catch (error) {
+          threw = true;
+          v = error;
+        }
+        if (threw) {
+          r = gen.throw(v);
+        } else if (v === PENDING) {
+          this.#fut = f;
+          this.#park(rt, f);
+          r = PARKED;
         } else {
-          let v: unknown;
-          let threw = false;
-          try {
-            v = f.poll(this);
-          } catch (error) {
-            threw = true;
-            v = error;
-          }
-          if (threw) {
-            this.#fut = null;
-            r = gen.throw(v);
-          } else if (v === PENDING) {
-            this.#park(rt, f);
-            return;
-          } else {
-            this.#fut = null;
-            handoff.value = v;
-            r = gen.next(RESUME);
-          }
+          handoff.value = v;
+          r = gen.next(RESUME);
         }
       }
       // Drive: poll each yielded future; continue while they are ready.
-      for (;;) {
-        if (r.done) {
-          this.#bodyEnded(r.value, false);
-          return;
-        }
+      while (r !== PARKED) {
         if (r !== YIELDED) {
+          if (r.done) {
+            this.#bodyEnded(r.value, false);
+            break;
+          }
           r = gen.throw(badYield(r.value));
           continue;
         }
         const f = YIELDED.value;
-        s = this.#state;
-        if ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) {
+        const st = this.#state;
+        if (st !== RUNNING && (st & (F_CANCEL | F_CANCELLING)) === F_CANCEL && st < SHIELD) {
           this.#fut = f; // dropped by #startCancel
           r = this.#startCancel(gen);
           continue;
         }
         if (f === YIELD_NOW) {
-          this.#requeue(rt);
-          return;
+          this.#state = st & ~(STATE | F_NOTIFIED); // SCHEDULED
+          rt._push(this);
+          break;
         }
         if (f === UNWIND) {
-          r = s & F_CANCELLING ? gen.return(CANCEL_TOKEN as T) : gen.next(RESUME);
+          r = st & F_CANCELLING ? gen.return(CANCEL_TOKEN as T) : gen.next(RESUME);
           continue;
         }
         if (--budget === 0) {
           this.#fut = f; // polled first thing next step
-          this.#requeue(rt);
-          return;
+          this.#state = st & ~(STATE | F_NOTIFIED);
+          rt._push(this);
+          break;
         }
         let v: unknown;
         let threw = false;
@@ -422,7 +429,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
         } else if (v === PENDING) {
           this.#fut = f;
           this.#park(rt, f);
-          return;
+          break;
         } else {
           handoff.value = v;
           r = gen.next(RESUME);
@@ -430,10 +437,9 @@ export class Task<T = unknown> implements PromiseLike<T> {
       }
     } catch (error) {
       this.#bodyEnded(error, true);
-    } finally {
-      cur.task = outer;
-      if (hooks !== null) hooks.stepEnd(this);
     }
+    cur.task = null;
+    if (hooks !== null) hooks.stepEnd(this);
   }
 
   #park(rt: Runtime, f: Future<unknown>): void {
@@ -447,11 +453,6 @@ export class Task<T = unknown> implements PromiseLike<T> {
       const hooks = rt._hooks;
       if (hooks !== null) hooks.park(this, f);
     }
-  }
-
-  #requeue(rt: Runtime): void {
-    this.#state = (this.#state & ~(STATE | F_NOTIFIED)) | SCHEDULED;
-    rt._push(this);
   }
 
   #startCancel(gen: Coroutine<T>): IteratorResult<Future<unknown>, T> {
