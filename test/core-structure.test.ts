@@ -177,6 +177,27 @@ describe("errors are never lost", () => {
     expect((error as AggregateError).errors).toEqual([childError, cleanupError]);
   });
 
+  it("a failure routed to a joining parent is not lost if the parent is cancelled before it resumes", async () => {
+    const joined = new Error("joined child failed");
+    const other = new Error("unjoined child failed");
+    const error = await runTest(function* () {
+      const parent = spawn(function* () {
+        const a = spawn(function* () {
+          yield* sleep(10);
+          throw joined; // delivered to the parent's `yield* a`...
+        });
+        spawn(function* () {
+          yield* sleep(10);
+          throw other; // ...but this one cancels the parent before it resumes
+        });
+        yield* a;
+      });
+      return yield* settled(parent);
+    });
+    expect(error).toBeInstanceOf(AggregateError);
+    expect((error as AggregateError).errors).toEqual(expect.arrayContaining([joined, other]));
+  });
+
   it("a root that fails unjoined fails its run (and the main body is cancelled)", async () => {
     const rt = new Runtime();
     const log: string[] = [];
