@@ -11,6 +11,12 @@ export default defineConfig({
       { find: /^corio$/, replacement: src("index.ts") },
       { find: /^corio\/lowlevel$/, replacement: src("lowlevel.ts") },
       { find: /^corio\/testing$/, replacement: src("testing/index.ts") },
+      { find: /^corio\/trace$/, replacement: src("trace/index.ts") },
+      { find: /^corio\/net$/, replacement: src("net/index.ts") },
+      { find: /^corio\/fs$/, replacement: src("fs/index.ts") },
+      { find: /^corio\/process$/, replacement: src("process/index.ts") },
+      { find: /^corio\/signal$/, replacement: src("signal/index.ts") },
+      { find: /^corio\/http$/, replacement: src("http/index.ts") },
     ],
   },
   test: {

@@ -44,14 +44,14 @@ export interface Workload {
   run(opts: MeasureOptions): Promise<Measurement>;
 }
 
-export interface WorkloadSpec<Body> {
+export interface WorkloadSpec<Bench> {
   name: string;
   title: string;
   unit: string;
   extras?: Extra[];
-  /** Each implementation: load its library, return the body the workload's `measure` drives. */
-  impls: Record<ImplName, () => Promise<Body>>;
-  measure(body: Body, opts: MeasureOptions): Promise<Measurement>;
+  /** Each implementation: load its library, return the function the workload's `measure` drives. */
+  impls: Record<ImplName, () => Promise<Bench>>;
+  measure(bench: Bench, opts: MeasureOptions): Promise<Measurement>;
 }
 
 /** The implementation's library could not be loaded (corio not built yet, say): skip, not fail. */
@@ -59,24 +59,41 @@ export class LoadError extends Error {
   override name = "LoadError";
 }
 
-export function defineWorkload<Body>(spec: WorkloadSpec<Body>): Workload {
+export function defineWorkload<Bench>(spec: WorkloadSpec<Bench>): Workload {
   return {
     name: spec.name,
     title: spec.title,
     unit: spec.unit,
     extras: spec.extras ?? [],
     async run(opts) {
-      let body: Body;
+      let bench: Bench;
       try {
-        body = await spec.impls[opts.impl]();
+        bench = await spec.impls[opts.impl]();
       } catch (error) {
         throw new LoadError(error instanceof Error ? error.message : String(error), {
           cause: error,
         });
       }
-      return spec.measure(body, opts);
+      return spec.measure(bench, opts);
     },
   };
+}
+
+/**
+ * Wraps a dynamically imported module so that destructuring a name it does not export throws (and
+ * the implementation is reported as skipped) instead of yielding `undefined` and failing later.
+ * For corio, whose exports are landing one by one. The destructured values are the real exports.
+ */
+export function strictModule<M extends object>(mod: M, name = "module"): M {
+  return new Proxy(mod, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (value === undefined && typeof key === "string" && key !== "then") {
+        throw new Error(`${name} does not export ${key} (yet)`);
+      }
+      return value;
+    },
+  });
 }
 
 /** A full GC, twice so that finalizers and weak references settle. Needs `--expose-gc`. */
@@ -100,21 +117,21 @@ const TIME_BUDGET_MS = 10_000;
 const MAX_ITERATIONS = 3;
 
 /**
- * The common protocol for CPU-bound workloads: one warm-up run at a tenth of the size (so the JIT
- * has compiled the hot paths), then up to 3 timed runs, each after a full GC so that one run's
- * garbage is not charged to the next. A run returns a checksum that proves it did all the work.
- * The reported value is the median ns/op of the timed runs; very slow peers (seconds per run) stop
- * after the time budget rather than run for minutes.
+ * The common protocol for CPU-bound workloads. `bench(size)` does the whole workload once and
+ * returns a checksum that proves it did all the work. One warm-up run at a tenth of the size (so
+ * the JIT has compiled the hot paths), then up to 3 timed runs, each after a full GC so that one
+ * run's garbage is not charged to the next. The reported value is the median ns/op of the timed
+ * runs; very slow peers (seconds per run) stop after the time budget rather than run for minutes.
  */
 export async function measureThroughput(
-  body: (size: number) => Promise<number>,
+  bench: (size: number) => Promise<number>,
   spec: ThroughputSpec,
   opts: MeasureOptions,
 ): Promise<Measurement> {
   const size = opts.quick ? spec.size / 10 : spec.size;
   const check = async (n: number) => {
     const t0 = performance.now();
-    const got = await body(n);
+    const got = await bench(n);
     const ms = performance.now() - t0;
     if (got !== spec.expected(n)) {
       throw new Error(`wrong checksum at size ${n}: got ${got}, expected ${spec.expected(n)}`);

@@ -281,7 +281,7 @@ async function main(): Promise<void> {
           r.reason = report.reason;
           console.log(`${where} ${report.status}: ${report.reason.split("\n")[0]}`);
           if (report.status === "error") console.log(report.reason.replace(/^/gm, "      "));
-          if (impl === "corio" && report.status === "skipped" && !opts.fromSrc) {
+          if (impl === "corio" && /Cannot find (module|package)/.test(report.reason)) {
             console.log("      (build corio first with `npm run build`, or pass --from-src)");
           }
         }

@@ -15,6 +15,13 @@ export { CancelledError, DeadlockError, TimeoutError } from "./core/errors.js";
 export type { Coroutine, Future } from "./core/future.js";
 export { yieldNow } from "./core/future.js";
 export type { Item, ItemValue } from "./core/gather.js";
+export type {
+  DebugOptions,
+  DebugWarning,
+  DebugWarningKind,
+  TraceEvent,
+  TraceFile,
+} from "./core/instrument.js";
 export type { RunOptions, RuntimeOptions, TaskInfo } from "./core/runtime.js";
 export { Runtime } from "./core/runtime.js";
 export { currentTask, shield, spawn } from "./core/spawn.js";
@@ -23,6 +30,42 @@ export { Task } from "./core/task.js";
 export { TaskGroup, taskGroup } from "./core/task-group.js";
 export { TaskLocal } from "./core/task-local.js";
 export { main, run } from "./run.js";
+// sync: channels and synchronisation primitives (src/sync/)
+export type { BarrierStatistics, BarrierWaitResult } from "./sync/barrier.js";
+export { Barrier } from "./sync/barrier.js";
+export type { AsyncOptions } from "./sync/bridge.js";
+export type { BroadcastStatistics } from "./sync/broadcast.js";
+export { BroadcastReceiver, BroadcastSender, broadcast } from "./sync/broadcast.js";
+export type { ChannelStatistics } from "./sync/channel.js";
+export { channel, Receiver, Sender, unboundedChannel } from "./sync/channel.js";
+export type { ConditionStatistics } from "./sync/condition.js";
+export { Condition } from "./sync/condition.js";
+export {
+  AlreadyReleasedError,
+  ChannelClosedError,
+  ChannelEmptyError,
+  ChannelFullError,
+  LaggedError,
+  QueueEmptyError,
+  QueueFullError,
+  QueueShutDownError,
+} from "./sync/errors.js";
+export type { EventStatistics } from "./sync/event.js";
+export { Event } from "./sync/event.js";
+export type { MutexStatistics } from "./sync/mutex.js";
+export { Mutex, MutexGuard } from "./sync/mutex.js";
+export type { NotifyStatistics } from "./sync/notify.js";
+export { Notify } from "./sync/notify.js";
+export type { OneshotStatistics } from "./sync/oneshot.js";
+export { OneshotReceiver, OneshotSender, oneshot } from "./sync/oneshot.js";
+export type { QueueStatistics } from "./sync/queue.js";
+export { LifoQueue, PriorityQueue, Queue } from "./sync/queue.js";
+export type { RwLockOptions, RwLockStatistics } from "./sync/rwlock.js";
+export { ReadGuard, RwLock, WriteGuard } from "./sync/rwlock.js";
+export type { SemaphoreStatistics } from "./sync/semaphore.js";
+export { Permit, Semaphore } from "./sync/semaphore.js";
+export type { WatchStatistics } from "./sync/watch.js";
+export { WatchReceiver, WatchSender, watch } from "./sync/watch.js";
 export type { IntervalOptions, MissedTick } from "./time/interval.js";
 export { Interval, interval } from "./time/interval.js";
 export { now, sleep, sleepUntil } from "./time/sleep.js";

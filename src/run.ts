@@ -3,6 +3,10 @@ import type { Body } from "./core/body.js";
 import { CancelledError } from "./core/errors.js";
 import type { RunOptions } from "./core/runtime.js";
 import { Runtime } from "./core/runtime.js";
+import { installObservability } from "./trace/install.js";
+
+// Plugs trace, debug and stats (and the `corio ps` listener) into the kernel.
+installObservability();
 
 /**
  * Runs `body` on a fresh runtime and resolves with its value, like
@@ -14,8 +18,9 @@ import { Runtime } from "./core/runtime.js";
  * const n = await run(function* () { yield* sleep(10); return 1; });
  */
 export function run<T>(body: Body<T>, options: RunOptions = {}): Promise<T> {
-  const { signal, ...runtimeOptions } = options;
-  return new Runtime(runtimeOptions).run(body, { signal });
+  installObservability();
+  const { signal, name, ...runtimeOptions } = options;
+  return new Runtime(runtimeOptions).run(body, { signal, name });
 }
 
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;

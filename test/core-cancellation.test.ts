@@ -12,7 +12,7 @@ import {
   yieldNow,
 } from "corio";
 import { pending } from "corio/lowlevel";
-import { runTest, waitIdle } from "corio/testing";
+import { runTest } from "corio/testing";
 import { describe, expect, it } from "vitest";
 
 /** Waits for a task to end, whatever the outcome. */
@@ -183,7 +183,6 @@ describe("cancellation semantics", () => {
         try {
           yield* sleep(1000);
         } finally {
-          // biome-ignore lint/correctness/noUnsafeFinally: the case under test
           return 42;
         }
       });

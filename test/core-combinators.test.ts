@@ -15,7 +15,7 @@ import {
   timeout,
   yieldNow,
 } from "corio";
-import { pending } from "corio/lowlevel";
+import { pending, pollFn } from "corio/lowlevel";
 import { runTest } from "corio/testing";
 import { describe, expect, it } from "vitest";
 
@@ -163,6 +163,30 @@ describe("race, any, select", () => {
     });
     expect(got).toEqual({ key: "tick", value: undefined });
     expect(log).toEqual(["work cleaned up"]);
+  });
+
+  it("futures are polled in the caller's task: the first ready one wins, the others were never completed", async () => {
+    const polls: string[] = [];
+    const makeReady = (name: string) =>
+      pollFn<string>(() => {
+        polls.push(name);
+        return name;
+      });
+    const got = await runTest(function* () {
+      return yield* select({ a: makeReady("a"), b: makeReady("b") });
+    });
+    expect(got).toEqual({ key: "a", value: "a" });
+    expect(polls).toEqual(["a"]); // b was dropped without a poll that could take anything
+  });
+
+  it("sleep(0) and yieldNow() as items suspend once, then complete", async () => {
+    await runTest(function* () {
+      expect(yield* race([pending(), sleep(0)])).toBe(undefined);
+      expect(yield* select({ never: pending(), now: yieldNow() })).toEqual({
+        key: "now",
+        value: undefined,
+      });
+    });
   });
 
   it("bad input is a clear error", async () => {

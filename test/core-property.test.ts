@@ -110,7 +110,6 @@ describe("random task trees", () => {
               if (node.finallyThrows) {
                 const error = new Error(`finally ${node.id}`);
                 thrown.push(error);
-                // biome-ignore lint/correctness/noUnsafeFinally: the case under test
                 throw error;
               }
             }

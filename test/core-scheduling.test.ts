@@ -198,3 +198,18 @@ describe("several runtimes at once", () => {
     expect(log).toEqual(["outer", "inner", "outer again"]);
   });
 });
+
+describe("Node's event loop is never starved by promise-driven tasks", () => {
+  it("a task looping on resolved promises (woken from microtasks) still lets Node's timers run", async () => {
+    const { call } = await import("corio");
+    let ticks = 0;
+    const ticker = setInterval(() => {
+      ticks++;
+    }, 1);
+    await run(function* () {
+      while (ticks < 5) yield* call(Promise.resolve());
+    });
+    clearInterval(ticker);
+    expect(ticks).toBeGreaterThanOrEqual(5);
+  });
+});

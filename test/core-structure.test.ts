@@ -167,7 +167,6 @@ describe("errors are never lost", () => {
           });
           yield* sleep(1000);
         } finally {
-          // biome-ignore lint/correctness/noUnsafeFinally: under test
           throw cleanupError;
         }
       });
@@ -285,7 +284,6 @@ describe("taskGroup", () => {
             try {
               yield* sleep(1000);
             } finally {
-              // biome-ignore lint/correctness/noUnsafeFinally: under test
               throw new Error("cleanup");
             }
           });

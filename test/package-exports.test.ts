@@ -39,7 +39,15 @@ describe("package", () => {
     expect(pkg.sideEffects).toBe(false);
     expect(pkg.engines.node).toBe(">=20");
     expect(entryPoints).toEqual(
-      expect.arrayContaining(["corio", "corio/lowlevel", "corio/testing"]),
+      expect.arrayContaining([
+        "corio",
+        "corio/lowlevel",
+        "corio/testing",
+        "corio/net",
+        "corio/fs",
+        "corio/process",
+        "corio/signal",
+      ]),
     );
   });
 
@@ -84,8 +92,42 @@ describe("package", () => {
         "now",
         "call",
       ],
-      "corio/lowlevel": ["PENDING", "pollFn", "ready", "pending"],
+      "corio/lowlevel": ["PENDING", "pollFn", "ready", "pending", "trackCreation"],
       "corio/testing": ["runTest", "clock", "waitIdle"],
+      "corio/trace": [
+        "readTaskSnapshot",
+        "formatTaskTable",
+        "formatTaskTree",
+        "writeTrace",
+        "InspectError",
+      ],
+      "corio/net": [
+        "listen",
+        "connect",
+        "udp",
+        "TcpListener",
+        "TcpStream",
+        "ByteStream",
+        "UdpSocket",
+        "withTransport",
+        "nodeTransport",
+        "MemoryNetwork",
+      ],
+      "corio/fs": [
+        "readFile",
+        "writeFile",
+        "appendFile",
+        "open",
+        "File",
+        "readDir",
+        "stat",
+        "rm",
+        "mkdir",
+        "reader",
+      ],
+      "corio/process": ["exec", "output", "Child", "stdin"],
+      "corio/signal": ["signal", "SignalStream"],
+      "corio/http": ["serve", "fetch", "text", "json", "bytes", "response"],
     };
     for (const [entry, values] of Object.entries(expected)) {
       for (const value of values) expect(seen.get(value), value).toBe(entry);

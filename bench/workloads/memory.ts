@@ -2,13 +2,14 @@
 // the heap is measured after a full GC and compared with a measurement taken (also after a full
 // GC) just before spawning. Measured: heap bytes per parked task (task object, coroutine frame,
 // timer entry, handle kept by the parent), plus RSS growth and the time to cancel them all.
+// Every implementation starts one shared body n times, so no per-task closure is counted.
 // Native's "task" is one pending async call awaiting a promise + setTimeout; it cannot be
 // cancelled, so native reports no cancel time and the process just exits.
 
 import type { Task } from "corio";
 import type { Fiber as EffectFiber } from "effect/Fiber";
 import type { Task as EffectionTask } from "effection";
-import { defineWorkload, fullGc, MB, type Measurement } from "../harness.js";
+import { defineWorkload, fullGc, MB, type Measurement, strictModule } from "../harness.js";
 import { sleep } from "../peers/native.js";
 
 const TASKS = 100_000;
@@ -19,9 +20,9 @@ const PARK_MS = 60_000;
  * spawning and again once all are parked (the root polls the count every millisecond), then
  * returns the count, cancelling the sleepers where the library can (structured teardown).
  */
-type Body = (n: number, mark: () => void) => Promise<number>;
+type Bench = (n: number, mark: () => void) => Promise<number>;
 
-export default defineWorkload<Body>({
+export default defineWorkload<Bench>({
   name: "memory",
   title: "100,000 idle tasks parked on a 60 s sleep",
   unit: "bytes/task",
@@ -33,13 +34,13 @@ export default defineWorkload<Body>({
     async native() {
       return async (n, mark) => {
         let parked = 0;
-        const task = async () => {
+        const body = async () => {
           parked++;
           await sleep(PARK_MS);
         };
         mark();
         const tasks: Promise<void>[] = [];
-        for (let i = 0; i < n; i++) tasks.push(task());
+        for (let i = 0; i < n; i++) tasks.push(body());
         while (parked < n) await sleep(1);
         mark();
         return tasks.length === n ? parked : -1;
@@ -47,20 +48,17 @@ export default defineWorkload<Body>({
     },
 
     async corio() {
-      const { run, spawn, sleep } = await import("corio");
+      const { run, spawn, sleep } = strictModule(await import("corio"), "corio");
       return (n, mark) =>
         run(function* () {
           let parked = 0;
+          const body = function* () {
+            parked++;
+            yield* sleep(PARK_MS);
+          };
           mark();
           const tasks: Task<void>[] = [];
-          for (let i = 0; i < n; i++) {
-            tasks.push(
-              spawn(function* () {
-                parked++;
-                yield* sleep(PARK_MS);
-              }),
-            );
-          }
+          for (let i = 0; i < n; i++) tasks.push(spawn(body));
           while (parked < n) yield* sleep(1);
           mark();
           return tasks.length === n ? parked : -1;
@@ -72,16 +70,13 @@ export default defineWorkload<Body>({
       return (n, mark) =>
         run(function* () {
           let parked = 0;
+          const body = function* () {
+            parked++;
+            yield* sleep(PARK_MS);
+          };
           mark();
           const tasks: EffectionTask<void>[] = [];
-          for (let i = 0; i < n; i++) {
-            tasks.push(
-              yield* spawn(function* () {
-                parked++;
-                yield* sleep(PARK_MS);
-              }),
-            );
-          }
+          for (let i = 0; i < n; i++) tasks.push(yield* spawn(body));
           while (parked < n) yield* sleep(1);
           mark();
           return tasks.length === n ? parked : -1;
@@ -94,18 +89,13 @@ export default defineWorkload<Body>({
         Effect.runPromise(
           Effect.gen(function* () {
             let parked = 0;
+            const body = Effect.gen(function* () {
+              parked++;
+              yield* Effect.sleep(PARK_MS);
+            });
             mark();
             const fibers: EffectFiber<void>[] = [];
-            for (let i = 0; i < n; i++) {
-              fibers.push(
-                yield* Effect.forkChild(
-                  Effect.gen(function* () {
-                    parked++;
-                    yield* Effect.sleep(PARK_MS);
-                  }),
-                ),
-              );
-            }
+            for (let i = 0; i < n; i++) fibers.push(yield* Effect.forkChild(body));
             while (parked < n) yield* Effect.sleep(1);
             mark();
             return fibers.length === n ? parked : -1;
@@ -114,7 +104,7 @@ export default defineWorkload<Body>({
     },
   },
 
-  async measure(body, opts): Promise<Measurement> {
+  async measure(bench, opts): Promise<Measurement> {
     const n = opts.quick ? TASKS / 10 : TASKS;
     const marks: { heap: number; rss: number; at: number }[] = [];
     const mark = () => {
@@ -122,7 +112,7 @@ export default defineWorkload<Body>({
       const { heapUsed, rss } = process.memoryUsage();
       marks.push({ heap: heapUsed, rss, at: performance.now() });
     };
-    const parked = await body(n, mark);
+    const parked = await bench(n, mark);
     const end = performance.now();
     if (parked !== n || marks.length !== 2) {
       throw new Error(`${parked} of ${n} tasks parked (${marks.length} marks)`);

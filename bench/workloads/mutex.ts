@@ -9,15 +9,15 @@
 import type { Task } from "corio";
 import type { Fiber as EffectFiber } from "effect/Fiber";
 import type { Task as EffectionTask } from "effection";
-import { defineWorkload, measureThroughput } from "../harness.js";
+import { defineWorkload, measureThroughput, strictModule } from "../harness.js";
 import { NativeMutex } from "../peers/native.js";
 
 const TASKS = 100;
 
 /** `locks` lock/unlock pairs spread over TASKS tasks; returns the shared counter (= locks). */
-type Body = (locks: number) => Promise<number>;
+type Bench = (locks: number) => Promise<number>;
 
-export default defineWorkload<Body>({
+export default defineWorkload<Bench>({
   name: "mutex",
   title: "100 tasks x 1,000 lock/unlock, yielding inside the critical section",
   unit: "ns/lock",
@@ -47,7 +47,7 @@ export default defineWorkload<Body>({
     },
 
     async corio() {
-      const { run, spawn, yieldNow, Mutex } = await import("corio");
+      const { run, spawn, yieldNow, Mutex } = strictModule(await import("corio"), "corio");
       return (n) =>
         run(function* () {
           const perTask = n / TASKS;
@@ -135,6 +135,6 @@ export default defineWorkload<Body>({
     },
   },
 
-  measure: (body, opts) =>
-    measureThroughput(body, { size: 100_000, ops: (n) => n, expected: (n) => n }, opts),
+  measure: (bench, opts) =>
+    measureThroughput(bench, { size: 100_000, ops: (n) => n, expected: (n) => n }, opts),
 });

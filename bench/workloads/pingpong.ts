@@ -6,13 +6,13 @@
 // capacity; with one message in flight at a time, backpressure never matters here).
 
 import type { Task } from "corio";
-import { defineWorkload, measureThroughput } from "../harness.js";
+import { defineWorkload, measureThroughput, strictModule } from "../harness.js";
 import { NativeChannel } from "../peers/native.js";
 
 /** Bounces a counter n times; returns its final value (n). */
-type Body = (roundTrips: number) => Promise<number>;
+type Bench = (roundTrips: number) => Promise<number>;
 
-export default defineWorkload<Body>({
+export default defineWorkload<Bench>({
   name: "pingpong",
   title: "200,000 round trips between two tasks over two channels of capacity 1",
   unit: "ns/round trip",
@@ -47,7 +47,7 @@ export default defineWorkload<Body>({
     },
 
     async corio() {
-      const { run, spawn, channel } = await import("corio");
+      const { run, spawn, channel } = strictModule(await import("corio"), "corio");
       return (n) =>
         run(function* () {
           const [pingTx, pingRx] = channel<number>(1);
@@ -140,6 +140,6 @@ export default defineWorkload<Body>({
     },
   },
 
-  measure: (body, opts) =>
-    measureThroughput(body, { size: 200_000, ops: (n) => n, expected: (n) => n }, opts),
+  measure: (bench, opts) =>
+    measureThroughput(bench, { size: 200_000, ops: (n) => n, expected: (n) => n }, opts),
 });

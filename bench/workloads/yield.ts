@@ -8,13 +8,13 @@
 import type { Task } from "corio";
 import type { Fiber as EffectFiber } from "effect/Fiber";
 import type { Task as EffectionTask } from "effection";
-import { defineWorkload, measureThroughput } from "../harness.js";
+import { defineWorkload, measureThroughput, strictModule } from "../harness.js";
 
 const TASKS = 1_000;
 
-type Body = (switches: number) => Promise<number>;
+type Bench = (switches: number) => Promise<number>;
 
-export default defineWorkload<Body>({
+export default defineWorkload<Bench>({
   name: "yield",
   title: "1,000 tasks x 1,000 yields to the back of the run queue",
   unit: "ns/switch",
@@ -23,36 +23,33 @@ export default defineWorkload<Body>({
       return async (n) => {
         const perTask = n / TASKS;
         let switches = 0;
-        const task = async () => {
+        const body = async () => {
           for (let i = 0; i < perTask; i++) {
             await null;
             switches++;
           }
         };
         const tasks: Promise<void>[] = [];
-        for (let i = 0; i < TASKS; i++) tasks.push(task());
+        for (let i = 0; i < TASKS; i++) tasks.push(body());
         for (const t of tasks) await t;
         return switches;
       };
     },
 
     async corio() {
-      const { run, spawn, yieldNow } = await import("corio");
+      const { run, spawn, yieldNow } = strictModule(await import("corio"), "corio");
       return (n) =>
         run(function* () {
           const perTask = n / TASKS;
           let switches = 0;
+          const body = function* () {
+            for (let j = 0; j < perTask; j++) {
+              yield* yieldNow();
+              switches++;
+            }
+          };
           const tasks: Task<void>[] = [];
-          for (let i = 0; i < TASKS; i++) {
-            tasks.push(
-              spawn(function* () {
-                for (let j = 0; j < perTask; j++) {
-                  yield* yieldNow();
-                  switches++;
-                }
-              }),
-            );
-          }
+          for (let i = 0; i < TASKS; i++) tasks.push(spawn(body));
           for (const t of tasks) yield* t;
           return switches;
         });
@@ -65,17 +62,14 @@ export default defineWorkload<Body>({
         run(function* () {
           const perTask = n / TASKS;
           let switches = 0;
+          const body = function* () {
+            for (let j = 0; j < perTask; j++) {
+              yield* YIELD;
+              switches++;
+            }
+          };
           const tasks: EffectionTask<void>[] = [];
-          for (let i = 0; i < TASKS; i++) {
-            tasks.push(
-              yield* spawn(function* () {
-                for (let j = 0; j < perTask; j++) {
-                  yield* YIELD;
-                  switches++;
-                }
-              }),
-            );
-          }
+          for (let i = 0; i < TASKS; i++) tasks.push(yield* spawn(body));
           for (const t of tasks) yield* t;
           return switches;
         });
@@ -88,19 +82,14 @@ export default defineWorkload<Body>({
           Effect.gen(function* () {
             const perTask = n / TASKS;
             let switches = 0;
+            const body = Effect.gen(function* () {
+              for (let j = 0; j < perTask; j++) {
+                yield* Effect.yieldNow;
+                switches++;
+              }
+            });
             const fibers: EffectFiber<void>[] = [];
-            for (let i = 0; i < TASKS; i++) {
-              fibers.push(
-                yield* Effect.forkChild(
-                  Effect.gen(function* () {
-                    for (let j = 0; j < perTask; j++) {
-                      yield* Effect.yieldNow;
-                      switches++;
-                    }
-                  }),
-                ),
-              );
-            }
+            for (let i = 0; i < TASKS; i++) fibers.push(yield* Effect.forkChild(body));
             for (const f of fibers) yield* Fiber.join(f);
             return switches;
           }),
@@ -108,6 +97,6 @@ export default defineWorkload<Body>({
     },
   },
 
-  measure: (body, opts) =>
-    measureThroughput(body, { size: 1_000_000, ops: (n) => n, expected: (n) => n }, opts),
+  measure: (bench, opts) =>
+    measureThroughput(bench, { size: 1_000_000, ops: (n) => n, expected: (n) => n }, opts),
 });

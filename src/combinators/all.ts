@@ -2,7 +2,7 @@
 import type { Coroutine } from "../core/future.js";
 import { UNWIND } from "../core/future.js";
 import type { Item, ItemValue } from "../core/gather.js";
-import { errorOf, Gather, throwAll } from "../core/gather.js";
+import { Gather, throwAll } from "../core/gather.js";
 
 /**
  * Runs every item concurrently (each body as its own child task) and returns
@@ -25,12 +25,11 @@ export function* all<const I extends readonly Item<unknown>[]>(
   try {
     for (let left = items.length; left > 0; left--) {
       const i = yield* gather.next();
-      const task = gather.tasks[i];
-      if (task?.state !== "done") {
-        errors.push(errorOf(task as never));
+      if (!gather.ok(i)) {
+        errors.push(gather.error(i));
         break;
       }
-      results[i] = task._result();
+      results[i] = gather.value(i);
     }
     ended = true;
   } catch (error) {
@@ -66,11 +65,9 @@ export function* allSettled<const I extends readonly Item<unknown>[]>(
   try {
     for (let left = items.length; left > 0; left--) {
       const i = yield* gather.next();
-      const task = gather.tasks[i];
-      results[i] =
-        task?.state === "done"
-          ? { status: "fulfilled", value: task._result() }
-          : { status: "rejected", reason: errorOf(task as never) };
+      results[i] = gather.ok(i)
+        ? { status: "fulfilled", value: gather.value(i) }
+        : { status: "rejected", reason: gather.error(i) };
     }
     ended = true;
   } catch (error) {

@@ -2,7 +2,7 @@
 import type { Coroutine } from "../core/future.js";
 import { UNWIND } from "../core/future.js";
 import type { Item, ItemValue } from "../core/gather.js";
-import { errorOf, Gather, throwAll } from "../core/gather.js";
+import { Gather, throwAll } from "../core/gather.js";
 
 /**
  * Runs the items concurrently; the first to finish (with a value or an error)
@@ -22,9 +22,8 @@ export function* race<const I extends readonly Item<unknown>[]>(
   let ended = false; // false while unwinding a cancellation (entered finally by return)
   try {
     const i = yield* gather.next();
-    const task = gather.tasks[i];
-    if (task?.state === "done") value = task._result();
-    else errors.push(errorOf(task as never));
+    if (gather.ok(i)) value = gather.value(i);
+    else errors.push(gather.error(i));
     ended = true;
   } catch (error) {
     ended = true;
@@ -57,12 +56,11 @@ export function* any<const I extends readonly Item<unknown>[]>(
   try {
     for (let left = items.length; left > 0 && !won; left--) {
       const i = yield* gather.next();
-      const task = gather.tasks[i];
-      if (task?.state === "done") {
-        value = task._result();
+      if (gather.ok(i)) {
+        value = gather.value(i);
         won = true;
       } else {
-        failures[i] = errorOf(task as never);
+        failures[i] = gather.error(i);
       }
     }
     ended = true;
@@ -110,9 +108,8 @@ export function* select<const M extends Record<string, Item<unknown>>>(
   let ended = false; // false while unwinding a cancellation (entered finally by return)
   try {
     const i = yield* gather.next();
-    const task = gather.tasks[i];
-    if (task?.state === "done") result = { key: keys[i] as string, value: task._result() };
-    else errors.push(errorOf(task as never));
+    if (gather.ok(i)) result = { key: keys[i] as string, value: gather.value(i) };
+    else errors.push(gather.error(i));
     ended = true;
   } catch (error) {
     ended = true;

@@ -9,6 +9,7 @@ import { cur } from "./current.js";
 import { CancelledError } from "./errors.js";
 import type { Context, Future, Pending, Waker } from "./future.js";
 import { FutureBase, PENDING } from "./future.js";
+import { trackCreation } from "./instrument.js";
 import type { Runtime } from "./runtime.js";
 
 const NEW = 0;
@@ -115,5 +116,5 @@ export function call<T>(
   ) {
     throw new TypeError("call(): expected a Promise or a function (signal) => Promise");
   }
-  return new CallFuture(source);
+  return trackCreation(new CallFuture(source));
 }

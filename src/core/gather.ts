@@ -1,18 +1,28 @@
 /**
- * The machinery under every combinator: start each item as a task, learn of
- * completions in the order they happen, and wind down (cancel what we own, wait
- * for its cleanup, collect every error) before returning.
+ * The machinery under every combinator: start the items, learn of their
+ * completions in the order they happen, and wind down (drop what is still
+ * pending, cancel what we own and wait for its cleanup, collect every error)
+ * before returning.
  *
- * Items: a `Task` is joined, not owned (losing leaves it running); a body (a
- * coroutine or a function returning one) or a plain future becomes a child task
- * that we own. A gather joins all its tasks for as long as it exists: a child
- * that fails is reported here, never as an unjoined failure of the parent.
+ * Items come in three kinds:
+ * - a `Task` is joined, not owned: losing drops the join and leaves it running;
+ * - a body (a coroutine or a function returning one) becomes a child task that
+ *   we own: losing cancels it and waits for its cleanup;
+ * - a plain future is polled directly by the combinator's own task, never in a
+ *   task of its own, so that values change hands only in the poll that
+ *   completes it: when `select` picks one ready `recv`, the others were never
+ *   polled to completion and took nothing (losing drops them with `cancel()`).
+ *   Polled futures are tried in order, so the first ready one wins (as Tokio's
+ *   `select!` with `biased;`).
+ *
+ * A gather joins all its tasks for as long as it exists: a child that fails is
+ * reported here, never as an unjoined failure of the parent.
  */
 import type { Body } from "./body.js";
 import { toCoroutine } from "./body.js";
 import { cur } from "./current.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "./future.js";
-import { FutureBase, isFuture, PENDING } from "./future.js";
+import { describeFuture, FutureBase, isFuture, PENDING, YIELD_NOW } from "./future.js";
 import type { Runtime } from "./runtime.js";
 import { requireTask } from "./spawn.js";
 import type { Joiner } from "./task.js";
@@ -25,8 +35,28 @@ export type Item<T> = Task<T> | Future<T> | Body<T>;
 export type ItemValue<I> =
   I extends Task<infer T> ? T : I extends Future<infer T> ? T : I extends Body<infer T> ? T : never;
 
-function* awaitFuture<T>(future: Future<T>): Coroutine<T> {
-  return yield* future;
+// Item kinds.
+const JOINED = 0;
+const OWNED = 1;
+const POLLED = 2;
+
+// Outcomes of polled futures (0: still pending).
+const OK = 1;
+const FAILED = 2;
+const DROPPED = 3;
+
+/** `yieldNow()` / `sleep(0)` as a polled item: pending once, then ready. */
+class YieldOnce extends FutureBase<void> {
+  #polled = false;
+  poll(cx: Context): undefined | Pending {
+    if (this.#polled) return undefined;
+    this.#polled = true;
+    cx.waker.wake();
+    return PENDING;
+  }
+  override describe(): string {
+    return "yieldNow";
+  }
 }
 
 class Entry implements Joiner {
@@ -46,7 +76,7 @@ class Entry implements Joiner {
   }
 }
 
-/** `yield* gather.next()`: the index of the next task to complete. */
+/** `yield* gather.next()`: the index of the next item to complete. */
 class NextCompletion extends FutureBase<number> {
   readonly #gather: Gather;
   constructor(gather: Gather) {
@@ -57,10 +87,12 @@ class NextCompletion extends FutureBase<number> {
     return this.#gather._poll(cx);
   }
   cancel(): void {
+    // The polled futures stay as they are: the combinator's cleanup (stop)
+    // drops them; a task entry stays registered (we join for as long as we run).
     this.#gather._waker = null;
   }
   isLocalTo(rt: Runtime): boolean {
-    return this.#gather.tasks.every((t) => t.isComplete || t._runtime === rt);
+    return this.#gather._isLocalTo(rt);
   }
   override describe(): string {
     return this.#gather.describe();
@@ -68,12 +100,18 @@ class NextCompletion extends FutureBase<number> {
 }
 
 export class Gather {
-  readonly tasks: Task<unknown>[];
   readonly owner: Task<unknown>;
   /** @internal */
   _waker: Waker | null = null;
   readonly #label: string;
-  readonly #owned: Uint8Array;
+  readonly #kind: Uint8Array;
+  readonly #tasks: (Task<unknown> | null)[];
+  /** Polled futures still pending (null once complete or dropped). */
+  readonly #futures: (Future<unknown> | null)[];
+  #pendingFutures = 0;
+  /** For polled futures: their outcome and value (or error). */
+  readonly #outcome: Uint8Array;
+  readonly #values: unknown[];
   /** Set for completions handed out by next() (the combinator has seen them). */
   readonly #consumed: Uint8Array;
   readonly #entries: (Entry | null)[];
@@ -83,17 +121,26 @@ export class Gather {
 
   private constructor(
     owner: Task<unknown>,
-    tasks: Task<unknown>[],
-    owned: Uint8Array,
+    kind: Uint8Array,
+    tasks: (Task<unknown> | null)[],
+    futures: (Future<unknown> | null)[],
     label: string,
   ) {
+    const n = kind.length;
     this.owner = owner;
-    this.tasks = tasks;
-    this.#owned = owned;
+    this.#kind = kind;
+    this.#tasks = tasks;
+    this.#futures = futures;
     this.#label = label;
-    this.#consumed = new Uint8Array(tasks.length);
+    this.#outcome = new Uint8Array(n);
+    this.#values = new Array(n);
+    this.#consumed = new Uint8Array(n);
     this.#next = new NextCompletion(this);
     this.#entries = tasks.map((task, i) => {
+      if (task === null) {
+        this.#pendingFutures++;
+        return null;
+      }
       if (task.isComplete) {
         this.#completed.push(i);
         return null;
@@ -107,51 +154,84 @@ export class Gather {
   /** Starts every item (validating all of them before starting any). */
   static start(items: readonly Item<unknown>[], label: string, keys?: readonly string[]): Gather {
     const owner = requireTask(`${label}()`);
-    if (!Array.isArray(items))
+    if (!Array.isArray(items)) {
       throw new TypeError(`${label}(): expected an array of tasks, futures or bodies`);
-    const prepared = items.map((item, i): Task<unknown> | Coroutine<unknown> => {
-      if (item instanceof Task) return item;
-      if (isFuture(item)) return awaitFuture(item);
+    }
+    const n = items.length;
+    const kind = new Uint8Array(n);
+    const futures: (Future<unknown> | null)[] = new Array(n).fill(null);
+    const bodies = items.map((item, i): Coroutine<unknown> | null => {
+      if (item instanceof Task) return null;
+      if (isFuture(item)) {
+        kind[i] = POLLED;
+        futures[i] = item === YIELD_NOW ? new YieldOnce() : item;
+        return null;
+      }
+      kind[i] = OWNED;
       return toCoroutine(item as Body<unknown>, `${label}()[${keys?.[i] ?? i}]`);
     });
-    const owned = new Uint8Array(items.length);
     const rt = cur.rt as Runtime;
-    const tasks = prepared.map((p, i) => {
-      if (p instanceof Task) return p;
-      owned[i] = 1;
-      return Task._spawn(p, owner, rt, { name: `${label}[${keys?.[i] ?? i}]` }, label);
+    const tasks = items.map((item, i): Task<unknown> | null => {
+      if (kind[i] === POLLED) return null;
+      if (kind[i] === JOINED) return item as Task<unknown>;
+      const name = `${label}[${keys?.[i] ?? i}]`;
+      return Task._spawn(bodies[i] as Coroutine<unknown>, owner, rt, { name }, label);
     });
-    return new Gather(owner, tasks, owned, label);
+    return new Gather(owner, kind, tasks, futures, label);
   }
 
-  /** A future for the index of the next task to complete (each index once). */
+  /** A future for the index of the next item to complete (each index once). */
   next(): Future<number> {
     return this.#next;
   }
 
-  /** Whether the task at `i` was ours to cancel. */
-  owns(i: number): boolean {
-    return this.#owned[i] === 1;
+  /** Whether item `i` completed with a value (only after next() handed it out). */
+  ok(i: number): boolean {
+    const task = this.#tasks[i];
+    return task === null || task === undefined ? this.#outcome[i] === OK : task.state === "done";
+  }
+
+  /** The value of item `i`, which completed with one. */
+  value(i: number): unknown {
+    const task = this.#tasks[i];
+    return task === null || task === undefined ? this.#values[i] : task._result();
+  }
+
+  /** The error of item `i`, which failed (or, for a task, was cancelled). */
+  error(i: number): unknown {
+    const task = this.#tasks[i];
+    return task === null || task === undefined ? this.#values[i] : errorOf(task);
   }
 
   /**
-   * Winds down: cancels the owned tasks still running and waits for their
-   * cleanup (shielded: a cancel of the caller waits for it too), stops joining
-   * the others. Returns the errors nobody has seen: failures during cleanup,
-   * and, with `unseenFailures`, failures that completed but were never
-   * handed out by `next()`.
+   * Winds down: drops the polled futures still pending, cancels the owned
+   * tasks still running and waits for their cleanup (shielded: a cancel of the
+   * caller waits for it too), stops joining the others. Returns the errors
+   * nobody has seen: failures during cleanup, and, with `unseenFailures`,
+   * failures that completed but were never handed out by `next()`.
    */
   *stop(unseenFailures: boolean): Coroutine<unknown[]> {
-    const tasks = this.tasks;
-    const cancelled = new Uint8Array(tasks.length);
+    const tasks = this.#tasks;
+    const n = tasks.length;
+    this._waker = null;
+    for (let i = 0; i < n; i++) {
+      const future = this.#futures[i];
+      if (future === null || future === undefined) continue;
+      this.#futures[i] = null;
+      this.#outcome[i] = DROPPED;
+      this.#pendingFutures--;
+      future.cancel?.();
+    }
+    const cancelled = new Uint8Array(n);
     let waiting = 0;
-    tasks.forEach((task, i) => {
-      if (this.#owned[i] === 1 && !task.isComplete) {
+    for (let i = 0; i < n; i++) {
+      const task = tasks[i];
+      if (this.#kind[i] === OWNED && task !== null && task !== undefined && !task.isComplete) {
         cancelled[i] = 1;
         waiting++;
         task.cancel();
       }
-    });
+    }
     if (waiting > 0) {
       this.owner._enterShield();
       try {
@@ -165,16 +245,18 @@ export class Gather {
       }
     }
     const errors: unknown[] = [];
-    tasks.forEach((task, i) => {
+    for (let i = 0; i < n; i++) {
+      const task = tasks[i];
+      if (task === null || task === undefined) continue;
       const entry = this.#entries[i];
       if (entry !== undefined && entry !== null && !task.isComplete) task._removeJoiner(entry);
-      if (this.#consumed[i] === 1 || task.state !== "failed") return;
+      if (this.#consumed[i] === 1 || task.state !== "failed") continue;
       if (cancelled[i] === 1 || unseenFailures) errors.push(errorOf(task));
-    });
+    }
     return errors;
   }
 
-  /** @internal */
+  /** @internal A joined or owned task completed. */
   _completed(i: number): void {
     this.#entries[i] = null;
     this.#completed.push(i);
@@ -190,12 +272,61 @@ export class Gather {
       this.#consumed[i] = 1;
       return i;
     }
+    if (this.#pendingFutures > 0) {
+      // Poll the pending futures in order; the first to complete is handed out
+      // at once, so no later one is polled to completion (and loses nothing).
+      const futures = this.#futures;
+      for (let i = 0; i < futures.length; i++) {
+        const future = futures[i];
+        if (future === null || future === undefined) continue;
+        let value: unknown;
+        let outcome = OK;
+        try {
+          value = future.poll(cx);
+        } catch (error) {
+          value = error;
+          outcome = FAILED;
+        }
+        if (outcome === OK && value === PENDING) continue;
+        futures[i] = null;
+        this.#pendingFutures--;
+        this.#outcome[i] = outcome;
+        this.#values[i] = value;
+        this.#consumed[i] = 1;
+        return i;
+      }
+    }
     this._waker = cx.waker;
     return PENDING;
   }
 
+  /** @internal True if only tasks of `rt` could complete what this waits on (deadlock detection). */
+  _isLocalTo(rt: Runtime): boolean {
+    for (let i = 0; i < this.#tasks.length; i++) {
+      const task = this.#tasks[i];
+      if (task !== null && task !== undefined) {
+        if (!task.isComplete && task._runtime !== rt) return false;
+        continue;
+      }
+      const future = this.#futures[i];
+      if (future === null || future === undefined) continue;
+      const local = (future as { isLocalTo?: (rt: Runtime) => boolean }).isLocalTo;
+      if (typeof local !== "function" || !local.call(future, rt)) return false;
+    }
+    return true;
+  }
+
   describe(): string {
-    const open = this.tasks.filter((t) => !t.isComplete).map((t) => t.name);
+    const open: string[] = [];
+    for (let i = 0; i < this.#tasks.length; i++) {
+      const task = this.#tasks[i];
+      if (task !== null && task !== undefined) {
+        if (!task.isComplete) open.push(task.name);
+      } else {
+        const future = this.#futures[i];
+        if (future !== null && future !== undefined) open.push(describeFuture(future));
+      }
+    }
     return `${this.#label} of ${open.join(", ") || "nothing"}`;
   }
 }

@@ -28,8 +28,10 @@ import { cur } from "./current.js";
 import { CancelledError, DeadlockError, type StuckTask } from "./errors.js";
 import type { Future } from "./future.js";
 import { describeFuture } from "./future.js";
+import type { DebugOptions, TraceFile } from "./instrument.js";
+import { instrumentation, renderTaskTree } from "./instrument.js";
 import { Ring } from "./ring.js";
-import type { Hooks, Joiner, Siblings, SpawnOptions } from "./task.js";
+import type { Hooks, Joiner, Siblings, SpawnOptions, TaskState } from "./task.js";
 import { JoinFuture, Task } from "./task.js";
 import { type TimerNode, TimerWheel } from "./timer-wheel.js";
 
@@ -46,7 +48,26 @@ export interface RuntimeOptions {
    * @default false
    */
   virtualTime?: boolean;
-  /** Observability hooks (tracing). @internal */
+  /**
+   * Record a trace of every spawn, step, wait, wake and completion (Chrome
+   * Trace Event format: `runtime.traceEvents()`). A path: also write the trace
+   * to that file when the run ends, even if it fails.
+   * @default false
+   */
+  trace?: boolean | string;
+  /**
+   * Debug mode: warn of futures never awaited, swallowed cancellations, slow
+   * steps, a starved event loop and what outlived the run (docs/observability.md).
+   * @default false, or true when the environment has CORIO_DEBUG=1
+   */
+  debug?: boolean | DebugOptions;
+  /**
+   * Per-task statistics in `tasks()` (`polls`, `busyMs`, `idleMs`,
+   * `sinceWakeMs`): two clock reads per step. Always on with `trace` or `debug`.
+   * @default false
+   */
+  stats?: boolean;
+  /** Observability hooks, instead of those built from trace/debug/stats. @internal */
   hooks?: Hooks | null;
 }
 
@@ -54,6 +75,8 @@ export interface RuntimeOptions {
 export interface RunOptions extends RuntimeOptions {
   /** Aborting it cancels the run: the body is cancelled, its cleanup runs, `run` rejects. */
   signal?: AbortSignal;
+  /** A name for the body's task in listings and traces. @default "task#<id>" */
+  name?: string;
 }
 
 /** One task as `runtime.tasks()` lists it: plain, JSON-serialisable data. */
@@ -62,17 +85,29 @@ export interface TaskInfo {
   name: string;
   /** The parent's id, or null for a root. */
   parent: number | null;
-  state: string;
-  /** What the task waits on, when it is waiting. */
+  state: TaskState;
+  /** What the task waits on ("sleep 250 ms (120 ms left)", "join worker"), or null if it is not waiting. */
   waitingOn: string | null;
+  /** Where it was spawned (`file:line:column` of the caller): debug mode only, else null. */
+  spawnedAt: string | null;
+  /** Steps taken. Null unless statistics are on (`stats`, `trace` or `debug`). */
+  polls: number | null;
+  /** Milliseconds spent inside its steps. Null unless statistics are on. */
+  busyMs: number | null;
+  /** Milliseconds spent parked, waiting to be woken. Null unless statistics are on. */
+  idleMs: number | null;
+  /** Milliseconds since it was last made ready (spawned or woken). Null unless statistics are on. */
+  sinceWakeMs: number | null;
 }
 
 /** How long the loop may run before giving Node's event loop a turn. */
 const SLICE_MS = 4;
 /** The ready queue's resting size; it grows for bursts and shrinks back when idle. */
 const READY_CAPACITY = 1024;
+/** The ready queue shrinks back to its resting size every this many idle periods. */
+const SHRINK_AFTER_IDLE = 64;
 /** How many steps between clock reads (timer checks and the slice check). */
-const CHECK_EVERY = 256;
+const CHECK_EVERY = 64;
 
 interface RunState {
   main: Task<unknown> | null;
@@ -93,6 +128,11 @@ function onBeforeExit(): void {
 }
 
 const fire = (node: TimerNode): void => node.fire();
+
+// The loop is armed as a reaction to this promise rather than with
+// queueMicrotask: Node wraps each queueMicrotask callback in an async resource
+// (about twice the cost), and the loop is armed once per outside wake-up.
+const RESOLVED = Promise.resolve();
 
 /**
  * An executor with its ready queue, timers and clock. `run()` (the function)
@@ -119,6 +159,14 @@ export class Runtime {
   #active = false;
   #inLoop = false;
   #armed = false;
+  /** When the current slice began (performance.now()), or -1 once Node has had a turn since. */
+  #sliceStart = -1;
+  /** Times the loop went idle since the ready queue last shrank. */
+  #idleRuns = 0;
+  /** Steps run in the current slice since the clock was last read. */
+  #sliceSteps = 0;
+  /** True while a setImmediate probe is pending to tell us Node had a turn. */
+  #probing = false;
   #nodeTimer: ReturnType<typeof setTimeout> | null = null;
   #nodeTimerAt = Number.POSITIVE_INFINITY;
   /** Pending operations outside the runtime (call(), I/O) that can still wake tasks. */
@@ -136,7 +184,12 @@ export class Runtime {
     this.#virtual = virtualTime;
     this.#epoch = virtualTime ? 0 : performance.now();
     this.#random = seed === undefined ? null : mulberry32(seed);
-    this._hooks = hooks;
+    const create = instrumentation.create;
+    if (hooks === null && create === null && (options.trace || options.debug || options.stats))
+      throw new Error(
+        "Runtime: trace, debug and stats need corio's observability layer (import from 'corio')",
+      );
+    this._hooks = hooks ?? (create === null ? null : create(this, options));
   }
 
   /** The runtime's clock in milliseconds: monotonic real time, or virtual time from 0. */
@@ -164,9 +217,10 @@ export class Runtime {
    * `CancelledError` if the run was cancelled, or with `DeadlockError`.
    * Without a body, runs until every root task has completed.
    */
-  run<T>(body?: Body<T>, options: { signal?: AbortSignal } = {}): Promise<T> {
+  run<T>(body?: Body<T>, options: { signal?: AbortSignal; name?: string } = {}): Promise<T> {
     if (this.#active) throw new Error("Runtime.run: this runtime is already running");
-    const main = body === undefined ? null : Task._spawn(body, null, this, undefined, "run");
+    const spawnOptions = options.name === undefined ? undefined : { name: options.name };
+    const main = body === undefined ? null : Task._spawn(body, null, this, spawnOptions, "run");
     return new Promise<T>((resolve, reject) => {
       const run: RunState = {
         main,
@@ -224,36 +278,78 @@ export class Runtime {
     }
   }
 
-  /** A snapshot of every live task, parents before children. */
+  /**
+   * A snapshot of every live task, parents before children, as plain
+   * JSON-serialisable objects (see `TaskInfo`; docs/observability.md).
+   *
+   * @example
+   * for (const t of runtime.tasks()) console.log(t.id, t.name, t.state, t.waitingOn);
+   */
   tasks(): TaskInfo[] {
     const out: TaskInfo[] = [];
+    const hooks = this._hooks;
     this.#walk((task) => {
-      out.push({
+      const info: TaskInfo = {
         id: task.id,
         name: task.name,
         parent: task.parent === null ? null : task.parent.id,
         state: task.state,
-        waitingOn: describeWait(task),
-      });
+        waitingOn: describeWait(task, this),
+        spawnedAt: null,
+        polls: null,
+        busyMs: null,
+        idleMs: null,
+        sinceWakeMs: null,
+      };
+      if (hooks !== null) hooks.info(task, info);
+      out.push(info);
     });
     return out;
   }
 
-  /** The task tree as indented text, like `pstree`. */
+  /**
+   * The task tree as text, like `pstree`: one line per task, `name #id [state]
+   * waiting-on`, children under their parent.
+   *
+   * @example
+   * console.log(runtime.dump());
+   * // main #1 [waiting] join worker
+   * // └─ worker #2 [waiting] sleep 250 ms (120 ms left)
+   */
   dump(): string {
-    const lines: string[] = [];
-    const visit = (task: Task<unknown>, depth: number): void => {
-      const wait = describeWait(task);
-      lines.push(
-        `${"  ".repeat(depth)}${task.name} [${task.state}]${wait === null ? "" : ` ${wait}`}`,
+    return renderTaskTree(this.tasks());
+  }
+
+  /**
+   * The recorded trace in Chrome Trace Event format (open it in Perfetto or
+   * `chrome://tracing`; `writeTrace` from `corio/trace` writes it to a file).
+   * Throws if the runtime was not created with `trace`.
+   */
+  traceEvents(): TraceFile {
+    const trace = this._hooks === null ? null : (this._hooks.traceEvents() as TraceFile | null);
+    if (trace === null)
+      throw new Error(
+        "Runtime.traceEvents: this runtime does not trace; create it with {trace: true}",
       );
-      for (let c = task._firstChild; c !== null; c = c._nextSibling) visit(c, depth + 1);
-    };
-    for (let t = this._roots.first; t !== null; t = t._nextSibling) visit(t, 0);
-    return lines.join("\n");
+    return trace;
   }
 
   // ------------------------------------------------------------- kernel interface
+
+  /** @internal The timer wheel's clock: milliseconds since the runtime's epoch. */
+  _tickNow(): number {
+    return (this.#virtual ? this.#vnow : performance.now()) - this.#epoch;
+  }
+
+  /** @internal True while some timer is filed (debug mode's leak report). */
+  get _timersPending(): boolean {
+    return !this.#wheel.isEmpty;
+  }
+
+  /** @internal Outside operations (call(), I/O) still counted (debug mode's leak report). */
+  get _externalPending(): number {
+    return this.#external;
+  }
 
   /** @internal Queue a task; the loop is not armed (the caller is the loop). */
   _push(task: Task<unknown>): void {
@@ -265,7 +361,7 @@ export class Runtime {
     this.#ready.push(task);
     if (!this.#armed && !this.#inLoop && this.#active) {
       this.#armed = true;
-      queueMicrotask(this.#loop);
+      RESOLVED.then(this.#loop);
     }
   }
 
@@ -357,21 +453,29 @@ export class Runtime {
 
   #activate(): void {
     this.#active = true;
-    if (activeRuntimes.size === 0) process.on("beforeExit", onBeforeExit);
+    if (activeRuntimes.size === 0) {
+      process.on("beforeExit", onBeforeExit);
+      instrumentation.activate?.();
+    }
     activeRuntimes.add(this);
+    if (this._hooks !== null) this._hooks.runStart();
   }
 
   #deactivate(): void {
     this.#active = false;
     this.#clearNodeTimer();
     activeRuntimes.delete(this);
-    if (activeRuntimes.size === 0) process.off("beforeExit", onBeforeExit);
+    if (activeRuntimes.size === 0) {
+      process.off("beforeExit", onBeforeExit);
+      instrumentation.deactivate?.();
+    }
+    if (this._hooks !== null) this._hooks.runEnd();
   }
 
   #arm(): void {
     if (!this.#armed && !this.#inLoop && this.#active) {
       this.#armed = true;
-      queueMicrotask(this.#loop);
+      RESOLVED.then(this.#loop);
     }
   }
 
@@ -396,8 +500,20 @@ export class Runtime {
   // timers between batches, and a turn for Node every SLICE_MS.
   #drive(): void {
     const ready = this.#ready;
-    const sliceStart = performance.now();
-    let steps = 0;
+    // A slice lasts until Node has had a turn, across any number of re-entries
+    // from microtasks (a task awaiting resolved promises wakes the loop from a
+    // microtask each time, one step per entry: per-entry slices would never
+    // yield to Node). The probe, an immediate, marks the end of Node's turn.
+    let sliceStart = this.#sliceStart;
+    if (sliceStart < 0) {
+      sliceStart = performance.now();
+      this.#sliceStart = sliceStart;
+      this.#sliceSteps = 0;
+    }
+    if (!this.#probing) {
+      this.#probing = true;
+      setImmediate(this.#onNodeTurn).unref();
+    }
     this.#fireTimers();
     for (;;) {
       let n = ready.length;
@@ -406,11 +522,11 @@ export class Runtime {
         return;
       }
       if (this.#random !== null) ready.shuffleFront(n, this.#random);
-      steps += n;
+      this.#sliceSteps += n;
       while (n-- > 0) (ready.shift() as Task<unknown>)._step();
       if (!this.#active) return;
-      if (steps >= CHECK_EVERY) {
-        steps = 0;
+      if (this.#sliceSteps >= CHECK_EVERY) {
+        this.#sliceSteps = 0;
         this.#fireTimers();
         if (performance.now() - sliceStart >= SLICE_MS) {
           // Let Node run its timers and I/O callbacks, then carry on.
@@ -422,9 +538,20 @@ export class Runtime {
     }
   }
 
+  /** Runs in Node's check phase: Node has had a turn, so the next slice starts afresh. */
+  readonly #onNodeTurn = (): void => {
+    this.#probing = false;
+    this.#sliceStart = -1;
+  };
+
   /** Nothing is ready. Returns true if that changed (work to do), false to park the loop. */
   #onIdle(): boolean {
-    this.#ready.shrink(READY_CAPACITY);
+    // Give back the memory of a burst, but not after every burst: a program
+    // that bursts repeatedly would copy the queue up to its size each time.
+    if (++this.#idleRuns >= SHRINK_AFTER_IDLE) {
+      this.#idleRuns = 0;
+      this.#ready.shrink(READY_CAPACITY);
+    }
     if (this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];
@@ -556,7 +683,11 @@ export class Runtime {
     const stuck: StuckTask[] = [];
     this.#walk((task) => {
       if (task.isComplete) return;
-      stuck.push({ id: task.id, name: task.name, waitingOn: describeWait(task) ?? task.state });
+      stuck.push({
+        id: task.id,
+        name: task.name,
+        waitingOn: describeWait(task, this) ?? task.state,
+      });
     });
     return stuck;
   }
@@ -591,11 +722,23 @@ function isLocalWait(future: Future<unknown> | null, rt: Runtime): boolean {
   return typeof local === "function" && local.call(future, rt);
 }
 
-function describeWait(task: Task<unknown>): string | null {
+function describeWait(task: Task<unknown>, rt: Runtime): string | null {
   if (task._closing) return "its children to finish";
   const f = task._waitingOn;
   if (f === null || task.state === "scheduled" || task.state === "running") return null;
-  return describeFuture(f);
+  // Descriptions read the clock of the runtime being listed (a timer's time left).
+  const outer = cur.rt;
+  cur.rt = rt;
+  try {
+    return describeFuture(f);
+  } finally {
+    cur.rt = outer;
+  }
+}
+
+/** @internal The runtimes with a run in progress (what `corio ps` lists). */
+export function activeRuntimeList(): Runtime[] {
+  return [...activeRuntimes];
 }
 
 /** A small, fast, seedable PRNG (mulberry32): the seeded scheduler's shuffle. */

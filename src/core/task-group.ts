@@ -4,7 +4,7 @@ import { toCoroutine } from "./body.js";
 import { cur } from "./current.js";
 import type { Coroutine } from "./future.js";
 import { UNWIND } from "./future.js";
-import { errorOf, Gather, throwAll } from "./gather.js";
+import { Gather, throwAll } from "./gather.js";
 import type { Runtime } from "./runtime.js";
 import { ChildrenDone } from "./spawn.js";
 import type { SpawnOptions } from "./task.js";
@@ -73,10 +73,9 @@ export function* taskGroup<T>(body: (group: TaskGroup) => Coroutine<T>): Corouti
   let ended = false; // false while unwinding a cancellation (entered finally by return)
   try {
     const i = yield* gather.next();
-    const task = gather.tasks[i] as Task<unknown>;
     group._close();
-    if (task.state === "done") value = task._result();
-    else errors.push(errorOf(task));
+    if (gather.ok(i)) value = gather.value(i);
+    else errors.push(gather.error(i));
     ended = true;
   } catch (error) {
     ended = true;

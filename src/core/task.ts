@@ -52,7 +52,8 @@ import {
   YIELD_NOW,
   YIELDED,
 } from "./future.js";
-import type { Runtime } from "./runtime.js";
+import { trackSite } from "./instrument.js";
+import type { Runtime, TaskInfo } from "./runtime.js";
 
 /** A task's lifecycle, as `task.state` reports it. */
 export type TaskState =
@@ -84,9 +85,17 @@ const F_CANCELLING = 1 << 4;
 const F_NOTIFIED = 1 << 5;
 const F_FINISH = 1 << 6;
 const SHIELD = 1 << 8;
+/** On a CANCELLED task: `#fut` holds the CancelledError (made lazily), not the reason. */
+const F_ERROR_MADE = 1 << 3;
+
+// The shared result of joining a completed task (read at once by `yield*`).
+const JOINED: { done: true; value: unknown } = { done: true, value: undefined };
 
 // A sentinel result: "the task parked while resuming; nothing to drive".
-const PARKED = { done: false, value: undefined } as unknown as IteratorResult<Future<unknown>, never>;
+const PARKED = { done: false, value: undefined } as unknown as IteratorResult<
+  Future<unknown>,
+  never
+>;
 
 /** Ready futures a task may consume in one step before it must let others run (Tokio's coop budget). */
 export const BUDGET = 128;
@@ -113,7 +122,10 @@ export interface Siblings {
   last: Task<unknown> | null;
 }
 
-/** @internal Observability hooks; each call site costs one branch when none are installed. */
+/**
+ * @internal Observability hooks (`src/trace/`); each call site costs one branch
+ * when none are installed.
+ */
 export interface Hooks {
   spawn(task: Task<unknown>): void;
   stepStart(task: Task<unknown>): void;
@@ -121,6 +133,16 @@ export interface Hooks {
   wake(task: Task<unknown>, by: Task<unknown> | null): void;
   park(task: Task<unknown>, on: Future<unknown>): void;
   complete(task: Task<unknown>): void;
+  /** A cancelled body ended with `value` instead of unwinding (a `finally` swallowed the cancel). */
+  cancelSwallowed(task: Task<unknown>, value: unknown): void;
+  /** A run started (the runtime became active). */
+  runStart(): void;
+  /** A run ended, just before its promise settles. */
+  runEnd(): void;
+  /** Fills the optional fields of a `tasks()` entry (statistics, spawn site). */
+  info(task: Task<unknown>, info: TaskInfo): void;
+  /** The recorded trace, or null if this runtime does not trace. */
+  traceEvents(): unknown;
 }
 
 /** The rarely used parts of a task, allocated on first use. */
@@ -142,6 +164,8 @@ class TaskExtras implements Siblings {
   /** While CLOSING: how the body ended. */
   outcomeKind = DONE;
   outcome: unknown = undefined;
+  /** Who waits for this task to complete (a linked list through `nextJoiner`). */
+  joiners: Joiner | null = null;
   /** Free for the observability layer (spawn site, poll counts, ...). */
   meta: unknown = undefined;
 }
@@ -155,8 +179,12 @@ export class Task<T = unknown> implements PromiseLike<T> {
   #state = SCHEDULED;
   #parent: Task<unknown> | null;
   #fut: unknown = null;
-  #joiners: Joiner | null = null;
-  #x: TaskExtras | null = null;
+  /**
+   * The rare parts: null, the head of the joiner list (a task joined but with
+   * nothing else rare about it), or TaskExtras (which then holds the joiners).
+   * One field for both keeps an idle task at eight fields.
+   */
+  #x: TaskExtras | Joiner | null = null;
   #prev: Task<unknown> | null = null;
   #next: Task<unknown> | null = null;
 
@@ -175,7 +203,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   /** The name given at spawn, or `task#<id>`. */
   get name(): string {
-    return this.#x?.name ?? `task#${this.id}`;
+    return this.#ex()?.name ?? `task#${this.id}`;
   }
 
   /** The task that spawned this one; `null` for a root. */
@@ -235,7 +263,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
     const s = this.#state;
     if (s & F_CANCEL || this.#gen === null) return;
     this.#state = s | F_CANCEL;
-    const x = this.#x;
+    const x = this.#ex();
     if (reason !== undefined || (x !== null && x.abort !== null)) {
       const ex = this.#extras();
       ex.reason = reason;
@@ -254,14 +282,23 @@ export class Task<T = unknown> implements PromiseLike<T> {
     // A completed task answers the join itself (no allocation); see `next`.
     return this.isComplete
       ? (this as unknown as Iterator<Future<unknown>, T, unknown>)
-      : new JoinFuture(this);
+      : trackSite(new JoinFuture(this));
   }
 
   /**
-   * @internal The iterator side of joining a completed task (the hand-off
-   * protocol of `FutureBase`): yield itself, then hand over the result.
+   * @internal The iterator side of joining a completed task. The result is
+   * there already, so `yield*` gets it at once with no trip through the
+   * executor, unless the joining task has a cancel to act on (a cancel takes
+   * effect at the next `yield*`, even on a ready future): then it goes through
+   * the executor like any future (the hand-off protocol of `FutureBase`).
    */
   next(token?: unknown): IteratorResult<Future<unknown>, T> {
+    const joiner = cur.task;
+    if (token !== RESUME && (joiner === null || (joiner.#state & F_CANCEL) === 0)) {
+      const done = JOINED as IteratorReturnResult<T>;
+      done.value = this._result();
+      return done;
+    }
     return FutureBase.prototype.next.call(this, token) as IteratorResult<Future<unknown>, T>;
   }
 
@@ -277,7 +314,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
    */
   poll(cx: Context): T | Pending {
     if (this.isComplete) return this._result();
-    for (let j = this.#joiners; j !== null; j = j.nextJoiner)
+    for (let j = this.#joiners(); j !== null; j = j.nextJoiner)
       if (j.waker === cx.waker) return PENDING;
     this._addJoiner(new JoinFuture(this, cx.waker));
     return PENDING;
@@ -342,7 +379,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
     if (s !== SCHEDULED) {
       if ((s & STATE) !== SCHEDULED) return;
       if (s & F_FINISH) {
-        const x = this.#x as TaskExtras;
+        const x = this.#ex() as TaskExtras;
         this.#complete(x.outcomeKind, x.outcome);
         return;
       }
@@ -470,7 +507,12 @@ export class Task<T = unknown> implements PromiseLike<T> {
     this.#gen = null;
     this.#fut = null;
     const kind = threw ? FAILED : s & F_CANCELLING ? CANCELLED : DONE;
-    const x = this.#x;
+    if (kind === CANCELLED && value !== CANCEL_TOKEN) {
+      // The cancel was swallowed: a finally returned, or a frame carried on past an inner cleanup.
+      const hooks = (cur.rt as Runtime)._hooks; // the body ends inside a step
+      if (hooks !== null) hooks.cancelSwallowed(this, value);
+    }
+    const x = this.#ex();
     if (x !== null && x.first !== null) {
       // No task outlives its parent: cancel the children, complete after the last.
       x.outcomeKind = kind;
@@ -483,7 +525,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
   }
 
   #complete(kind: number, value: unknown): void {
-    const x = this.#x;
+    const x = this.#ex();
     if (x !== null && x.errors !== null) {
       // Errors are never dropped: children's failures come first, then our own.
       const errors = x.errors;
@@ -495,7 +537,9 @@ export class Task<T = unknown> implements PromiseLike<T> {
           ? errors[0]
           : new AggregateError(errors, `${errors.length} errors in ${this.name}`);
     } else if (kind === CANCELLED) {
-      value = new CancelledError(x?.reason);
+      // The CancelledError is made when someone asks (an Error's stack trace
+      // costs microseconds, and most cancelled tasks are never joined).
+      value = x?.reason;
     }
     this.#state = kind;
     this.#fut = value;
@@ -503,8 +547,8 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
     const parent = this.#parent;
     let joined = false;
-    let j = this.#joiners;
-    this.#joiners = null;
+    let j = this.#joiners();
+    this.#setJoiners(null);
     while (j !== null) {
       const next = j.nextJoiner;
       j.nextJoiner = null;
@@ -533,7 +577,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
   }
 
   #unlinkChild(child: Task<unknown>): void {
-    const x = this.#x as TaskExtras;
+    const x = this.#ex() as TaskExtras;
     unlink(child, x);
     if (x.first !== null) return;
     const s = this.#state;
@@ -550,18 +594,34 @@ export class Task<T = unknown> implements PromiseLike<T> {
   // ---------------------------------------------------------------- internals for the kernel
 
   #extras(): TaskExtras {
-    let x = this.#x;
-    if (x === null) {
-      x = new TaskExtras();
-      this.#x = x;
-    }
-    return x;
+    const x = this.#x;
+    if (x instanceof TaskExtras) return x;
+    const extras = new TaskExtras();
+    extras.joiners = x;
+    this.#x = extras;
+    return extras;
+  }
+
+  #ex(): TaskExtras | null {
+    const x = this.#x;
+    return x instanceof TaskExtras ? x : null;
+  }
+
+  #joiners(): Joiner | null {
+    const x = this.#x;
+    return x instanceof TaskExtras ? x.joiners : x;
+  }
+
+  #setJoiners(head: Joiner | null): void {
+    const x = this.#x;
+    if (x instanceof TaskExtras) x.joiners = head;
+    else this.#x = head;
   }
 
   #runtime(): Runtime {
     let t = this as Task<unknown>;
     for (let p: Task<unknown> | null = t.#parent; p !== null; p = p.#parent) t = p;
-    return (t.#x as TaskExtras).rt as Runtime;
+    return (t.#x as TaskExtras).rt as Runtime; // a root's #x is always TaskExtras
   }
 
   /** @internal The runtime this task belongs to. */
@@ -601,7 +661,13 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   /** @internal The outcome: the value, or throws the error / CancelledError. Only when complete. */
   _result(): T {
-    if ((this.#state & STATE) === DONE) return this.#fut as T;
+    const s = this.#state;
+    if (s === DONE) return this.#fut as T;
+    if (s === CANCELLED) {
+      // #fut holds the reason until the error is first needed (see #complete).
+      this.#fut = new CancelledError(this.#fut);
+      this.#state = CANCELLED | F_ERROR_MADE;
+    }
     throw this.#fut;
   }
 
@@ -619,18 +685,29 @@ export class Task<T = unknown> implements PromiseLike<T> {
     }
   }
 
+  /**
+   * @internal For observers: the failure of a failed task, or the cancel reason
+   * of a cancelled one, without making a CancelledError (see #complete).
+   */
+  get _outcome(): unknown {
+    const s = this.#state;
+    if (s === CANCELLED) return this.#fut;
+    if (s === (CANCELLED | F_ERROR_MADE)) return (this.#fut as CancelledError).reason;
+    return s === FAILED ? this.#fut : undefined;
+  }
+
   /** @internal */
   _addJoiner(j: Joiner): void {
-    j.nextJoiner = this.#joiners;
-    this.#joiners = j;
+    j.nextJoiner = this.#joiners();
+    this.#setJoiners(j);
   }
 
   /** @internal */
   _removeJoiner(j: Joiner): void {
     let prev: Joiner | null = null;
-    for (let k = this.#joiners; k !== null; prev = k, k = k.nextJoiner) {
+    for (let k = this.#joiners(); k !== null; prev = k, k = k.nextJoiner) {
       if (k === j) {
-        if (prev === null) this.#joiners = k.nextJoiner;
+        if (prev === null) this.#setJoiners(k.nextJoiner);
         else prev.nextJoiner = k.nextJoiner;
         k.nextJoiner = null;
         return;
@@ -656,7 +733,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   /** @internal */
   get _firstChild(): Task<unknown> | null {
-    return this.#x?.first ?? null;
+    return this.#ex()?.first ?? null;
   }
 
   /** @internal */
@@ -666,7 +743,8 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   /** @internal */
   get _hasChildren(): boolean {
-    return this.#x !== null && this.#x.first !== null;
+    const x = this.#ex();
+    return x !== null && x.first !== null;
   }
 
   /** @internal Registers a waker for "the last child completed" (taskGroup). */
@@ -686,7 +764,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   /** @internal Task-local storage (copy-on-write maps shared with children). */
   get _locals(): Map<unknown, unknown> | null {
-    return this.#x?.locals ?? null;
+    return this.#ex()?.locals ?? null;
   }
 
   set _locals(locals: Map<unknown, unknown> | null) {
@@ -695,11 +773,16 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   /** @internal Free slot for the observability layer. */
   get _meta(): unknown {
-    return this.#x?.meta;
+    return this.#ex()?.meta;
   }
 
   set _meta(meta: unknown) {
     this.#extras().meta = meta;
+  }
+
+  /** @internal True once cancellation took effect: the generator's cleanup is running. */
+  get _unwinding(): boolean {
+    return (this.#state & F_CANCELLING) !== 0;
   }
 
   /** @internal The cancel reason, if any. */

@@ -3,13 +3,15 @@
  * on. It is also the node the timer wheel links, so a sleeping task costs one
  * small object here and nothing else.
  *
- * States, encoded in `when` (to keep the object at four fields):
+ * States, encoded in `when`:
  *   new, relative   when < 0 and finite: a duration, stored as -(ms) - 1
  *   new, absolute   when >= 0: a deadline on the runtime's clock
  *   filed           prevT !== null: `when` is the wheel tick, `waker` set
  *   fired           when === FIRED
  * The deadline of a relative timer is fixed at its first poll, on the clock of
  * the runtime that polls it (so the same code works under virtual time).
+ * `asked` keeps what the caller asked for, only for listings ("sleep 250 ms
+ * (120 ms left)"): `when` loses it once the timer is filed.
  */
 import { cur } from "./current.js";
 import type { Context, Pending, Waker } from "./future.js";
@@ -24,10 +26,13 @@ export class Timer extends FutureBase<void> implements TimerNode {
   waker: Waker | null = null;
   prevT: TimerNode | null = null;
   nextT: TimerNode | null = null;
+  /** The duration asked for (>= 0), or -(deadline) - 1 for `Timer.at`. Never changes. */
+  readonly asked: number;
 
   private constructor(when: number) {
     super();
     this.when = when;
+    this.asked = -when - 1;
   }
 
   /** A timer that completes `ms` milliseconds after its first poll. */
@@ -76,8 +81,24 @@ export class Timer extends FutureBase<void> implements TimerNode {
     return this.prevT === null ? null : Math.max(0, this.when - tickNow);
   }
 
-  override describe(): string {
-    if (this.prevT !== null) return "sleep";
-    return this.when === FIRED ? "sleep (elapsed)" : "sleep (not started)";
+  /** What it waits on, with the time left when `tickNow` is the wheel's clock (`rt._tickNow()`). */
+  describeAt(tickNow: number): string {
+    const a = this.asked;
+    const what = a >= 0 ? `sleep ${fmt(a)} ms` : `sleep until ${fmt(-a - 1)} ms`;
+    if (this.prevT !== null)
+      return `${what} (${Math.max(0, Math.round(this.when - tickNow))} ms left)`;
+    return this.when === FIRED ? `${what} (elapsed)` : `${what} (not started)`;
   }
+
+  override describe(): string {
+    const rt = cur.rt;
+    if (rt !== null) return this.describeAt(rt._tickNow());
+    const a = this.asked;
+    return a >= 0 ? `sleep ${fmt(a)} ms` : `sleep until ${fmt(-a - 1)} ms`;
+  }
+}
+
+/** Whole milliseconds as they are; fractions to 0.1 ms. */
+function fmt(ms: number): string {
+  return Number.isInteger(ms) ? String(ms) : ms.toFixed(1);
 }

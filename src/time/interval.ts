@@ -2,6 +2,7 @@
 import { cur } from "../core/current.js";
 import type { Context, Future, Pending } from "../core/future.js";
 import { FutureBase, PENDING } from "../core/future.js";
+import { trackCreation } from "../core/instrument.js";
 import type { Runtime } from "../core/runtime.js";
 import { Timer } from "../core/timer.js";
 import { checkDuration } from "./duration.js";
@@ -41,7 +42,7 @@ export class Interval {
    * Cancellation: cancel-safe; a cancelled `tick()` consumed no tick.
    */
   tick(): Future<number> {
-    return new Tick(this);
+    return trackCreation(new Tick(this));
   }
 
   /** Restarts the schedule: the next tick comes one period from now. */
@@ -102,7 +103,11 @@ class Tick extends FutureBase<number> {
   }
 
   override describe(): string {
-    return `interval tick (every ${this.#interval.period} ms)`;
+    const rt = cur.rt;
+    const t = this.#timer;
+    const left = rt === null || t === null ? null : t.remaining(rt._tickNow());
+    const every = `every ${this.#interval.period} ms`;
+    return `interval tick (${left === null ? every : `${every}, ${Math.round(left)} ms left`})`;
   }
 }
 

@@ -2,6 +2,7 @@
 import { cur } from "../core/current.js";
 import type { Future } from "../core/future.js";
 import { YIELD_NOW } from "../core/future.js";
+import { trackCreation } from "../core/instrument.js";
 import { Timer } from "../core/timer.js";
 import { checkDuration } from "./duration.js";
 
@@ -17,7 +18,7 @@ import { checkDuration } from "./duration.js";
  */
 export function sleep(ms: number): Future<void> {
   checkDuration(ms, "sleep(ms)");
-  return ms === 0 ? YIELD_NOW : Timer.after(ms);
+  return ms === 0 ? YIELD_NOW : trackCreation(Timer.after(ms));
 }
 
 /**
@@ -34,7 +35,7 @@ export function sleepUntil(at: number): Future<void> {
       `sleepUntil(at): the deadline must be a finite number of milliseconds, got ${String(at)}`,
     );
   }
-  return Timer.at(at);
+  return trackCreation(Timer.at(at));
 }
 
 /**

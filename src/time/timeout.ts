@@ -3,7 +3,7 @@ import type { Body } from "../core/body.js";
 import { TimeoutError } from "../core/errors.js";
 import type { Coroutine, Future } from "../core/future.js";
 import { UNWIND } from "../core/future.js";
-import { errorOf, Gather, throwAll } from "../core/gather.js";
+import { Gather, throwAll } from "../core/gather.js";
 import type { Task } from "../core/task.js";
 import { Timer } from "../core/timer.js";
 import { checkDuration } from "./duration.js";
@@ -28,10 +28,9 @@ export function* timeout<T>(ms: number, body: Body<T> | Future<T> | Task<T>): Co
   let ended = false; // false while unwinding a cancellation (entered finally by return)
   try {
     const i = yield* gather.next();
-    const task = gather.tasks[i] as Task<unknown>;
     if (i === 1) errors.push(new TimeoutError(ms));
-    else if (task.state === "done") value = task._result();
-    else errors.push(errorOf(task));
+    else if (gather.ok(i)) value = gather.value(i);
+    else errors.push(gather.error(i));
     ended = true;
   } catch (error) {
     ended = true;

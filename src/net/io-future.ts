@@ -1,0 +1,50 @@
+/**
+ * The base of every I/O future in `corio/net`, `corio/fs`, `corio/process`
+ * and `corio/signal`: a leaf future that waits on something outside the
+ * runtime (a socket, a file, a child, a signal).
+ *
+ * While it waits, it counts as outside work on the runtime that polled it
+ * (`rt._externalStart()` at the first pending poll, `rt._externalEnd()` exactly
+ * once when it completes or is cancelled): no deadlock is reported and a
+ * virtual clock does not jump while real I/O is pending (docs/internals.md,
+ * "Outside work"). A future over an in-memory transport passes
+ * `external = false` and is not counted.
+ *
+ * Invariant: `#rt` is non-null exactly while this future is counted.
+ */
+import { cur } from "../core/current.js";
+import { FutureBase } from "../core/future.js";
+import type { Runtime } from "../core/runtime.js";
+
+export abstract class IoFuture<T> extends FutureBase<T> {
+  #rt: Runtime | null = null;
+
+  /** Called from `poll` before returning PENDING: start counting as outside work. */
+  protected waiting(external = true): void {
+    if (this.#rt === null && external) {
+      const rt = cur.rt;
+      if (rt !== null) {
+        this.#rt = rt;
+        rt._externalStart();
+      }
+    }
+  }
+
+  /** Called when the future completes (from `poll`) or is dropped: stop counting. */
+  protected settled(): void {
+    const rt = this.#rt;
+    if (rt !== null) {
+      this.#rt = null;
+      rt._externalEnd();
+    }
+  }
+
+  /** Drop: stop counting, then release what the subclass holds. */
+  cancel(): void {
+    this.settled();
+    this.dropped();
+  }
+
+  /** Release what the future holds (unregister wakers, abort, close). */
+  protected dropped(): void {}
+}

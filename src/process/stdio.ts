@@ -1,0 +1,33 @@
+/** `stdin()`: this process's standard input as a `ByteStream`, as Tokio's `io::stdin()`. */
+import { NodeRawStream } from "../net/node-transport.js";
+import { ByteStream } from "../net/stream.js";
+import { StreamCore } from "../net/stream-core.js";
+
+let shared: ByteStream | null = null;
+
+/**
+ * This process's standard input as a readable `ByteStream` (`read`,
+ * `readLine`, `readAll`), read only while a task reads it. The same stream is
+ * returned on every call; closing it closes standard input for good.
+ *
+ * Cancellation: as `ByteStream` reads: safe, nothing is lost.
+ *
+ * @example
+ * const input = stdin();
+ * for (let line = yield* input.readLine(); line !== null; line = yield* input.readLine()) {
+ *   yield* conn.write(`${line}\n`);
+ * }
+ */
+export function stdin(): ByteStream {
+  if (shared === null || shared.closed) {
+    const core = new StreamCore({
+      readable: true,
+      writable: false,
+      external: true,
+      name: "stdin",
+    });
+    core.raw = new NodeRawStream(process.stdin).attach(core);
+    shared = new ByteStream(core);
+  }
+  return shared;
+}

@@ -1,0 +1,43 @@
+/**
+ * "Touched by": which runtime may complete a wait on a primitive, for deadlock
+ * detection (docs/internals.md, "Deadlock and touched by").
+ *
+ * Each primitive keeps one `Owner` value:
+ *   UNTOUCHED  created inside a task and not used yet;
+ *   a Runtime  only that runtime's tasks have used it;
+ *   SHARED     another runtime or plain async code (outside any task) used it,
+ *              or plain code created it: from then on, forever.
+ * A task parked on the primitive counts towards a deadlock only while the
+ * owner is its own runtime.
+ *
+ * Why creation by plain code counts as a touch (docs/internals.md says creation
+ * is not a touch; this is the one refinement): a channel made outside any task
+ * and handed to `run()` is still held by the plain code that made it, which may
+ * send on it later (from a `setTimeout`, say) without having touched it yet.
+ * Reporting a deadlock there would be a false alarm, and corio prefers missing
+ * a deadlock to a false alarm. Creation inside a task is not a touch: a channel
+ * a task makes and hands to another runtime belongs to whoever uses it.
+ */
+import { cur } from "../core/current.js";
+import type { Runtime } from "../core/runtime.js";
+
+export type Owner = Runtime | typeof UNTOUCHED | typeof SHARED;
+
+export const UNTOUCHED: unique symbol = Symbol("corio.untouched");
+export const SHARED: unique symbol = Symbol("corio.shared");
+
+/** The owner a primitive starts with: UNTOUCHED inside a task, SHARED in plain code. */
+export function initialOwner(): Owner {
+  return cur.task === null ? SHARED : UNTOUCHED;
+}
+
+/**
+ * The owner after the current caller uses the primitive. Call as
+ * `this.#owner = touch(this.#owner)` at every operation (two loads and a
+ * compare when nothing changes).
+ */
+export function touch(owner: Owner): Owner {
+  const by = cur.task === null ? SHARED : (cur.rt as Runtime);
+  if (owner === by) return owner;
+  return owner === UNTOUCHED ? by : SHARED;
+}

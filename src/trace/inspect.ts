@@ -1,0 +1,175 @@
+/**
+ * The target side of `corio ps PID`: a process answers a signal by writing a
+ * snapshot of its task trees to a file only its user can read.
+ *
+ * The model (docs/observability.md, "Listing a live process")
+ * ---------
+ * While at least one runtime is active (a `run()` in progress), the process
+ * listens for SIGURG. On the signal it writes `<pid>.json` — `{pid, takenAt,
+ * argv, runtimes: [{tasks, dump, truncated}]}` — into its per-user directory
+ * (`$XDG_RUNTIME_DIR/corio/`, else `<tmpdir>/corio-<uid>/`), created 0700; the
+ * file is written 0600 under a temporary name and renamed, so a reader never
+ * sees half a file. A directory that is not ours, not a directory, or open to
+ * other users is refused: nothing is written.
+ *
+ * Why SIGURG: its default action is to do nothing, so a process that does not
+ * use corio (or a mistyped PID) ignores it, where SIGUSR2 would kill it; Node
+ * reserves SIGUSR1 (inspector) and uses SIGWINCH for terminals; the kernel
+ * sends SIGURG only for out-of-band socket data to processes that asked
+ * (F_SETOWN), which Node never does. Listening adds a listener beside any the
+ * program has (Node calls all of them), and removing ours leaves theirs.
+ *
+ * Opt-out: `CORIO_INSPECT=0` in the environment (read when the first runtime
+ * becomes active). Not on Windows (no signals), and not in worker threads
+ * (signals reach the main thread only; a worker's runtimes are not listed).
+ */
+import {
+  closeSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import { isAbsolute, join } from "node:path";
+import { isMainThread } from "node:worker_threads";
+import { renderTaskTree } from "../core/instrument.js";
+import type { TaskInfo } from "../core/runtime.js";
+import { activeRuntimeList } from "../core/runtime.js";
+
+/** The signal `corio ps` sends. */
+export const INSPECT_SIGNAL = "SIGURG";
+
+/** Tasks listed per runtime at most (a snapshot of a million tasks would stall the target). */
+export const MAX_SNAPSHOT_TASKS = 100_000;
+
+/** One runtime in a snapshot. */
+export interface RuntimeSnapshot {
+  tasks: TaskInfo[];
+  /** The task tree as `runtime.dump()` renders it. */
+  dump: string;
+  /** True if the runtime had more than `MAX_SNAPSHOT_TASKS` tasks and the list was cut. */
+  truncated: boolean;
+}
+
+/** What `corio ps` reads from a live process. */
+export interface TaskSnapshot {
+  pid: number;
+  /** When the snapshot was taken (`Date.now()` in the target). */
+  takenAt: number;
+  /** The target's `process.argv`. */
+  argv: string[];
+  /** Every runtime with a run in progress, in the order they started. */
+  runtimes: RuntimeSnapshot[];
+}
+
+/** True if `env` opts out of being listed (`CORIO_INSPECT=0`). */
+export function optedOut(env: Record<string, string | undefined>): boolean {
+  const v = env.CORIO_INSPECT;
+  return v === "0" || v?.toLowerCase() === "false" || v?.toLowerCase() === "off";
+}
+
+/** The per-user directory snapshots go to, for a process with environment `env` and user `uid`. */
+export function snapshotDir(env: Record<string, string | undefined>, uid: number): string {
+  const xdg = env.XDG_RUNTIME_DIR;
+  if (xdg !== undefined && isAbsolute(xdg)) return join(xdg, "corio");
+  // As os.tmpdir() on POSIX.
+  let tmp = env.TMPDIR || env.TMP || env.TEMP || "/tmp";
+  if (tmp.length > 1 && tmp.endsWith("/")) tmp = tmp.slice(0, -1);
+  return join(tmp, `corio-${uid}`);
+}
+
+/** Why a directory or file must not be trusted, or null if it is safe. */
+export function insecurity(
+  st: { isDirectory(): boolean; isFile(): boolean; uid: number; mode: number },
+  uid: number,
+  kind: "directory" | "file",
+): string | null {
+  if (kind === "directory" ? !st.isDirectory() : !st.isFile())
+    return `is not a ${kind === "directory" ? "directory" : "regular file"} (a symbolic link?)`;
+  if (st.uid !== uid) return `belongs to uid ${st.uid}, not ${uid}`;
+  if ((st.mode & 0o077) !== 0)
+    return `is open to other users (mode ${(st.mode & 0o777).toString(8).padStart(4, "0")}; it must be 0${kind === "directory" ? 700 : 600})`;
+  return null;
+}
+
+let listening = false;
+let lastDump = 0;
+let warned = false;
+
+/** The first runtime became active: listen for `corio ps` (unless opted out). */
+export function attachInspector(): void {
+  // Signals reach only the main thread; Windows has none.
+  if (listening || !isMainThread || process.platform === "win32" || optedOut(process.env)) return;
+  process.on(INSPECT_SIGNAL, onSignal);
+  listening = true;
+}
+
+/** No runtime is active any more. */
+export function detachInspector(): void {
+  if (!listening) return;
+  process.off(INSPECT_SIGNAL, onSignal);
+  listening = false;
+}
+
+function onSignal(): void {
+  const now = Date.now();
+  if (now - lastDump < 10) return; // a burst of signals gets one answer
+  lastDump = now;
+  try {
+    writeSnapshot(takeSnapshot());
+  } catch (error) {
+    if (!warned) {
+      warned = true;
+      console.error(
+        `corio: could not answer a task listing request (corio ps): ${(error as Error).message}`,
+      );
+    }
+  }
+}
+
+/** A snapshot of every active runtime of this process. */
+export function takeSnapshot(): TaskSnapshot {
+  return {
+    pid: process.pid,
+    takenAt: Date.now(),
+    argv: process.argv,
+    runtimes: activeRuntimeList().map((rt) => {
+      let tasks = rt.tasks();
+      const truncated = tasks.length > MAX_SNAPSHOT_TASKS;
+      if (truncated) tasks = tasks.slice(0, MAX_SNAPSHOT_TASKS);
+      return { tasks, dump: renderTaskTree(tasks), truncated };
+    }),
+  };
+}
+
+function writeSnapshot(snapshot: TaskSnapshot): void {
+  const uid = (process.getuid as () => number)();
+  const dir = snapshotDir(process.env, uid);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  const problem = insecurity(lstatSync(dir), uid, "directory");
+  if (problem !== null) throw new Error(`refusing to write to ${dir}: it ${problem}`);
+  const tmp = join(dir, `.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
+  const fd = openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
+  try {
+    writeSync(fd, JSON.stringify(snapshot));
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    renameSync(tmp, join(dir, `${process.pid}.json`));
+  } catch (error) {
+    unlinkSync(tmp);
+    throw error;
+  }
+}

@@ -1,0 +1,131 @@
+/** corio/process: exec and output with real programs; exit codes; stdio pipes; killed when cancelled. */
+import { type Coroutine, run, sleep, spawn, TimeoutError, timeout } from "corio";
+import { exec, output } from "corio/process";
+import { waitIdle } from "corio/testing";
+import { describe, expect, it } from "vitest";
+import { countResources, settle } from "./io-helpers.js";
+
+/** True once no process with this pid exists: killed *and* reaped (a zombie still answers). */
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+describe("corio/process", () => {
+  it("output captures stdout, stderr and the exit code", async () => {
+    const got = await run(function* () {
+      const ok = yield* output("sh", ["-c", "echo out; echo err >&2"]);
+      const fail = yield* output("sh", ["-c", "exit 3"]);
+      return {
+        stdout: ok.stdout.toString(),
+        stderr: ok.stderr.toString(),
+        ok: [ok.code, ok.success],
+        fail: [fail.code, fail.signal, fail.success],
+      };
+    });
+    expect(got).toEqual({
+      stdout: "out\n",
+      stderr: "err\n",
+      ok: [0, true],
+      fail: [3, null, false],
+    });
+  });
+
+  it("exec: write to stdin, read stdout line by line, wait for the exit status", async () => {
+    const got = await run(function* () {
+      using child = yield* exec("sort", [], { stderr: "ignore" });
+      const stdin = child.stdin;
+      const stdout = child.stdout;
+      if (stdin === null || stdout === null) throw new Error("pipes expected");
+      yield* stdin.write("pear\napple\nfig\n");
+      stdin.close(); // EOF for sort
+      const lines: string[] = [];
+      for (let l = yield* stdout.readLine(); l !== null; l = yield* stdout.readLine())
+        lines.push(l);
+      const status = yield* child.wait();
+      const again = yield* child.wait();
+      return { lines, status, same: status === again, pid: child.pid > 0 };
+    });
+    expect(got).toEqual({
+      lines: ["apple", "fig", "pear"],
+      status: { code: 0, signal: null, success: true },
+      same: true,
+      pid: true,
+    });
+  });
+
+  it("a missing program is ENOENT naming it", async () => {
+    const error = await run(function* () {
+      try {
+        yield* exec("corio-no-such-program", []);
+      } catch (e) {
+        return e as NodeJS.ErrnoException;
+      }
+      return null;
+    });
+    expect(error?.code).toBe("ENOENT");
+    expect(error?.message).toBe(
+      "exec corio-no-such-program failed: no such file or directory (ENOENT)",
+    );
+  });
+
+  it("kill(signal) ends a child; the status reports the signal", async () => {
+    const status = await run(function* () {
+      using child = yield* exec("sleep", ["1000"], { stdout: "ignore", stderr: "ignore" });
+      child.kill("SIGTERM");
+      return yield* child.wait();
+    });
+    expect(status).toEqual({ code: null, signal: "SIGTERM", success: false });
+  });
+
+  it("a long-running child is killed and reaped when its task is cancelled", async () => {
+    const before = countResources(/ProcessWrap/);
+    const pid = await run(function* () {
+      let pid = 0;
+      const task = spawn(function* (): Coroutine<void> {
+        using child = yield* exec("sleep", ["1000"]);
+        pid = child.pid;
+        yield* child.wait();
+      });
+      yield* waitIdle();
+      while (pid === 0) yield* sleep(1);
+      expect(gone(pid)).toBe(false);
+      task.cancel();
+      return pid;
+    });
+    expect(await settle(() => gone(pid))).toBe(true);
+    expect(await settle(() => countResources(/ProcessWrap/) <= before)).toBe(true);
+  });
+
+  it("output() under a timeout kills the child it started", async () => {
+    const before = countResources(/ProcessWrap/);
+    const got = await run(function* () {
+      try {
+        yield* timeout(200, output("sh", ["-c", "echo $$; exec sleep 1000"]));
+      } catch (e) {
+        return e instanceof TimeoutError;
+      }
+      return false;
+    });
+    expect(got).toBe(true);
+    expect(await settle(() => countResources(/ProcessWrap/) <= before)).toBe(true);
+  });
+
+  it("a child whose output nobody reads is held back by the pipe (pull-based)", async () => {
+    const got = await run(function* () {
+      // `yes` writes forever; with nobody reading, it must block on the full pipe.
+      using child = yield* exec("yes", [], { stderr: "ignore" });
+      yield* sleep(50);
+      const buffered = child.stdout?.statistics().buffered ?? -1;
+      const first = yield* (child.stdout as NonNullable<typeof child.stdout>).readLine();
+      return { buffered, first, running: child.exitStatus === null };
+    });
+    expect(got.buffered).toBeLessThan(1024 * 1024);
+    expect(got.first).toBe("y");
+    expect(got.running).toBe(true);
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * The timeline page in a real browser: Debian's Chromium, headless, driven by
+ * playwright-core. It loads with no console errors, draws one row per task of
+ * a known trace, zooms and shows hover details; screenshots go to test/output/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { renderTimelineHtml } from "../src/timeline/html.ts";
+import { parseTraceText, type TraceEvent } from "../src/timeline/model.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const output = fileURLToPath(new URL("./output/", import.meta.url));
+const samplePath = fileURLToPath(new URL("./fixtures/sample.trace.json", import.meta.url));
+const sample = parseTraceText(readFileSync(samplePath, "utf8")) as { traceEvents: TraceEvent[] };
+const taskNames = sample.traceEvents
+  .filter((e) => e.ph === "M" && e.name === "thread_name")
+  .map((e) => e.args?.name as string);
+
+// CI installs chromium (.ci/run); elsewhere the test is skipped without it.
+const haveChromium = existsSync(CHROMIUM) || process.env.CI !== undefined;
+
+describe.skipIf(!haveChromium)("timeline page in Chromium", () => {
+  let browser: BrowserContext;
+  let errors: string[];
+
+  beforeAll(async () => {
+    mkdirSync(output, { recursive: true });
+    browser = await chromium.launchPersistentContext(
+      mkdtempSync(join(tmpdir(), "corio-chromium-")),
+      {
+        executablePath: CHROMIUM,
+        headless: true,
+        viewport: { width: 1280, height: 720 },
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+        ],
+      },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function open(html: string, name: string): Promise<Page> {
+    const file = join(output, name);
+    writeFileSync(file, html);
+    const page = await browser.newPage();
+    errors = [];
+    page.on("console", (m) => {
+      if (m.type() === "error" || m.type() === "warning") errors.push(m.text());
+    });
+    page.on("pageerror", (e) => errors.push(String(e)));
+    page.on("request", (r) => {
+      if (!r.url().startsWith("file:")) errors.push(`network request: ${r.url()}`);
+    });
+    page.on("dialog", (d) => {
+      errors.push(`dialog: ${d.message()}`);
+      void d.dismiss();
+    });
+    await page.goto(pathToFileURL(file).href);
+    await page.waitForFunction(() => "corioTimeline" in window);
+    return page;
+  }
+
+  it("loads with no console errors and shows one row per task", async () => {
+    const page = await open(
+      renderTimelineHtml(sample, { title: "sample.trace.json" }),
+      "timeline.html",
+    );
+    expect(await page.locator(".row-label").count()).toBe(taskNames.length);
+    expect(await page.locator(".row-label .name").allTextContents()).toEqual(
+      expect.arrayContaining(taskNames),
+    );
+    expect(await page.evaluate(() => (window as any).corioTimeline.rows)).toBe(taskNames.length);
+    // The canvas drew something: it is not blank.
+    const inked = await page.evaluate(() => {
+      const c = document.getElementById("chart") as HTMLCanvasElement;
+      const d = c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i + 3]! > 0) n++;
+      return n;
+    });
+    expect(inked).toBeGreaterThan(1000);
+    await page.screenshot({ path: join(output, "timeline.png") });
+    expect(existsSync(join(output, "timeline.png"))).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("zooms with the buttons and the wheel, and Fit shows everything again", async () => {
+    const page = await open(renderTimelineHtml(sample), "timeline-zoom.html");
+    const view = () => page.evaluate(() => (window as any).corioTimeline.view());
+    const before = await view();
+    await page.click("#zoom-in");
+    const zoomed = await view();
+    expect(zoomed.end - zoomed.start).toBeLessThan((before.end - before.start) * 0.6);
+    await page.click("#zoom-fit");
+    expect(await view()).toEqual(before);
+    const box = (await page.locator("#chart").boundingBox())!;
+    await page.mouse.move(box.x + box.width / 4, box.y + 60);
+    await page.mouse.wheel(0, -400);
+    const wheeled = await view();
+    expect(wheeled.end - wheeled.start).toBeLessThan(before.end - before.start);
+    expect(await page.locator("#range").textContent()).toMatch(/–/);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("hovering a wait shows what the task waited on", async () => {
+    const page = await open(renderTimelineHtml(sample), "timeline-hover.html");
+    // The first task that waits, in the middle of its first wait.
+    const target = await page.evaluate(() => {
+      const tl = (JSON.parse(document.getElementById("trace-data")!.textContent!) as any).timeline;
+      for (const row of tl.rows) {
+        const wait = row.spans.find(
+          (s: any) => s.kind === "wait" && s.end - s.start > tl.duration / 10,
+        );
+        if (wait !== undefined) return { row: row.index, name: row.name, wait };
+      }
+      return null;
+    });
+    expect(target).not.toBeNull();
+    const label = (await page.locator(`.row-label[data-row="${target!.row}"]`).boundingBox())!;
+    const x = await page.evaluate(
+      (t) => (window as any).corioTimeline.xOf(t),
+      (target!.wait.start + target!.wait.end) / 2,
+    );
+    await page.mouse.move(x, label.y + label.height / 2);
+    const tooltip = page.locator("#tooltip");
+    await expect.poll(() => tooltip.isVisible()).toBe(true);
+    const text = (await tooltip.textContent()) ?? "";
+    expect(text).toContain(target!.name);
+    expect(text).toContain(`waited`);
+    expect(text).toContain(target!.wait.label);
+    await page.screenshot({ path: join(output, "timeline-hover.png") });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("draws an empty trace without errors", async () => {
+    const page = await open(renderTimelineHtml({ traceEvents: [] }), "timeline-empty.html");
+    expect(await page.locator(".row-label").count()).toBe(0);
+    await page.click("#zoom-in");
+    await page.mouse.move(700, 400);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("shows hostile task names as text", async () => {
+    const evil = '</script><img src=x onerror="alert(1)"><b>bold</b>';
+    const trace = {
+      traceEvents: [
+        { ph: "M", name: "thread_name", pid: 1, tid: 1, args: { name: evil } },
+        { ph: "X", cat: "step", name: "step", pid: 1, tid: 1, ts: 0, dur: 10 },
+        { ph: "X", cat: "wait", name: "<i>sleep</i>", pid: 1, tid: 1, ts: 10, dur: 100 },
+        { ph: "X", cat: "step", name: "step", pid: 1, tid: 1, ts: 110, dur: 10 },
+      ],
+    };
+    const page = await open(renderTimelineHtml(trace, { title: evil }), "timeline-names.html");
+    expect(await page.locator(".row-label .name").textContent()).toBe(evil);
+    expect(await page.locator("h1").textContent()).toBe(evil);
+    expect(await page.locator("img, b, h1 *, #view i").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,352 @@
+// Debug mode: each warning of docs/observability.md, and no warning for a clean program.
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import {
+  type Coroutine,
+  call,
+  type DebugOptions,
+  type DebugWarning,
+  Runtime,
+  race,
+  run,
+  sleep,
+  spawn,
+  type Task,
+} from "corio";
+import { pollFn } from "corio/lowlevel";
+import { describe, expect, it, vi } from "vitest";
+
+const exec = promisify(execFile);
+const root = fileURLToPath(new URL("..", import.meta.url));
+const self = fileURLToPath(import.meta.url);
+const program = fileURLToPath(new URL("./fixtures/trace-debug-program.ts", import.meta.url));
+
+/** `test/trace-debug.test.ts:<line>`: the line of this file that holds `marker`. */
+function site(marker: string): string {
+  const lines = readFileSync(self, "utf8").split("\n");
+  const i = lines.findIndex((l) => l.includes(`// ${marker}`));
+  if (i < 0) throw new Error(`no marker ${marker}`);
+  return `test/trace-debug.test.ts:${i + 1}:`;
+}
+
+function busy(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {}
+}
+
+/** Runs `body` in debug mode; resolves with the warnings, once the end-of-run checks are done. */
+async function warningsOf<T>(
+  body: () => Coroutine<T>,
+  options: DebugOptions = {},
+): Promise<DebugWarning[]> {
+  const warnings: DebugWarning[] = [];
+  // Timing thresholds out of reach unless a test sets them (a loaded machine must not add warnings).
+  const debug = { slowStepMs: 10_000, starvationMs: 10_000, ...options };
+  await run(body, { debug: { ...debug, onWarning: (w) => warnings.push(w) } }).catch(() => {});
+  await new Promise((r) => setTimeout(r, 20)); // the handle check runs two turns after the run
+  return warnings;
+}
+
+describe("debug mode", () => {
+  it("warns of a step that blocks the loop: the task, its spawn site, where it resumed and suspended", async () => {
+    const warnings = await warningsOf(
+      function* () {
+        yield* spawn(
+          function* () {
+            yield* sleep(1); // resume-site
+            busy(80);
+            yield* sleep(1); // next-site
+          },
+          { name: "hog" },
+        ); // spawn-site
+      },
+      { slowStepMs: 50 },
+    );
+    const slow = warnings.filter((w) => w.kind === "slow-step");
+    expect(slow).toHaveLength(1);
+    const w = slow[0] as DebugWarning;
+    expect(w.task?.name).toBe("hog");
+    expect(w.at).toContain(site("resume-site"));
+    expect(w.message).toMatch(
+      /task "hog" #\d+ \(spawned at test\/trace-debug\.test\.ts:\d+:\d+\) blocked the event loop for \d+ ms in one step \(threshold 50 ms\)/,
+    );
+    expect(w.message).toContain(`resumed at ${site("resume-site")}`);
+    expect(w.message).toContain("(after sleep 1 ms)");
+    expect(w.message).toContain(`suspended next at ${site("next-site")}`);
+    expect(warnings.filter((x) => x.kind !== "slow-step")).toEqual([]);
+  });
+
+  it("warns of a finally that swallowed a cancellation", async () => {
+    let joined: unknown;
+    const warnings = await warningsOf(function* () {
+      const t = spawn(
+        function* () {
+          try {
+            yield* sleep(1000);
+          } finally {
+            return 42;
+          }
+        },
+        { name: "swallower" },
+      );
+      yield* sleep(1);
+      t.cancel();
+      try {
+        yield* t;
+      } catch (error) {
+        joined = error;
+      }
+    });
+    expect((joined as Error).name).toBe("CancelledError"); // it still counts as cancelled
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ kind: "cancel-swallowed", task: { name: "swallower" } });
+    expect(warnings[0]?.message).toContain("ended by returning 42 instead of unwinding");
+  });
+
+  it("warns of a frame that carried on after an inner frame's asynchronous cleanup", async () => {
+    function* inner(): Coroutine<void> {
+      try {
+        yield* sleep(1000);
+      } finally {
+        yield* sleep(5); // asynchronous cleanup
+      }
+    }
+    const warnings = await warningsOf(function* () {
+      const t = spawn(
+        function* () {
+          yield* inner(); // returns normally after the cleanup...
+          return "resurrected"; // ...and the body carries on
+        },
+        { name: "phoenix" },
+      );
+      yield* sleep(1);
+      t.cancel();
+      yield* sleep(20);
+    });
+    expect(warnings.map((w) => w.kind)).toEqual(["cancel-swallowed"]);
+    expect(warnings[0]?.message).toContain('returning "resurrected"');
+  });
+
+  it("warns of cleanup that does not end", async () => {
+    const warnings = await warningsOf(
+      function* () {
+        const t = spawn(
+          function* () {
+            try {
+              yield* sleep(1000);
+            } finally {
+              for (let i = 0; i < 8; i++) yield* sleep(10); // cleanup-loop
+            }
+          },
+          { name: "stubborn" },
+        );
+        yield* sleep(1);
+        t.cancel();
+        try {
+          yield* t;
+        } catch {}
+      },
+      { stuckCancelMs: 30 },
+    );
+    expect(warnings.map((w) => w.kind)).toEqual(["cancel-stuck"]);
+    expect(warnings[0]?.task?.name).toBe("stubborn");
+    expect(warnings[0]?.message).toContain(`now at ${site("cleanup-loop")}`);
+  });
+
+  it("a task spinning on promises that settle at once does not starve Node's loop: no warning", async () => {
+    // The runtime's slice spans its re-entries from microtasks, so Node gets
+    // a turn every few ms even here (this was a kernel bug debug mode caught).
+    let ticks = 0;
+    const ticker = setInterval(() => ticks++, 10);
+    const warnings = await warningsOf(
+      function* () {
+        yield* spawn(
+          function* () {
+            const end = performance.now() + 300;
+            while (performance.now() < end) yield* call(Promise.resolve(1));
+          },
+          { name: "spinner" },
+        );
+      },
+      { starvationMs: 100 },
+    );
+    clearInterval(ticker);
+    expect(warnings.filter((w) => w.kind === "starvation")).toEqual([]);
+    expect(ticks).toBeGreaterThanOrEqual(5); // Node's timers kept running
+  });
+
+  it("warns when code outside the tasks blocks Node's event loop during a run", async () => {
+    const warnings = await warningsOf(
+      function* () {
+        yield* call(
+          new Promise<void>((resolve) =>
+            setTimeout(() => {
+              busy(250);
+              resolve();
+            }, 5),
+          ),
+        );
+        yield* sleep(120); // the heartbeat gets its turn
+      },
+      { starvationMs: 150 },
+    );
+    expect(warnings.map((w) => w.kind)).toEqual(["starvation"]);
+    expect(warnings[0]?.task).toBeNull();
+    expect(warnings[0]?.message).toContain("outside corio's task steps");
+  });
+
+  it("reports Node handles the run's tasks left open, naming the task", async () => {
+    let interval: ReturnType<typeof setInterval> | undefined;
+    const server = createServer();
+    try {
+      const warnings = await warningsOf(function* () {
+        yield* spawn(
+          function* () {
+            interval = setInterval(() => {}, 1000);
+            server.listen(0, "127.0.0.1");
+            const closed = setTimeout(() => {}, 1000); // cleared: not a leak
+            clearTimeout(closed);
+            yield* sleep(1);
+          },
+          { name: "opener" },
+        );
+      });
+      expect(warnings.map((w) => w.kind)).toEqual(["leak"]);
+      const m = warnings[0]?.message as string;
+      expect(m).toMatch(/1 × Timeout \(opened by task "opener" #\d+\)/);
+      expect(m).toMatch(/1 × TCPSERVERWRAP \(opened by task "opener" #\d+\)/);
+    } finally {
+      clearInterval(interval);
+      server.close();
+    }
+  });
+
+  it("reports timers left filed by a future dropped without cancel()", async () => {
+    const warnings = await warningsOf(function* () {
+      const inner = sleep(1000);
+      // A careless wrapper: polls a timer but has no cancel() to unfile it.
+      const careless = pollFn<void>((cx) => inner.poll(cx));
+      yield* race([careless, sleep(5)]);
+    });
+    expect(warnings.map((w) => w.kind)).toEqual(["leak"]);
+    expect(warnings[0]?.message).toContain("timers still filed");
+  });
+
+  it("says nothing about a clean program", async () => {
+    const warnings = await warningsOf(function* () {
+      const tasks: Task<number>[] = [];
+      for (let i = 0; i < 5; i++) {
+        tasks.push(
+          spawn(function* () {
+            yield* sleep(i);
+            return yield* call(async () => i);
+          }),
+        );
+      }
+      let sum = 0;
+      for (const t of tasks) sum += yield* t;
+      const loser = spawn(function* () {
+        try {
+          yield* sleep(1000);
+        } finally {
+          yield* sleep(1); // asynchronous cleanup that unwinds properly
+        }
+      });
+      yield* race([sleep(2), loser]);
+      loser.cancel();
+      return sum;
+    });
+    expect(warnings).toEqual([]);
+  });
+
+  it("a throwing onWarning does not break the run", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const value = await run(
+        function* () {
+          busy(30);
+          yield* sleep(1);
+          return "fine";
+        },
+        {
+          debug: {
+            slowStepMs: 10,
+            onWarning: () => {
+              throw new Error("sink failed");
+            },
+          },
+        },
+      );
+      expect(value).toBe("fine");
+      expect(error).toHaveBeenCalled();
+    } finally {
+      error.mockRestore();
+    }
+  });
+
+  it("CORIO_DEBUG=1 turns it on for every runtime; an explicit debug: false wins", () => {
+    const hooks = (rt: Runtime) => (rt as unknown as { _hooks: unknown })._hooks;
+    const saved = process.env.CORIO_DEBUG;
+    try {
+      process.env.CORIO_DEBUG = "1";
+      expect(hooks(new Runtime())).not.toBeNull();
+      expect(hooks(new Runtime({ debug: false }))).toBeNull();
+      process.env.CORIO_DEBUG = "0";
+      expect(hooks(new Runtime())).toBeNull();
+    } finally {
+      if (saved === undefined) delete process.env.CORIO_DEBUG;
+      else process.env.CORIO_DEBUG = saved;
+    }
+  });
+
+  it("rejects bad options at construction", () => {
+    expect(() => new Runtime({ debug: { slowStepMs: -1 } })).toThrow(RangeError);
+    expect(() => new Runtime({ debug: { onWarning: 1 as never } })).toThrow(TypeError);
+    expect(() => new Runtime({ debug: "yes" as never })).toThrow(TypeError);
+  });
+});
+
+describe("debug mode in a process of its own (garbage collection, the default sink)", () => {
+  const runFixture = async (mode: string, env: Record<string, string> = {}) => {
+    const { stdout, stderr } = await exec(
+      process.execPath,
+      ["--expose-gc", "--import", "tsx", program, mode],
+      { cwd: root, env: { ...process.env, CORIO_DEBUG: "", ...env } },
+    );
+    return { stdout, warnings: stderr.split("\n").filter((l) => l.startsWith("corio: ")) };
+  };
+
+  it("warns of each operation created and never awaited, naming where it was created", async () => {
+    const { stdout, warnings } = await runFixture("never-awaited");
+    expect(stdout).toBe("end\n");
+    expect(warnings.sort()).toEqual([
+      "corio: call (a Promise) was created at test/fixtures/trace-debug-program.ts:19:7 but never awaited: an operation does nothing until a task waits on it (did you forget `yield*`?)",
+      "corio: sleep 10 ms was created at test/fixtures/trace-debug-program.ts:18:7 but never awaited: an operation does nothing until a task waits on it (did you forget `yield*`?)",
+    ]);
+  });
+
+  it("CORIO_DEBUG=1 with no option: warnings on stderr, futures created outside a runtime tracked too", async () => {
+    const { stdout, warnings } = await runFixture("env", { CORIO_DEBUG: "1" });
+    expect(stdout).toBe("end\n");
+    expect(warnings).toHaveLength(2);
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /^corio: task "hog" #\d+ \(spawned at test\/fixtures\/trace-debug-program\.ts:36:\d+\) blocked the event loop for \d+ ms in one step \(threshold 100 ms\); it resumed at test\/fixtures\/trace-debug-program\.ts:38:\d+ \(after sleep 1 ms\); it suspended next at test\/fixtures\/trace-debug-program\.ts:41:\d+ \(sleep 1 ms\)/,
+      ),
+    );
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /^corio: sleep 3 ms was created at test\/fixtures\/trace-debug-program\.ts:34:3 but never awaited/,
+      ),
+    );
+  });
+
+  it("without debug mode, nothing is tracked and nothing is said", async () => {
+    const { stdout, warnings } = await runFixture("env");
+    expect(stdout).toBe("end\n");
+    expect(warnings).toEqual([]);
+  });
+});
