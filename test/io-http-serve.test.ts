@@ -20,6 +20,11 @@ afterEach(async () => {
   expect(await settleHandles(handlesBefore)).toBeLessThanOrEqual(handlesBefore);
 });
 
+/** Whether this Node's undici keeps a Response's state where serve's fast path can read it. */
+const undiciStateVisible = Object.getOwnPropertySymbols(new Response(null)).some(
+  (k) => k.description === "state",
+);
+
 describe("responses to curl", () => {
   it("sends status, headers and body; the request's url is absolute", async () => {
     const r = await serving(
@@ -38,7 +43,13 @@ describe("responses to curl", () => {
     expect(r.headers.get("set-cookie")).toBe("a=1");
     expect(r.headers.get("content-type")).toBe("text/plain;charset=UTF-8");
     expect(r.body).toMatch(/^GET http:\/\/127\.0\.0\.1:\d+\/some\/path\?q=1$/);
-    expect(r.headers.get("content-length")).toBe(String(Buffer.byteLength(r.body)));
+    if (undiciStateVisible) {
+      // Node 20: the body's source is readable beside its stream: sent whole, with a length.
+      expect(r.headers.get("content-length")).toBe(String(Buffer.byteLength(r.body)));
+    } else {
+      // Node 24's undici hides it: the body is streamed (chunked), correct all the same.
+      expect(r.headers.get("transfer-encoding")).toBe("chunked");
+    }
   });
 
   it("response() answers like new Response, with bytes, several cookies and no body", async () => {

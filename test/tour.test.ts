@@ -5,12 +5,19 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCorio } from "./fixtures/run-corio.ts";
 
+/** The environment without colour: NO_COLOR set and FORCE_COLOR absent (Node 24 warns if both are). */
+function plainEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1" };
+  delete env.FORCE_COLOR;
+  return env;
+}
+
 describe("corio tour", () => {
   it("runs every part in under 15 s and writes the trace and the page", async () => {
     const out = mkdtempSync(join(tmpdir(), "corio-tour-"));
     const start = performance.now();
     const { code, stdout, stderr } = await runCorio(["tour", "--out", out], {
-      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "" },
+      env: plainEnv(),
       timeoutMs: 60_000,
     });
     const elapsed = performance.now() - start;

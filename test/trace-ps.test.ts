@@ -1,8 +1,10 @@
 // `corio ps PID`: listing the tasks of a live process, and the permission checks around it.
 import { type ChildProcess, execFile, spawn as spawnProcess } from "node:child_process";
 import {
+  accessSync,
   chmodSync,
   chownSync,
+  constants,
   existsSync,
   mkdtempSync,
   rmSync,
@@ -10,7 +12,7 @@ import {
   symlinkSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { call, run, sleep, spawn } from "corio";
@@ -22,6 +24,24 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const program = fileURLToPath(new URL("./fixtures/trace-ps-program.ts", import.meta.url));
 const reader = fileURLToPath(new URL("./fixtures/trace-ps-reader.ts", import.meta.url));
 const isRoot = process.getuid?.() === 0;
+
+/**
+ * A Node binary another user may run: this one, unless it lives somewhere only
+ * we can reach (e.g. Node 24 fetched by npx under /root): then the system's.
+ */
+function nodeForOthers(): string {
+  try {
+    let dir = process.execPath;
+    accessSync(process.execPath, constants.X_OK);
+    while (dir !== "/") {
+      dir = dirname(dir);
+      if ((statSync(dir).mode & 0o001) === 0) throw new Error("not searchable by others");
+    }
+    return process.execPath;
+  } catch {
+    return "/usr/bin/node";
+  }
+}
 const NOBODY = 65534;
 
 const scratch = mkdtempSync(join(tmpdir(), "corio-ps-test-"));
@@ -49,7 +69,8 @@ function start(
 ): Promise<Target> {
   const runtimeDir = mkdtempSync(join(scratch, "run-"));
   if (options.uid !== undefined) chownSync(runtimeDir, options.uid, options.uid);
-  const child = spawnProcess(process.execPath, ["--import", "tsx", program, mode], {
+  const node = options.uid === undefined ? process.execPath : nodeForOthers();
+  const child = spawnProcess(node, ["--import", "tsx", program, mode], {
     cwd: root,
     env: { ...process.env, XDG_RUNTIME_DIR: runtimeDir, CORIO_DEBUG: "", ...env },
     ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
@@ -183,7 +204,7 @@ describe("readTaskSnapshot()", () => {
     if (isRoot) {
       const target = await start();
       const { stdout } = await exec(
-        process.execPath,
+        nodeForOthers(),
         ["--import", "tsx", reader, String(target.pid)],
         {
           cwd: root,

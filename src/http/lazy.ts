@@ -25,6 +25,16 @@ export interface Lazy {
   _real(): object;
 }
 
+/**
+ * True when this Node's undici keeps an object's internals in symbol-keyed
+ * properties (Node 20), which `delegate` can forward. Where it uses
+ * `#private` fields instead (Node 24), undici's own functions reject a lazy
+ * object (`new Request(lazy)` throws), so callers hand out the real object.
+ */
+export const lazySupported: boolean =
+  Object.getOwnPropertySymbols(new Request("http://localhost/")).length > 0 &&
+  Object.getOwnPropertySymbols(new Response(null)).length > 0;
+
 export function delegate(
   lazy: abstract new (...args: never[]) => Lazy,
   web: { prototype: object },

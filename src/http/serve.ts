@@ -220,7 +220,7 @@ class HttpServer {
     let settled = false; // false while unwinding a cancellation
     try {
       const handler = this.#handler; // called without a `this`
-      let result: unknown = handler(x.request as unknown as Request);
+      let result: unknown = handler(x.request.forHandler());
       if (isCoroutine(result)) {
         result = yield* result as Coroutine<unknown>;
         // The handler's cleanup suspended during a cancellation: go on unwinding.
@@ -261,7 +261,7 @@ class HttpServer {
       cut(res);
     }
     const onError = this.#onError;
-    if (onError !== undefined) onError(error, x.request as unknown as Request);
+    if (onError !== undefined) onError(error, x.request.forHandler());
     else console.error(`corio/http: the handler failed on ${x.req.method} ${x.req.url}:`, error);
   }
 

@@ -10,7 +10,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
-import { delegate, type Lazy } from "./lazy.js";
+import { delegate, type Lazy, lazySupported } from "./lazy.js";
 
 /** What the lazy request needs from its exchange: its task's signal. */
 export interface SignalSource {
@@ -106,6 +106,14 @@ export class ServerRequest implements Lazy {
   }
 
   /** @internal The real `Request`, built on first need. */
+  /**
+   * @internal What the handler gets: this lazy request, or the real one where
+   * undici would reject a lazy object (see `lazySupported`).
+   */
+  forHandler(): Request {
+    return lazySupported ? (this as unknown as Request) : this._real();
+  }
+
   _real(): Request {
     let real = this.#real;
     if (real !== null) return real;
