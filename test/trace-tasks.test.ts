@@ -94,7 +94,8 @@ function program(rt: Runtime, inspect: (rt: Runtime) => void): Promise<void> {
 
 describe("runtime.tasks()", () => {
   it("lists every live task with its parent, state and what it waits on", async () => {
-    const rt = new Runtime({ virtualTime: true });
+    // (With statistics on, timers remember the duration asked for: "sleep 250 ms (...)".)
+    const rt = new Runtime({ virtualTime: true, stats: true });
     let tasks: TaskInfo[] = [];
     await program(rt, (r) => {
       tasks = r.tasks();
@@ -217,7 +218,7 @@ describe("runtime.tasks()", () => {
   });
 
   it("describes intervals, cancelling tasks and the states of a task's life", async () => {
-    const rt = new Runtime({ virtualTime: true });
+    const rt = new Runtime({ virtualTime: true, stats: true });
     const seen: Record<string, string | null> = {};
     const states: string[] = [];
     await rt
@@ -262,7 +263,7 @@ describe("runtime.tasks()", () => {
 
 describe("runtime.dump()", () => {
   it("draws the await tree, one line per task, like pstree", async () => {
-    const rt = new Runtime({ virtualTime: true });
+    const rt = new Runtime({ virtualTime: true, stats: true });
     let dump = "";
     let tasks: TaskInfo[] = [];
     await program(rt, (r) => {

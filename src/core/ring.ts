@@ -1,25 +1,41 @@
 /**
- * A growable FIFO ring buffer: the executor's ready queue.
+ * The executor's ready queue: a FIFO of fixed-size chunks.
  *
- * Why not an array with push/shift: `shift()` is O(n) once V8 gives up on its
- * left-trimming trick, and a queue that is drained and refilled every batch
- * would keep reallocating. Here push and shift are a store, a load and a mask.
+ * Why chunks, not one growable ring: a burst of 100,000 spawns must not copy
+ * the queue each time it doubles (a growable ring copies every entry about
+ * twice), and once the burst has drained, its memory must go back (a ring
+ * keeps its largest size, or pays the copies again when it shrinks and grows).
+ * Here a push is a store and an index bump; a full tail chunk links a new one
+ * (or the spare); an empty head chunk becomes the spare. Memory is
+ * proportional to what is queued now.
  *
- * Invariant: `capacity` is a power of two; the live items are
- * `items[(head + i) & mask]` for `0 <= i < length`; every other slot is
- * `undefined`, so the ring never keeps a finished task alive.
+ * Invariants: the live items are `head.items[headIndex..]`, the full chunks
+ * after it, and `tail.items[..tailIndex]`; every other slot is `undefined`, so
+ * the queue never keeps a finished task alive. `length` counts them.
  */
-export class Ring<T> {
-  #items: (T | undefined)[];
-  #mask: number;
-  #head = 0;
-  #length = 0;
+class Chunk<T> {
+  readonly items: (T | undefined)[];
+  next: Chunk<T> | null = null;
+  constructor(size: number) {
+    this.items = new Array<T | undefined>(size).fill(undefined);
+  }
+}
 
-  constructor(capacity = 64) {
-    let c = 8;
-    while (c < capacity) c *= 2;
-    this.#items = new Array<T | undefined>(c).fill(undefined);
-    this.#mask = c - 1;
+export class Ring<T> {
+  #head: Chunk<T>;
+  #headIndex = 0;
+  #tail: Chunk<T>;
+  #tailIndex = 0;
+  #length = 0;
+  /** One empty chunk kept back, so a queue hovering at a chunk boundary does not allocate. */
+  #spare: Chunk<T> | null = null;
+  readonly #chunk: number;
+
+  /** `chunk`: entries per chunk (the executor uses 1024; a small queue, less). */
+  constructor(chunk = 1024) {
+    this.#chunk = chunk;
+    this.#head = new Chunk<T>(chunk);
+    this.#tail = this.#head;
   }
 
   get length(): number {
@@ -27,69 +43,61 @@ export class Ring<T> {
   }
 
   push(item: T): void {
-    if (this.#length > this.#mask) this.#grow();
-    this.#items[(this.#head + this.#length) & this.#mask] = item;
+    if (this.#tailIndex === this.#chunk) {
+      let chunk = this.#spare;
+      if (chunk === null) chunk = new Chunk<T>(this.#chunk);
+      else this.#spare = null;
+      this.#tail.next = chunk;
+      this.#tail = chunk;
+      this.#tailIndex = 0;
+    }
+    this.#tail.items[this.#tailIndex++] = item;
     this.#length++;
   }
 
   /** Removes and returns the oldest item, or `undefined` when empty. */
   shift(): T | undefined {
     if (this.#length === 0) return undefined;
-    const i = this.#head;
-    const item = this.#items[i];
-    this.#items[i] = undefined;
-    this.#head = (i + 1) & this.#mask;
-    this.#length--;
-    return item;
-  }
-
-  /**
-   * Shuffles the oldest `n` items in place (Fisher–Yates) with `random` in
-   * [0, 1): the seeded scheduler's batch order.
-   */
-  shuffleFront(n: number, random: () => number): void {
-    const items = this.#items;
-    const mask = this.#mask;
-    const head = this.#head;
-    for (let i = n - 1; i > 0; i--) {
-      const j = Math.floor(random() * (i + 1));
-      const a = (head + i) & mask;
-      const b = (head + j) & mask;
-      const t = items[a];
-      items[a] = items[b];
-      items[b] = t;
+    let head = this.#head;
+    if (this.#headIndex === this.#chunk) {
+      const next = head.next as Chunk<T>;
+      head.next = null;
+      this.#spare = head;
+      head = next;
+      this.#head = head;
+      this.#headIndex = 0;
     }
+    const i = this.#headIndex;
+    const item = head.items[i];
+    head.items[i] = undefined;
+    if (--this.#length === 0) {
+      // Empty: start again at the front of this chunk (no chunk churn at rest).
+      this.#headIndex = 0;
+      this.#tail = head;
+      this.#tailIndex = 0;
+      head.next = null;
+    } else {
+      this.#headIndex = i + 1;
+    }
+    return item;
   }
 
   /** The items oldest first (for listings; allocates). */
   toArray(): T[] {
     const out: T[] = [];
-    for (let i = 0; i < this.#length; i++)
-      out.push(this.#items[(this.#head + i) & this.#mask] as T);
+    let chunk: Chunk<T> | null = this.#head;
+    let i = this.#headIndex;
+    for (let left = this.#length; left > 0; left--) {
+      if (i === this.#chunk) {
+        chunk = (chunk as Chunk<T>).next;
+        i = 0;
+      }
+      out.push((chunk as Chunk<T>).items[i++] as T);
+    }
     return out;
   }
 
   clear(): void {
     while (this.#length > 0) this.shift();
-  }
-
-  /** Gives back the memory of a burst: an empty ring larger than `capacity` shrinks to it. */
-  shrink(capacity: number): void {
-    if (this.#length === 0 && this.#items.length > capacity) {
-      this.#items = new Array<T | undefined>(capacity).fill(undefined);
-      this.#mask = capacity - 1;
-      this.#head = 0;
-    }
-  }
-
-  #grow(): void {
-    const old = this.#items;
-    const oldMask = this.#mask;
-    // Grow fourfold: a burst of spawns copies the queue fewer times.
-    const items = new Array<T | undefined>(old.length * 4).fill(undefined);
-    for (let i = 0; i < this.#length; i++) items[i] = old[(this.#head + i) & oldMask];
-    this.#items = items;
-    this.#mask = items.length - 1;
-    this.#head = 0;
   }
 }

@@ -102,10 +102,6 @@ export interface TaskInfo {
 
 /** How long the loop may run before giving Node's event loop a turn. */
 const SLICE_MS = 4;
-/** The ready queue's resting size; it grows for bursts and shrinks back when idle. */
-const READY_CAPACITY = 1024;
-/** The ready queue shrinks back to its resting size every this many idle periods. */
-const SHRINK_AFTER_IDLE = 64;
 /** How many steps between clock reads (timer checks and the slice check). */
 const CHECK_EVERY = 64;
 
@@ -150,7 +146,7 @@ export class Runtime {
   /** @internal Tracing hooks, or null (one branch per event). */
   _hooks: Hooks | null;
 
-  readonly #ready = new Ring<Task<unknown>>(READY_CAPACITY);
+  readonly #ready = new Ring<Task<unknown>>();
   readonly #wheel = new TimerWheel();
   readonly #virtual: boolean;
   readonly #epoch: number;
@@ -161,8 +157,6 @@ export class Runtime {
   #armed = false;
   /** When the current slice began (performance.now()), or -1 once Node has had a turn since. */
   #sliceStart = -1;
-  /** Times the loop went idle since the ready queue last shrank. */
-  #idleRuns = 0;
   /** Steps run in the current slice since the clock was last read. */
   #sliceSteps = 0;
   /** True while a setImmediate probe is pending to tell us Node had a turn. */
@@ -521,9 +515,9 @@ export class Runtime {
         if (this.#onIdle()) continue;
         return;
       }
-      if (this.#random !== null) ready.shuffleFront(n, this.#random);
       this.#sliceSteps += n;
-      while (n-- > 0) (ready.shift() as Task<unknown>)._step();
+      if (this.#random !== null) this.#shuffledBatch(n);
+      else while (n-- > 0) (ready.shift() as Task<unknown>)._step();
       if (!this.#active) return;
       if (this.#sliceSteps >= CHECK_EVERY) {
         this.#sliceSteps = 0;
@@ -538,6 +532,20 @@ export class Runtime {
     }
   }
 
+  /** Runs the next `n` ready tasks in a seeded shuffled order (Fisher–Yates). */
+  #shuffledBatch(n: number): void {
+    const random = this.#random as () => number;
+    const batch: Task<unknown>[] = [];
+    for (let i = 0; i < n; i++) batch.push(this.#ready.shift() as Task<unknown>);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      const t = batch[i] as Task<unknown>;
+      batch[i] = batch[j] as Task<unknown>;
+      batch[j] = t;
+    }
+    for (const task of batch) task._step();
+  }
+
   /** Runs in Node's check phase: Node has had a turn, so the next slice starts afresh. */
   readonly #onNodeTurn = (): void => {
     this.#probing = false;
@@ -546,12 +554,6 @@ export class Runtime {
 
   /** Nothing is ready. Returns true if that changed (work to do), false to park the loop. */
   #onIdle(): boolean {
-    // Give back the memory of a burst, but not after every burst: a program
-    // that bursts repeatedly would copy the queue up to its size each time.
-    if (++this.#idleRuns >= SHRINK_AFTER_IDLE) {
-      this.#idleRuns = 0;
-      this.#ready.shrink(READY_CAPACITY);
-    }
     if (this.#idleWaiters.length > 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];

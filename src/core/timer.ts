@@ -21,18 +21,34 @@ import { type TimerNode, unfile } from "./timer-wheel.js";
 
 const FIRED = Number.NEGATIVE_INFINITY;
 
+/**
+ * What each timer was asked for (a duration >= 0, or -(deadline) - 1), for
+ * listings ("sleep 250 ms (120 ms left)"): a filed timer's `when` no longer
+ * says. Kept only while `timerRequests.keep` (set by the observability layer
+ * when a runtime records statistics, traces or debugs): a field would cost
+ * every sleeping task 8 more bytes. Without it a listing says "sleep (120 ms left)".
+ */
+const requests = new WeakMap<Timer, number>();
+
+/** @internal Whether new timers remember what they were asked for (see `requests`). */
+export const timerRequests = { keep: false };
+
 export class Timer extends FutureBase<void> implements TimerNode {
   when: number;
   waker: Waker | null = null;
   prevT: TimerNode | null = null;
   nextT: TimerNode | null = null;
-  /** The duration asked for (>= 0), or -(deadline) - 1 for `Timer.at`. Never changes. */
-  readonly asked: number;
-
   private constructor(when: number) {
     super();
     this.when = when;
-    this.asked = -when - 1;
+    if (timerRequests.keep) requests.set(this, -when - 1);
+  }
+
+  /** What was asked for (see `requests`), if known. */
+  #asked(): number | undefined {
+    const when = this.when;
+    if (this.prevT === null && when !== FIRED) return -when - 1; // not filed yet: `when` says
+    return requests.get(this);
   }
 
   /** A timer that completes `ms` milliseconds after its first poll. */
@@ -83,8 +99,7 @@ export class Timer extends FutureBase<void> implements TimerNode {
 
   /** What it waits on, with the time left when `tickNow` is the wheel's clock (`rt._tickNow()`). */
   describeAt(tickNow: number): string {
-    const a = this.asked;
-    const what = a >= 0 ? `sleep ${fmt(a)} ms` : `sleep until ${fmt(-a - 1)} ms`;
+    const what = describeRequest(this.#asked());
     if (this.prevT !== null)
       return `${what} (${Math.max(0, Math.round(this.when - tickNow))} ms left)`;
     return this.when === FIRED ? `${what} (elapsed)` : `${what} (not started)`;
@@ -93,9 +108,13 @@ export class Timer extends FutureBase<void> implements TimerNode {
   override describe(): string {
     const rt = cur.rt;
     if (rt !== null) return this.describeAt(rt._tickNow());
-    const a = this.asked;
-    return a >= 0 ? `sleep ${fmt(a)} ms` : `sleep until ${fmt(-a - 1)} ms`;
+    return describeRequest(this.#asked());
   }
+}
+
+function describeRequest(asked: number | undefined): string {
+  if (asked === undefined) return "sleep";
+  return asked >= 0 ? `sleep ${fmt(asked)} ms` : `sleep until ${fmt(-asked - 1)} ms`;
 }
 
 /** Whole milliseconds as they are; fractions to 0.1 ms. */

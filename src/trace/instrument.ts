@@ -25,7 +25,7 @@ import type { TraceFile } from "../core/instrument.js";
 import type { Runtime, RuntimeOptions, TaskInfo } from "../core/runtime.js";
 import type { Hooks, Task } from "../core/task.js";
 import { JoinFuture } from "../core/task.js";
-import { Timer } from "../core/timer.js";
+import { Timer, timerRequests } from "../core/timer.js";
 import { Debugger, envDebug } from "./debug.js";
 import { metaOf, TaskMeta } from "./meta.js";
 import {
@@ -54,6 +54,7 @@ export function createInstrument(rt: Runtime, options: RuntimeOptions): Hooks | 
     throw new TypeError("Runtime: debug must be a boolean or an options object");
   if (typeof stats !== "boolean") throw new TypeError("Runtime: stats must be a boolean");
   if (trace === false && debug === false && !stats) return null;
+  timerRequests.keep = true; // listings can say "sleep 250 ms (120 ms left)"
   return new Instrument(
     rt,
     trace === false ? null : new Recorder(),
