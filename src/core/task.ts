@@ -33,7 +33,10 @@
  * Memory: an idle task is this object (8 fields), its generator and the future
  * it waits on. Everything rare (name, id, children, cancel reason, abort
  * signal, promise, task-locals) lives in `TaskExtras`, allocated on first use;
- * the runtime is found through the root (`#runtime()`), not stored per task.
+ * the runtime is found through the root (`_findRuntime()`), not stored per task.
+ * The class has `#private` fields but no `#private` methods: V8 gives every
+ * instance of a class with private methods a hidden brand field (8 bytes), so
+ * the kernel's helpers are `_methods` marked `@internal` instead.
  */
 import type { Body } from "./body.js";
 import { isCoroutine, toCoroutine, typeName } from "./body.js";
@@ -196,14 +199,14 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   /** A process-wide unique number, in order of first use. */
   get id(): number {
-    const x = this.#extras();
+    const x = this._extras();
     if (x.id === 0) x.id = ++nextId;
     return x.id;
   }
 
   /** The name given at spawn, or `task#<id>`. */
   get name(): string {
-    return this.#ex()?.name ?? `task#${this.id}`;
+    return this._ex()?.name ?? `task#${this.id}`;
   }
 
   /** The task that spawned this one; `null` for a root. */
@@ -237,7 +240,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
    * hand it to Promise APIs (`fetch`, `setTimeout` from `timers/promises`, ...).
    */
   get signal(): AbortSignal {
-    const x = this.#extras();
+    const x = this._extras();
     if (x.abort === null) {
       x.abort = new AbortController();
       if (this.#state & F_CANCEL || (this.#state & STATE) === CANCELLED) {
@@ -263,16 +266,16 @@ export class Task<T = unknown> implements PromiseLike<T> {
     const s = this.#state;
     if (s & F_CANCEL || this.#gen === null) return;
     this.#state = s | F_CANCEL;
-    const x = this.#ex();
+    const x = this._ex();
     if (reason !== undefined || (x !== null && x.abort !== null)) {
-      const ex = this.#extras();
+      const ex = this._extras();
       ex.reason = reason;
       ex.abort?.abort(new CancelledError(reason));
     }
     if (s >= SHIELD) return; // takes effect when the shield ends
     if ((s & STATE) === WAITING) {
       this.#state = ((s | F_CANCEL) & ~STATE) | SCHEDULED;
-      this.#runtime()._schedule(this);
+      this._findRuntime()._schedule(this);
     }
     // SCHEDULED: its next step acts on it. RUNNING: its next yield* does.
   }
@@ -314,7 +317,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
    */
   poll(cx: Context): T | Pending {
     if (this.isComplete) return this._result();
-    for (let j = this.#joiners(); j !== null; j = j.nextJoiner)
+    for (let j = this._joinersHead(); j !== null; j = j.nextJoiner)
       if (j.waker === cx.waker) return PENDING;
     this._addJoiner(new JoinFuture(this, cx.waker));
     return PENDING;
@@ -326,7 +329,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
     onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
     onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
   ): Promise<R1 | R2> {
-    const x = this.#extras();
+    const x = this._extras();
     if (x.promise === null) {
       x.promise = new Promise<T>((resolve, reject) => {
         if (this.isComplete) settle(this, resolve, reject);
@@ -351,7 +354,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
     const st = s & STATE;
     if (st === WAITING) {
       this.#state = (s & ~STATE) | SCHEDULED;
-      const rt = this.#runtime();
+      const rt = this._findRuntime();
       const hooks = rt._hooks;
       if (hooks !== null) hooks.wake(this, cur.task);
       rt._schedule(this);
@@ -379,8 +382,8 @@ export class Task<T = unknown> implements PromiseLike<T> {
     if (s !== SCHEDULED) {
       if ((s & STATE) !== SCHEDULED) return;
       if (s & F_FINISH) {
-        const x = this.#ex() as TaskExtras;
-        this.#complete(x.outcomeKind, x.outcome);
+        const x = this._ex() as TaskExtras;
+        this._complete(x.outcomeKind, x.outcome);
         return;
       }
     }
@@ -397,7 +400,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
       // or (first step, after yieldNow) nothing.
       const f = this.#fut as Future<unknown> | null;
       if (s !== SCHEDULED && (s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) {
-        r = this.#startCancel(gen);
+        r = this._startCancel(gen);
       } else if (f === null) {
         r = gen.next(RESUME);
       } else {
@@ -414,7 +417,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
           r = gen.throw(v);
         } else if (v === PENDING) {
           this.#fut = f;
-          this.#park(rt, f);
+          this._park(rt, f);
           r = PARKED;
         } else {
           handoff.value = v;
@@ -425,7 +428,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
       while (r !== PARKED) {
         if (r !== YIELDED) {
           if (r.done) {
-            this.#bodyEnded(r.value, false);
+            this._bodyEnded(r.value, false);
             break;
           }
           r = gen.throw(badYield(r.value));
@@ -435,7 +438,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
         const st = this.#state;
         if (st !== RUNNING && (st & (F_CANCEL | F_CANCELLING)) === F_CANCEL && st < SHIELD) {
           this.#fut = f; // dropped by #startCancel
-          r = this.#startCancel(gen);
+          r = this._startCancel(gen);
           continue;
         }
         if (f === YIELD_NOW) {
@@ -465,7 +468,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
           r = gen.throw(v);
         } else if (v === PENDING) {
           this.#fut = f;
-          this.#park(rt, f);
+          this._park(rt, f);
           break;
         } else {
           handoff.value = v;
@@ -473,13 +476,14 @@ export class Task<T = unknown> implements PromiseLike<T> {
         }
       }
     } catch (error) {
-      this.#bodyEnded(error, true);
+      this._bodyEnded(error, true);
     }
     cur.task = null;
     if (hooks !== null) hooks.stepEnd(this);
   }
 
-  #park(rt: Runtime, f: Future<unknown>): void {
+  /** @internal */
+  _park(rt: Runtime, f: Future<unknown>): void {
     const s = this.#state;
     if (s & F_NOTIFIED || ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD)) {
       // Woken (or cancelled) during its own poll: poll again next batch.
@@ -492,7 +496,8 @@ export class Task<T = unknown> implements PromiseLike<T> {
     }
   }
 
-  #startCancel(gen: Coroutine<T>): IteratorResult<Future<unknown>, T> {
+  /** @internal */
+  _startCancel(gen: Coroutine<T>): IteratorResult<Future<unknown>, T> {
     this.#state |= F_CANCELLING;
     const f = this.#fut as Future<unknown> | null;
     this.#fut = null;
@@ -502,7 +507,8 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   // ---------------------------------------------------------------- completion
 
-  #bodyEnded(value: unknown, threw: boolean): void {
+  /** @internal */
+  _bodyEnded(value: unknown, threw: boolean): void {
     const s = this.#state;
     this.#gen = null;
     this.#fut = null;
@@ -512,7 +518,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
       const hooks = (cur.rt as Runtime)._hooks; // the body ends inside a step
       if (hooks !== null) hooks.cancelSwallowed(this, value);
     }
-    const x = this.#ex();
+    const x = this._ex();
     if (x !== null && x.first !== null) {
       // No task outlives its parent: cancel the children, complete after the last.
       x.outcomeKind = kind;
@@ -521,11 +527,12 @@ export class Task<T = unknown> implements PromiseLike<T> {
       for (let c: Task<unknown> | null = x.first; c !== null; c = c.#next) c.cancel();
       return;
     }
-    this.#complete(kind, value);
+    this._complete(kind, value);
   }
 
-  #complete(kind: number, value: unknown): void {
-    const x = this.#ex();
+  /** @internal */
+  _complete(kind: number, value: unknown): void {
+    const x = this._ex();
     if (x !== null && x.errors !== null) {
       // Errors are never dropped: children's failures come first, then our own.
       const errors = x.errors;
@@ -547,8 +554,8 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
     const parent = this.#parent;
     let joined = false;
-    let j = this.#joiners();
-    this.#setJoiners(null);
+    let j = this._joinersHead();
+    this._setJoiners(null);
     while (j !== null) {
       const next = j.nextJoiner;
       j.nextJoiner = null;
@@ -556,7 +563,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
       j.joinerDone();
       j = next;
     }
-    const rt = cur.rt ?? this.#runtime(); // completion runs inside a step of this runtime
+    const rt = cur.rt ?? this._findRuntime(); // completion runs inside a step of this runtime
     const hooks = rt._hooks;
     if (hooks !== null) hooks.complete(this);
     if (parent === null) {
@@ -564,26 +571,27 @@ export class Task<T = unknown> implements PromiseLike<T> {
       rt._rootDone(this, kind === FAILED && !joined);
       return;
     }
-    if (kind === FAILED && !joined) parent.#childFailed(value);
-    parent.#unlinkChild(this);
+    if (kind === FAILED && !joined) parent._childFailed(value);
+    parent._unlinkChild(this);
   }
 
-  /** An unjoined child failed: fail at once (cancel; the error is the outcome). */
-  #childFailed(error: unknown): void {
-    const x = this.#extras();
+  /** @internal An unjoined child failed: fail at once (cancel; the error is the outcome). */
+  _childFailed(error: unknown): void {
+    const x = this._extras();
     if (x.errors === null) x.errors = [error];
     else x.errors.push(error);
     this.cancel(error);
   }
 
-  #unlinkChild(child: Task<unknown>): void {
-    const x = this.#ex() as TaskExtras;
+  /** @internal */
+  _unlinkChild(child: Task<unknown>): void {
+    const x = this._ex() as TaskExtras;
     unlink(child, x);
     if (x.first !== null) return;
     const s = this.#state;
     if ((s & STATE) === CLOSING) {
       this.#state = (s & ~STATE) | SCHEDULED | F_FINISH;
-      (cur.rt ?? this.#runtime())._schedule(this);
+      (cur.rt ?? this._findRuntime())._schedule(this);
     } else if (x.childWaiter !== null) {
       const w = x.childWaiter;
       x.childWaiter = null;
@@ -593,7 +601,8 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   // ---------------------------------------------------------------- internals for the kernel
 
-  #extras(): TaskExtras {
+  /** @internal */
+  _extras(): TaskExtras {
     const x = this.#x;
     if (x instanceof TaskExtras) return x;
     const extras = new TaskExtras();
@@ -602,23 +611,27 @@ export class Task<T = unknown> implements PromiseLike<T> {
     return extras;
   }
 
-  #ex(): TaskExtras | null {
+  /** @internal */
+  _ex(): TaskExtras | null {
     const x = this.#x;
     return x instanceof TaskExtras ? x : null;
   }
 
-  #joiners(): Joiner | null {
+  /** @internal */
+  _joinersHead(): Joiner | null {
     const x = this.#x;
     return x instanceof TaskExtras ? x.joiners : x;
   }
 
-  #setJoiners(head: Joiner | null): void {
+  /** @internal */
+  _setJoiners(head: Joiner | null): void {
     const x = this.#x;
     if (x instanceof TaskExtras) x.joiners = head;
     else this.#x = head;
   }
 
-  #runtime(): Runtime {
+  /** @internal */
+  _findRuntime(): Runtime {
     let t = this as Task<unknown>;
     for (let p: Task<unknown> | null = t.#parent; p !== null; p = p.#parent) t = p;
     return (t.#x as TaskExtras).rt as Runtime; // a root's #x is always TaskExtras
@@ -626,7 +639,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   /** @internal The runtime this task belongs to. */
   get _runtime(): Runtime {
-    return this.#runtime();
+    return this._findRuntime();
   }
 
   /** @internal Links a new task into the tree and queues it. */
@@ -643,14 +656,14 @@ export class Task<T = unknown> implements PromiseLike<T> {
     if (name !== undefined) {
       if (typeof name !== "string")
         throw new TypeError(`${where}: options.name must be a string, got ${typeName(name)}`);
-      task.#extras().name = name;
+      task._extras().name = name;
     }
     if (parent === null) {
-      task.#extras().rt = rt;
+      task._extras().rt = rt;
       link(task, rt._roots);
     } else {
-      const px = parent.#extras();
-      if (px.locals !== null) task.#extras().locals = px.locals;
+      const px = parent._extras();
+      if (px.locals !== null) task._extras().locals = px.locals;
       link(task, px);
     }
     const hooks = rt._hooks;
@@ -664,7 +677,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
     const s = this.#state;
     if (s === DONE) return this.#fut as T;
     if (s === CANCELLED) {
-      // #fut holds the reason until the error is first needed (see #complete).
+      // #fut holds the reason until the error is first needed (see _complete).
       this.#fut = new CancelledError(this.#fut);
       this.#state = CANCELLED | F_ERROR_MADE;
     }
@@ -679,15 +692,15 @@ export class Task<T = unknown> implements PromiseLike<T> {
     const error = this.#fut;
     const parent = this.#parent;
     if (parent !== null) {
-      if (parent.#gen !== null || (parent.#state & STATE) === CLOSING) parent.#childFailed(error);
+      if (parent.#gen !== null || (parent.#state & STATE) === CLOSING) parent._childFailed(error);
     } else {
-      this.#runtime()._rootFailed(error);
+      this._findRuntime()._rootFailed(error);
     }
   }
 
   /**
    * @internal For observers: the failure of a failed task, or the cancel reason
-   * of a cancelled one, without making a CancelledError (see #complete).
+   * of a cancelled one, without making a CancelledError (see _complete).
    */
   get _outcome(): unknown {
     const s = this.#state;
@@ -698,16 +711,16 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   /** @internal */
   _addJoiner(j: Joiner): void {
-    j.nextJoiner = this.#joiners();
-    this.#setJoiners(j);
+    j.nextJoiner = this._joinersHead();
+    this._setJoiners(j);
   }
 
   /** @internal */
   _removeJoiner(j: Joiner): void {
     let prev: Joiner | null = null;
-    for (let k = this.#joiners(); k !== null; prev = k, k = k.nextJoiner) {
+    for (let k = this._joinersHead(); k !== null; prev = k, k = k.nextJoiner) {
       if (k === j) {
-        if (prev === null) this.#setJoiners(k.nextJoiner);
+        if (prev === null) this._setJoiners(k.nextJoiner);
         else prev.nextJoiner = k.nextJoiner;
         k.nextJoiner = null;
         return;
@@ -733,7 +746,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   /** @internal */
   get _firstChild(): Task<unknown> | null {
-    return this.#ex()?.first ?? null;
+    return this._ex()?.first ?? null;
   }
 
   /** @internal */
@@ -743,13 +756,13 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   /** @internal */
   get _hasChildren(): boolean {
-    const x = this.#ex();
+    const x = this._ex();
     return x !== null && x.first !== null;
   }
 
   /** @internal Registers a waker for "the last child completed" (taskGroup). */
   _waitChildren(waker: Waker | null): void {
-    this.#extras().childWaiter = waker;
+    this._extras().childWaiter = waker;
   }
 
   /** @internal Enter / leave a `shield()` region. */
@@ -764,20 +777,20 @@ export class Task<T = unknown> implements PromiseLike<T> {
 
   /** @internal Task-local storage (copy-on-write maps shared with children). */
   get _locals(): Map<unknown, unknown> | null {
-    return this.#ex()?.locals ?? null;
+    return this._ex()?.locals ?? null;
   }
 
   set _locals(locals: Map<unknown, unknown> | null) {
-    this.#extras().locals = locals;
+    this._extras().locals = locals;
   }
 
   /** @internal Free slot for the observability layer. */
   get _meta(): unknown {
-    return this.#ex()?.meta;
+    return this._ex()?.meta;
   }
 
   set _meta(meta: unknown) {
-    this.#extras().meta = meta;
+    this._extras().meta = meta;
   }
 
   /** @internal True once cancellation took effect: the generator's cleanup is running. */
@@ -890,7 +903,7 @@ export class JoinFuture<T> extends FutureBase<T> implements Joiner {
   joinerDone(): void {
     const w = this.waker;
     this.waker = null;
-    // Owed only if the failure came here instead of to the parent (see #complete).
+    // Owed only if the failure came here instead of to the parent (see _complete).
     const parent = this.#task.parent;
     this.#owed = this.#task.state === "failed" && (parent === null || w === parent);
     w?.wake();
