@@ -35,7 +35,11 @@ describe("corio ps / pstree", () => {
     const lines = stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/ID\s+PARENT\s+STATE\s+NAME\s+WAITING ON/);
     expect(lines.some((l) => /^\s*1\s+-\s+waiting\s+task#1\s+join worker/.test(l))).toBe(true);
-    expect(lines.some((l) => /^\s*\d+\s+1\s+waiting\s+worker\s+sleep (60000 ms )?\(\d+ ms left\)/.test(l))).toBe(true);
+    expect(
+      lines.some((l) =>
+        /^\s*\d+\s+1\s+waiting\s+worker\s+sleep (60000 ms )?\(\d+ ms left\)/.test(l),
+      ),
+    ).toBe(true);
   });
 
   it("pstree shows the await tree", async () => {
@@ -43,7 +47,9 @@ describe("corio ps / pstree", () => {
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split("\n");
     const parent = lines.findIndex((l) => /task#1 \[waiting\] join worker/.test(l));
-    const worker = lines.findIndex((l) => /worker #\d+ \[waiting\] sleep (60000 ms )?\(\d+ ms left\)/.test(l));
+    const worker = lines.findIndex((l) =>
+      /worker #\d+ \[waiting\] sleep (60000 ms )?\(\d+ ms left\)/.test(l),
+    );
     expect(parent).toBeGreaterThanOrEqual(0);
     expect(worker).toBeGreaterThan(parent);
   });

@@ -59,7 +59,9 @@ for (let round = 0; round < 9; round++) {
   for (const [name, run] of Object.entries(variants)) {
     const start = performance.now();
     await run();
-    (results[name] ??= []).push(((performance.now() - start) * 1e6) / (TASKS * PER));
+    const nsPerStep = ((performance.now() - start) * 1e6) / (TASKS * PER);
+    if (results[name] === undefined) results[name] = [];
+    results[name].push(nsPerStep);
   }
 }
 for (const [name, xs] of Object.entries(results)) {
