@@ -3,6 +3,7 @@ import type { Body } from "./core/body.js";
 import { CancelledError } from "./core/errors.js";
 import type { RunOptions } from "./core/runtime.js";
 import { Runtime } from "./core/runtime.js";
+import { type SignalStream, signal } from "./signal/signal.js";
 import { installObservability } from "./trace/install.js";
 
 // Plugs trace, debug and stats (and the `corio ps` listener) into the kernel.
@@ -24,11 +25,16 @@ export function run<T>(body: Body<T>, options: RunOptions = {}): Promise<T> {
 }
 
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+type ExitSignal = keyof typeof EXIT_CODES;
 
 /**
  * Runs `body` as the program: SIGINT and SIGTERM cancel it and let its cleanup
  * run; a second SIGINT exits at once. Sets `process.exitCode`: 0 on success, 1
  * on error (printed to stderr), 130 after SIGINT, 143 after SIGTERM.
+ *
+ * The signals are received through `corio/signal` streams, opened before the
+ * body starts (no delivery is missed) and closed when it has finished, which
+ * gives the default actions back.
  *
  * @example
  * main(function* () { yield* serveForever(); });
@@ -38,19 +44,21 @@ export async function main<T>(
   options: Omit<RunOptions, "signal"> = {},
 ): Promise<void> {
   const controller = new AbortController();
-  let received: keyof typeof EXIT_CODES | null = null;
-  const onSignal = (name: keyof typeof EXIT_CODES): void => {
-    if (received !== null) {
-      if (name === "SIGINT") process.exit(EXIT_CODES.SIGINT);
-      return;
+  let received: ExitSignal | null = null;
+  // Plain async loops, not tasks: the watchers must not be part of the program's
+  // task tree, and a runtime never reports a deadlock on what plain code waits for.
+  const watch = async (stream: SignalStream): Promise<void> => {
+    for await (const name of stream) {
+      if (received === null) {
+        received = name as ExitSignal;
+        controller.abort(new CancelledError(name, `received ${name}`));
+      } else if (name === "SIGINT") {
+        process.exit(EXIT_CODES.SIGINT);
+      }
     }
-    received = name;
-    controller.abort(new CancelledError(name, `received ${name}`));
   };
-  const onInt = (): void => onSignal("SIGINT");
-  const onTerm = (): void => onSignal("SIGTERM");
-  process.on("SIGINT", onInt);
-  process.on("SIGTERM", onTerm);
+  const streams = [signal("SIGINT"), signal("SIGTERM")];
+  const watchers = streams.map(watch);
   try {
     await run(body, { ...options, signal: controller.signal });
     process.exitCode = received === null ? 0 : EXIT_CODES[received];
@@ -62,7 +70,7 @@ export async function main<T>(
       process.exitCode = received === null ? 1 : EXIT_CODES[received];
     }
   } finally {
-    process.off("SIGINT", onInt);
-    process.off("SIGTERM", onTerm);
+    for (const stream of streams) stream.close();
+    await Promise.all(watchers);
   }
 }

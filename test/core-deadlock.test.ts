@@ -40,6 +40,17 @@ describe("deadlock is reported, not silent", () => {
     expect((error as DeadlockError).tasks.map((t) => t.name)).toContain("left");
   });
 
+  it("an unnamed task is named once in the report", async () => {
+    const error = await run(function* (): Coroutine<void> {
+      const me: Task<void> = spawn(function* () {
+        yield* me;
+      });
+      yield* me;
+    }).catch((e: unknown) => e);
+    // Its own line reads "task#N waiting on join task#N", without a quoted "task#N" name.
+    expect((error as DeadlockError).message).toMatch(/^ {2}task#(\d+) waiting on join task#\1$/m);
+  });
+
   it("a task joining itself", async () => {
     await expect(
       run(function* (): Coroutine<void> {

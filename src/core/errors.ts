@@ -40,7 +40,8 @@ export class DeadlockError extends Error {
 
   constructor(tasks: StuckTask[], why = "every task is waiting and nothing can wake them") {
     const lines = tasks.map(
-      (t) => `  task#${t.id} ${JSON.stringify(t.name)} waiting on ${t.waitingOn}`,
+      (t) =>
+        `  task#${t.id}${t.name === `task#${t.id}` ? "" : ` ${JSON.stringify(t.name)}`} waiting on ${t.waitingOn}`,
     );
     super(`deadlock: ${why}${lines.length > 0 ? `:\n${lines.join("\n")}` : ""}`);
     this.tasks = tasks;
