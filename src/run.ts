@@ -57,7 +57,8 @@ export async function main<T>(
       }
     }
   };
-  const streams = [signal("SIGINT"), signal("SIGTERM")];
+  // Unref'd: waiting for a signal must not keep a finished (or deadlocked) program alive.
+  const streams = [signal("SIGINT", { ref: false }), signal("SIGTERM", { ref: false })];
   const watchers = streams.map(watch);
   try {
     await run(body, { ...options, signal: controller.signal });

@@ -47,6 +47,15 @@ describe("main()", () => {
     expect(stderr).toMatch(/program failed/);
   });
 
+  it("a body stuck on something nothing will settle exits 1 with a DeadlockError, not a hang", async () => {
+    const { code, stderr } = await runProgram("stuck");
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /DeadlockError: deadlock: the process is about to exit while run\(\) is still pending/,
+    );
+    expect(stderr).toMatch(/waiting on call \(a Promise\)/);
+  });
+
   it("SIGINT cancels the body, cleanup runs, exit code 130", async () => {
     const { code, stdout } = await runProgram("wait", ["SIGINT"]);
     expect(stdout).toBe("ready\ncleanup started\ncleanup finished\n");

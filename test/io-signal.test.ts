@@ -1,11 +1,13 @@
 /** corio/signal: deliveries as a stream, in this process and in a program that waits for them. */
-import { spawn as spawnProcess } from "node:child_process";
+import { execFile, spawn as spawnProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { run, spawn } from "corio";
 import { signal } from "corio/signal";
 import { waitIdle } from "corio/testing";
 import { describe, expect, it } from "vitest";
 
+const execFileAsync = promisify(execFile);
 const root = fileURLToPath(new URL("..", import.meta.url));
 const program = fileURLToPath(new URL("./fixtures/io-signal-program.ts", import.meta.url));
 
@@ -77,6 +79,7 @@ describe("corio/signal", () => {
 
   it("rejects what is not a catchable signal", () => {
     expect(() => signal("SIGKILL")).toThrow(/cannot be caught/);
+    expect(() => signal("SIGHUP", { ref: "no" as never })).toThrow(/options.ref must be a boolean/);
     expect(() => signal("INT" as NodeJS.Signals)).toThrow(TypeError);
   });
 
@@ -105,5 +108,18 @@ describe("corio/signal", () => {
     expect(out.stderr).toBe("");
     expect(out.stdout).toBe("ready\ngot SIGHUP\ngot SIGHUP\ndone\n");
     expect(out.code).toBe(0);
+  });
+
+  it("with {ref: false}, waiting only for a signal does not keep the process alive", async () => {
+    const { stdout } = await execFileAsync(
+      process.execPath,
+      ["--import", "tsx", program, "unref"],
+      {
+        cwd: root,
+        timeout: 20_000,
+      },
+    );
+    // The process was about to exit with the run still waiting: the run says so.
+    expect(stdout).toBe("ready\nended: DeadlockError\n");
   });
 });

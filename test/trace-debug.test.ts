@@ -46,7 +46,8 @@ async function warningsOf<T>(
   // Timing thresholds out of reach unless a test sets them (a loaded machine must not add warnings).
   const debug = { slowStepMs: 10_000, starvationMs: 10_000, ...options };
   await run(body, { debug: { ...debug, onWarning: (w) => warnings.push(w) } }).catch(() => {});
-  await new Promise((r) => setTimeout(r, 20)); // the handle check runs two turns after the run
+  // The handle check runs two turns after the run, and looks again for up to 150 ms if needed.
+  await new Promise((r) => setTimeout(r, 300));
   return warnings;
 }
 
@@ -323,9 +324,25 @@ describe("debug mode in a process of its own (garbage collection, the default si
     const { stdout, warnings } = await runFixture("never-awaited");
     expect(stdout).toBe("end\n");
     expect(warnings.sort()).toEqual([
-      "corio: call (a Promise) was created at test/fixtures/trace-debug-program.ts:19:7 but never awaited: an operation does nothing until a task waits on it (did you forget `yield*`?)",
-      "corio: sleep 10 ms was created at test/fixtures/trace-debug-program.ts:18:7 but never awaited: an operation does nothing until a task waits on it (did you forget `yield*`?)",
+      "corio: call (a Promise) was created at test/fixtures/trace-debug-program.ts:22:7 but never awaited: an operation does nothing until a task waits on it (did you forget `yield*`?)",
+      "corio: sleep 10 ms was created at test/fixtures/trace-debug-program.ts:21:7 but never awaited: an operation does nothing until a task waits on it (did you forget `yield*`?)",
     ]);
+  });
+
+  it("I/O operations never awaited are reported too (a write, a file read)", async () => {
+    const { stdout, warnings } = await runFixture("never-awaited-io");
+    expect(stdout).toBe("end\n");
+    expect(warnings).toHaveLength(2);
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /^corio: write tcp \S+ was created at test\/fixtures\/trace-debug-program\.ts:\d+:\d+ but never awaited/,
+      ),
+    );
+    expect(warnings).toContainEqual(
+      expect.stringMatching(
+        /^corio: readFile \S+ was created at test\/fixtures\/trace-debug-program\.ts:\d+:\d+ but never awaited/,
+      ),
+    );
   });
 
   it("CORIO_DEBUG=1 with no option: warnings on stderr, futures created outside a runtime tracked too", async () => {
@@ -334,12 +351,12 @@ describe("debug mode in a process of its own (garbage collection, the default si
     expect(warnings).toHaveLength(2);
     expect(warnings).toContainEqual(
       expect.stringMatching(
-        /^corio: task "hog" #\d+ \(spawned at test\/fixtures\/trace-debug-program\.ts:36:\d+\) blocked the event loop for \d+ ms in one step \(threshold 100 ms\); it resumed at test\/fixtures\/trace-debug-program\.ts:38:\d+ \(after sleep 1 ms\); it suspended next at test\/fixtures\/trace-debug-program\.ts:41:\d+ \(sleep 1 ms\)/,
+        /^corio: task "hog" #\d+ \(spawned at test\/fixtures\/trace-debug-program\.ts:39:\d+\) blocked the event loop for \d+ ms in one step \(threshold 100 ms\); it resumed at test\/fixtures\/trace-debug-program\.ts:41:\d+ \(after sleep 1 ms\); it suspended next at test\/fixtures\/trace-debug-program\.ts:44:\d+ \(sleep 1 ms\)/,
       ),
     );
     expect(warnings).toContainEqual(
       expect.stringMatching(
-        /^corio: sleep 3 ms was created at test\/fixtures\/trace-debug-program\.ts:34:3 but never awaited/,
+        /^corio: sleep 3 ms was created at test\/fixtures\/trace-debug-program\.ts:37:3 but never awaited/,
       ),
     );
   });

@@ -14,10 +14,12 @@
  * `FileHandle.close()` waits for the operations in flight, then releases the
  * descriptor.
  */
+
 import type { Stats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { open as openHandle } from "node:fs/promises";
 import type { Future } from "../core/future.js";
+import { trackCreation } from "../core/instrument.js";
 import { FsOp } from "./op.js";
 
 /** How a file is opened: Node's flags ("r", "r+", "w", "wx", "a", ...). */
@@ -94,18 +96,20 @@ export class File implements Disposable {
     this.#checkOpen("read");
     const at = position ?? this.#position;
     const handle = this.#handle;
-    return new FsOp(
-      `read ${this.#path}`,
-      async () => {
-        const buffer = Buffer.allocUnsafe(size);
-        const { bytesRead } = await handle.read(buffer, 0, size, at);
-        return bytesRead === size ? buffer : buffer.subarray(0, bytesRead);
-      },
-      (buffer) => {
-        if (buffer.length === 0) return null;
-        if (position === undefined) this.#position = at + buffer.length;
-        return buffer;
-      },
+    return trackCreation(
+      new FsOp(
+        `read ${this.#path}`,
+        async () => {
+          const buffer = Buffer.allocUnsafe(size);
+          const { bytesRead } = await handle.read(buffer, 0, size, at);
+          return bytesRead === size ? buffer : buffer.subarray(0, bytesRead);
+        },
+        (buffer) => {
+          if (buffer.length === 0) return null;
+          if (position === undefined) this.#position = at + buffer.length;
+          return buffer;
+        },
+      ),
     );
   }
 
@@ -130,25 +134,27 @@ export class File implements Disposable {
     const bytes = typeof data === "string" ? Buffer.from(data) : data;
     const at = this.#append ? null : (position ?? this.#position);
     const handle = this.#handle;
-    return new FsOp(
-      `write ${this.#path}`,
-      async (signal) => {
-        let done = 0;
-        while (done < bytes.length) {
-          signal.throwIfAborted();
-          const { bytesWritten } = await handle.write(
-            bytes,
-            done,
-            bytes.length - done,
-            at === null ? null : at + done,
-          );
-          done += bytesWritten;
-        }
-        return done;
-      },
-      (written) => {
-        if (position === undefined && at !== null) this.#position = at + written;
-      },
+    return trackCreation(
+      new FsOp(
+        `write ${this.#path}`,
+        async (signal) => {
+          let done = 0;
+          while (done < bytes.length) {
+            signal.throwIfAborted();
+            const { bytesWritten } = await handle.write(
+              bytes,
+              done,
+              bytes.length - done,
+              at === null ? null : at + done,
+            );
+            done += bytesWritten;
+          }
+          return done;
+        },
+        (written) => {
+          if (position === undefined && at !== null) this.#position = at + written;
+        },
+      ),
     );
   }
 
@@ -163,7 +169,7 @@ export class File implements Disposable {
   stat(): Future<Stats> {
     this.#checkOpen("stat");
     const handle = this.#handle;
-    return new FsOp(`stat ${this.#path}`, () => handle.stat());
+    return trackCreation(new FsOp(`stat ${this.#path}`, () => handle.stat()));
   }
 
   /**
@@ -177,7 +183,7 @@ export class File implements Disposable {
   sync(): Future<void> {
     this.#checkOpen("sync");
     const handle = this.#handle;
-    return new FsOp(`sync ${this.#path}`, () => handle.sync());
+    return trackCreation(new FsOp(`sync ${this.#path}`, () => handle.sync()));
   }
 
   /**
@@ -233,10 +239,12 @@ export function open(path: string, flags: OpenFlags = "r", mode = 0o666): Future
   if (typeof path !== "string" || path === "") {
     throw new TypeError("open(path): path must be a non-empty string");
   }
-  return new FsOp(
-    `open ${path}`,
-    () => openHandle(path, flags, mode),
-    (handle) => new File(handle, path, flags.startsWith("a")),
-    closeQuietly,
+  return trackCreation(
+    new FsOp(
+      `open ${path}`,
+      () => openHandle(path, flags, mode),
+      (handle) => new File(handle, path, flags.startsWith("a")),
+      closeQuietly,
+    ),
   );
 }

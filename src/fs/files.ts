@@ -1,7 +1,9 @@
 /** Whole-file and directory operations: `readFile`, `writeFile`, `appendFile`, `readDir`, `stat`, `rm`, `mkdir`. */
+
 import type { Dirent, Stats } from "node:fs";
 import fsp from "node:fs/promises";
 import type { Future } from "../core/future.js";
+import { trackCreation } from "../core/instrument.js";
 import { FsOp } from "./op.js";
 
 function checkPath(path: unknown, where: string): void {
@@ -23,10 +25,12 @@ export function readFile(path: string): Future<Buffer>;
 export function readFile(path: string, encoding: BufferEncoding): Future<string>;
 export function readFile(path: string, encoding?: BufferEncoding): Future<Buffer | string> {
   checkPath(path, "readFile(path)");
-  return new FsOp<Buffer | string>(`readFile ${path}`, (signal) =>
-    encoding === undefined
-      ? fsp.readFile(path, { signal })
-      : fsp.readFile(path, { signal, encoding }),
+  return trackCreation(
+    new FsOp<Buffer | string>(`readFile ${path}`, (signal) =>
+      encoding === undefined
+        ? fsp.readFile(path, { signal })
+        : fsp.readFile(path, { signal, encoding }),
+    ),
   );
 }
 
@@ -53,8 +57,10 @@ export function writeFile(
   options: WriteFileOptions = {},
 ): Future<void> {
   checkPath(path, "writeFile(path)");
-  return new FsOp(`writeFile ${path}`, (signal) =>
-    fsp.writeFile(path, data, { signal, mode: options.mode }),
+  return trackCreation(
+    new FsOp(`writeFile ${path}`, (signal) =>
+      fsp.writeFile(path, data, { signal, mode: options.mode }),
+    ),
   );
 }
 
@@ -74,8 +80,10 @@ export function appendFile(
   options: WriteFileOptions = {},
 ): Future<void> {
   checkPath(path, "appendFile(path)");
-  return new FsOp(`appendFile ${path}`, () =>
-    fsp.appendFile(path, data, { mode: options.mode, flag: "a" }),
+  return trackCreation(
+    new FsOp(`appendFile ${path}`, () =>
+      fsp.appendFile(path, data, { mode: options.mode, flag: "a" }),
+    ),
   );
 }
 
@@ -91,10 +99,12 @@ export function appendFile(
  */
 export function readDir(path: string): Future<Dirent[]> {
   checkPath(path, "readDir(path)");
-  return new FsOp(
-    `readDir ${path}`,
-    () => fsp.readdir(path, { withFileTypes: true }),
-    (entries) => entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  return trackCreation(
+    new FsOp(
+      `readDir ${path}`,
+      () => fsp.readdir(path, { withFileTypes: true }),
+      (entries) => entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    ),
   );
 }
 
@@ -109,7 +119,7 @@ export function readDir(path: string): Future<Dirent[]> {
  */
 export function stat(path: string): Future<Stats> {
   checkPath(path, "stat(path)");
-  return new FsOp(`stat ${path}`, () => fsp.stat(path));
+  return trackCreation(new FsOp(`stat ${path}`, () => fsp.stat(path)));
 }
 
 /** Options for `rm`. */
@@ -132,8 +142,10 @@ export interface RmOptions {
  */
 export function rm(path: string, options: RmOptions = {}): Future<void> {
   checkPath(path, "rm(path)");
-  return new FsOp(`rm ${path}`, () =>
-    fsp.rm(path, { recursive: options.recursive ?? false, force: options.force ?? false }),
+  return trackCreation(
+    new FsOp(`rm ${path}`, () =>
+      fsp.rm(path, { recursive: options.recursive ?? false, force: options.force ?? false }),
+    ),
   );
 }
 
@@ -157,7 +169,9 @@ export interface MkdirOptions {
  */
 export function mkdir(path: string, options: MkdirOptions = {}): Future<void> {
   checkPath(path, "mkdir(path)");
-  return new FsOp(`mkdir ${path}`, async () => {
-    await fsp.mkdir(path, { recursive: options.recursive ?? false, mode: options.mode });
-  });
+  return trackCreation(
+    new FsOp(`mkdir ${path}`, async () => {
+      await fsp.mkdir(path, { recursive: options.recursive ?? false, mode: options.mode });
+    }),
+  );
 }

@@ -4,9 +4,11 @@
  * all in memory. It is a Node `fs.ReadStream` under the stream machinery of
  * `corio/net`, so it reads ahead at most one chunk beyond what a task asked for.
  */
+
 import { createReadStream, type ReadStream } from "node:fs";
 import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
+import { trackCreation } from "../core/instrument.js";
 import { IoFuture } from "../net/io-future.js";
 import { NodeRawStream } from "../net/node-transport.js";
 import { ByteStream } from "../net/stream.js";
@@ -116,5 +118,5 @@ export function reader(path: string, options: ReaderOptions = {}): Future<ByteSt
   if (typeof path !== "string" || path === "") {
     throw new TypeError("reader(path): path must be a non-empty string");
   }
-  return new OpenReader(path, options);
+  return trackCreation(new OpenReader(path, options));
 }

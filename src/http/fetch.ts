@@ -8,10 +8,12 @@
  * arrived but was never handed over (the task was cancelled between the wake
  * and its next step) is aborted too, so its body does not hold a connection.
  */
+
 import { cur } from "../core/current.js";
 import { CancelledError } from "../core/errors.js";
 import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { FutureBase, PENDING } from "../core/future.js";
+import { trackCreation } from "../core/instrument.js";
 import type { Runtime } from "../core/runtime.js";
 
 const NEW = 0;
@@ -126,5 +128,5 @@ export function fetch(input: string | URL | Request, init?: RequestInit): Future
   if (typeof input !== "string" && !(input instanceof URL) && !(input instanceof Request)) {
     throw new TypeError("fetch(input, init): input must be a URL string, a URL or a Request");
   }
-  return new FetchFuture(input, init);
+  return trackCreation(new FetchFuture(input, init));
 }

@@ -1,6 +1,8 @@
 /** `connect`: open a TCP or Unix-socket connection. */
+
 import type { Context, Future, Pending } from "../core/future.js";
 import { PENDING } from "../core/future.js";
+import { trackCreation } from "../core/instrument.js";
 import { Timer } from "../core/timer.js";
 import { checkDuration } from "../time/duration.js";
 import { codeError, formatAddress } from "./errors.js";
@@ -149,7 +151,7 @@ export function connect(options: ConnectOptions): Future<TcpStream> {
     if (typeof options.path !== "string" || options.path === "") {
       throw new TypeError("connect({path}): path must be a non-empty string");
     }
-    return new ConnectFuture({ path: options.path }, ms, false);
+    return trackCreation(new ConnectFuture({ path: options.path }, ms, false));
   }
   const { host = "localhost", port } = options;
   if (typeof host !== "string" || host === "") {
@@ -158,5 +160,5 @@ export function connect(options: ConnectOptions): Future<TcpStream> {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new RangeError(`connect({port}): port must be an integer 1-65535, got ${String(port)}`);
   }
-  return new ConnectFuture({ host, port }, ms, options.noDelay ?? false);
+  return trackCreation(new ConnectFuture({ host, port }, ms, options.noDelay ?? false));
 }

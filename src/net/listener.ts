@@ -19,8 +19,10 @@
  * accepted; connections already accepted belong to their holders and stay
  * open.
  */
+
 import type { Context, Coroutine, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
+import { trackCreation } from "../core/instrument.js";
 import type { Task } from "../core/task.js";
 import { taskGroup } from "../core/task-group.js";
 import { codeError, formatAddress, ioError, type SystemError } from "./errors.js";
@@ -349,7 +351,7 @@ export class TcpListener implements Disposable {
    * using conn = yield* listener.accept();
    */
   accept(): Future<TcpStream> {
-    return new AcceptFuture(this.#core);
+    return trackCreation(new AcceptFuture(this.#core));
   }
 
   /**
@@ -366,7 +368,7 @@ export class TcpListener implements Disposable {
   incoming(): Incoming {
     const core = this.#core;
     return {
-      recv: () => new IncomingFuture(core),
+      recv: () => trackCreation(new IncomingFuture(core)),
     };
   }
 
@@ -488,5 +490,5 @@ export function listenTarget(options: ListenOptions): ListenTarget {
  * console.log(listener.address); // { host: "127.0.0.1", port: 43117 }
  */
 export function listen(options: ListenOptions = {}): Future<TcpListener> {
-  return new ListenFuture(listenTarget(options));
+  return trackCreation(new ListenFuture(listenTarget(options)));
 }

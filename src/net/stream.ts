@@ -5,8 +5,10 @@
  * `poll()`, so every read is cancel-safe and a write either handed over all
  * its bytes or none.
  */
+
 import type { Context, Future, Pending } from "../core/future.js";
 import { PENDING as PENDING_VALUE } from "../core/future.js";
+import { trackCreation } from "../core/instrument.js";
 import { formatAddress } from "./errors.js";
 import { IoFuture } from "./io-future.js";
 import {
@@ -162,7 +164,7 @@ export class ByteStream implements Disposable {
    */
   read(max = Number.POSITIVE_INFINITY): Future<Buffer | null> {
     checkCount(max, "read(max)", true);
-    return new ReadFuture<Buffer | null>(this._core, READ_SOME, max);
+    return trackCreation(new ReadFuture<Buffer | null>(this._core, READ_SOME, max));
   }
 
   /**
@@ -178,7 +180,7 @@ export class ByteStream implements Disposable {
    */
   readExact(n: number): Future<Buffer> {
     checkCount(n, "readExact(n)", false);
-    return new ReadFuture<Buffer>(this._core, READ_EXACT, n);
+    return trackCreation(new ReadFuture<Buffer>(this._core, READ_EXACT, n));
   }
 
   /**
@@ -198,7 +200,7 @@ export class ByteStream implements Disposable {
   readLine(options: ReadLineOptions = {}): Future<string | null> {
     const limit = options.limit ?? DEFAULT_LINE_LIMIT;
     checkCount(limit, "readLine({limit})", false);
-    return new ReadFuture<string | null>(this._core, READ_LINE, limit);
+    return trackCreation(new ReadFuture<string | null>(this._core, READ_LINE, limit));
   }
 
   /**
@@ -213,7 +215,7 @@ export class ByteStream implements Disposable {
    * const all = (yield* child.stdout.readAll()).toString();
    */
   readAll(): Future<Buffer> {
-    return new ReadFuture<Buffer>(this._core, READ_ALL, 0);
+    return trackCreation(new ReadFuture<Buffer>(this._core, READ_ALL, 0));
   }
 
   /**
@@ -234,7 +236,7 @@ export class ByteStream implements Disposable {
     if (typeof data !== "string" && !(data instanceof Uint8Array)) {
       throw new TypeError("write(data): data must be a Uint8Array (Buffer) or a string");
     }
-    return new WriteFuture(this._core, data);
+    return trackCreation(new WriteFuture(this._core, data));
   }
 
   /**
@@ -251,7 +253,7 @@ export class ByteStream implements Disposable {
    * const reply = yield* conn.readAll();
    */
   shutdown(): Future<void> {
-    return new ShutdownFuture(this._core);
+    return trackCreation(new ShutdownFuture(this._core));
   }
 
   /**

@@ -13,8 +13,10 @@
  *   BINDING ──listening──▶ BOUND ──close()──▶ CLOSED
  *      └──────error──────▶ FAILED
  */
+
 import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
+import { trackCreation } from "../core/instrument.js";
 import { codeError, formatAddress, ioError, type SystemError } from "./errors.js";
 import { IoFuture } from "./io-future.js";
 import {
@@ -360,7 +362,7 @@ export class UdpSocket implements Disposable {
     ) {
       throw new TypeError("send(data, to): `to` must be {host, port}");
     }
-    return new SendFuture(this.#core, data, to);
+    return trackCreation(new SendFuture(this.#core, data, to));
   }
 
   /**
@@ -375,7 +377,7 @@ export class UdpSocket implements Disposable {
    * yield* socket.send(data, address); // echo it back
    */
   recv(): Future<Datagram> {
-    return new RecvFuture(this.#core);
+    return trackCreation(new RecvFuture(this.#core));
   }
 
   /** Closes the socket; queued datagrams are dropped and waiting `recv`s throw. Idempotent. */
@@ -427,7 +429,9 @@ function bind(options: UdpBindOptions = {}): Future<UdpSocket> {
   if (!Number.isInteger(queue) || queue < 1) {
     throw new RangeError(`udp.bind({queue}): queue must be a positive integer, got ${queue}`);
   }
-  return new BindFuture({ host, port, reuseAddr: options.reuseAddr ?? false }, queue);
+  return trackCreation(
+    new BindFuture({ host, port, reuseAddr: options.reuseAddr ?? false }, queue),
+  );
 }
 
 /** UDP sockets: `udp.bind({host, port})`. */

@@ -18,9 +18,11 @@
  * cancelled while its child runs kills it in its cleanup; `output()` does that
  * for you.
  */
+
 import { type ChildProcess, spawn as spawnChild } from "node:child_process";
 import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
+import { trackCreation } from "../core/instrument.js";
 import { ioError } from "../net/errors.js";
 import { IoFuture } from "../net/io-future.js";
 import { NodeRawStream } from "../net/node-transport.js";
@@ -177,7 +179,7 @@ export class Child implements Disposable {
    * const { code } = yield* child.wait();
    */
   wait(): Future<ExitStatus> {
-    return new WaitFuture(this.#core);
+    return trackCreation(new WaitFuture(this.#core));
   }
 
   /**
@@ -339,7 +341,7 @@ export function exec(
   options: ExecOptions = {},
 ): Future<Child> {
   checkArgs(cmd, args, "exec(cmd, args)");
-  return new ExecFuture(cmd, args, options);
+  return trackCreation(new ExecFuture(cmd, args, options));
 }
 
 const O_EXEC = 0;
@@ -450,5 +452,5 @@ export function output(
   options: ExecOptions = {},
 ): Future<Output> {
   checkArgs(cmd, args, "output(cmd, args)");
-  return new OutputFuture(cmd, args, options);
+  return trackCreation(new OutputFuture(cmd, args, options));
 }

@@ -4,4 +4,4 @@
  * code); while it is open the signal's default action is replaced. Close it
  * (or declare it with `using`) to restore the default.
  */
-export { SignalStream, signal } from "./signal.js";
+export { type SignalOptions, SignalStream, signal } from "./signal.js";

@@ -14,10 +14,13 @@
  *
  * Keep-alive: Node does not keep a process alive for a signal listener, so
  * while any task waits in `recv` a ref'd timer holds the event loop open — a
- * program that only waits for SIGTERM is waiting, not finished.
+ * program that only waits for SIGTERM is waiting, not finished — unless the
+ * stream was opened with `{ref: false}`.
  */
+
 import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
+import { trackCreation } from "../core/instrument.js";
 import { IoFuture } from "../net/io-future.js";
 import { asyncIterator } from "../sync/bridge.js";
 
@@ -56,7 +59,7 @@ class RecvSignal extends IoFuture<IteratorResult<NodeJS.Signals, undefined>> {
       this.#waker = cx.waker;
       this.#stream._park(cx.waker);
     }
-    if (!this.#holding) {
+    if (!this.#holding && this.#stream.ref) {
       this.#holding = true;
       holdLoop();
     }
@@ -87,6 +90,8 @@ class RecvSignal extends IoFuture<IteratorResult<NodeJS.Signals, undefined>> {
 export class SignalStream implements Disposable, AsyncIterable<NodeJS.Signals> {
   /** The signal's name ("SIGINT", ...). */
   readonly name: NodeJS.Signals;
+  /** Whether a waiting `recv` holds the process open (see `SignalOptions.ref`). */
+  readonly ref: boolean;
   #pending = 0;
   #closed = false;
   #waiters: Waker[] = [];
@@ -98,8 +103,9 @@ export class SignalStream implements Disposable, AsyncIterable<NodeJS.Signals> {
   };
 
   /** @internal Use `signal()`. */
-  constructor(name: NodeJS.Signals) {
+  constructor(name: NodeJS.Signals, ref: boolean) {
     this.name = name;
+    this.ref = ref;
     process.on(name, this.#listener);
   }
 
@@ -115,7 +121,7 @@ export class SignalStream implements Disposable, AsyncIterable<NodeJS.Signals> {
    * for (let r = yield* hup.recv(); !r.done; r = yield* hup.recv()) yield* reloadConfig();
    */
   recv(): Future<IteratorResult<NodeJS.Signals, undefined>> {
-    return new RecvSignal(this);
+    return trackCreation(new RecvSignal(this));
   }
 
   /** Deliveries received and not taken yet. */
@@ -172,19 +178,32 @@ export class SignalStream implements Disposable, AsyncIterable<NodeJS.Signals> {
   }
 }
 
+/** Options of `signal()`. */
+export interface SignalOptions {
+  /**
+   * Whether a task waiting in `recv` keeps the process alive. With `false`
+   * the process may exit (and a runtime may report a deadlock) while the
+   * stream is waited on, as with an unref'd Node handle: for a watcher that
+   * should not itself keep a program running (`main` opens its SIGINT and
+   * SIGTERM streams this way). @default true
+   */
+  ref?: boolean;
+}
+
 /**
  * Starts receiving `name` (SIGINT, SIGTERM, SIGHUP, SIGUSR1, ...) and
  * returns the stream of its deliveries. While the stream is open the signal's
  * default action (exiting, for SIGINT and SIGTERM) does not happen; close the
  * stream (or use `using`) to restore it.
  *
- * Throws: TypeError for a name that is not a signal Node can listen for.
+ * Throws: TypeError for a name that is not a signal Node can listen for, or
+ * an `options.ref` that is not a boolean.
  *
  * @example
  * using term = signal("SIGTERM");
  * yield* term.recv(); // wait for the supervisor to ask us to stop
  */
-export function signal(name: NodeJS.Signals): SignalStream {
+export function signal(name: NodeJS.Signals, options: SignalOptions = {}): SignalStream {
   if (typeof name !== "string" || !/^SIG[A-Z0-9]+$/.test(name)) {
     throw new TypeError(
       `signal(name): expected a signal name such as "SIGINT", got ${String(name)}`,
@@ -193,5 +212,9 @@ export function signal(name: NodeJS.Signals): SignalStream {
   if (name === "SIGKILL" || name === "SIGSTOP") {
     throw new TypeError(`signal(name): ${name} cannot be caught`);
   }
-  return new SignalStream(name);
+  const ref = options.ref ?? true;
+  if (typeof ref !== "boolean") {
+    throw new TypeError(`signal(name, options): options.ref must be a boolean, got ${String(ref)}`);
+  }
+  return new SignalStream(name, ref);
 }

@@ -259,17 +259,26 @@ export class Debugger {
     if (watch === null) return;
     watch.ended = true;
     // Handles closed at the end of the run report their close a turn or two of
-    // Node's loop later (async_hooks' destroy is deferred): look then.
+    // Node's loop later (async_hooks' destroy is deferred), and a socket closed
+    // gracefully lives on until the peer's FIN: look again a few times before
+    // calling anything a leak. Handles that no longer keep the process alive
+    // (unref'd: a lingering close's timer) are not counted.
+    let looks = 0;
     const check = (): void => {
-      watch.hook.disable();
-      if (this.#handles === watch) this.#handles = null;
       const open = new Map<string, number>();
       for (const h of watch.live.values()) {
         if (!HANDLE_TYPES.has(h.type)) continue;
         if (h.type === "Timeout" && !isActiveTimer(h.resource)) continue;
+        if (!keepsAlive(h.resource)) continue;
         const key = `${h.type} (opened by ${h.by})`;
         open.set(key, (open.get(key) ?? 0) + 1);
       }
+      if (open.size > 0 && ++looks < LEAK_LOOKS) {
+        setTimeout(check, LEAK_LOOK_MS).unref();
+        return;
+      }
+      watch.hook.disable();
+      if (this.#handles === watch) this.#handles = null;
       if (open.size > 0)
         this.warn(
           "leak",
@@ -347,6 +356,16 @@ function watchHandles(runtime: Runtime): HandleWatch {
   };
   watch.hook.enable();
   return watch;
+}
+
+/** How often, and how far apart, the end-of-run check looks for handles still open. */
+const LEAK_LOOKS = 4;
+const LEAK_LOOK_MS = 50;
+
+/** False for a handle that was unref'd (it no longer holds the process open). */
+function keepsAlive(resource: object): boolean {
+  const hasRef = (resource as { hasRef?: () => boolean }).hasRef;
+  return typeof hasRef !== "function" || hasRef.call(resource) !== false;
 }
 
 /** A Node timer that will still fire (not cleared, not a one-shot that already ran). */
