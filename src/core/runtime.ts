@@ -26,11 +26,10 @@
 import type { Body } from "./body.js";
 import { cur } from "./current.js";
 import { CancelledError, DeadlockError, type StuckTask } from "./errors.js";
+import { ChunkedFifo } from "./fifo.js";
 import type { Future } from "./future.js";
-import { describeFuture } from "./future.js";
 import type { DebugOptions, TraceFile } from "./instrument.js";
 import { instrumentation, renderTaskTree } from "./instrument.js";
-import { Ring } from "./ring.js";
 import type { Hooks, Joiner, Siblings, SpawnOptions, TaskState } from "./task.js";
 import { JoinFuture, Task } from "./task.js";
 import { type TimerNode, TimerWheel } from "./timer-wheel.js";
@@ -146,7 +145,7 @@ export class Runtime {
   /** @internal Tracing hooks, or null (one branch per event). */
   _hooks: Hooks | null;
 
-  readonly #ready = new Ring<Task<unknown>>();
+  readonly #ready = new ChunkedFifo<Task<unknown>>();
   readonly #wheel = new TimerWheel();
   readonly #virtual: boolean;
   readonly #epoch: number;
@@ -288,7 +287,7 @@ export class Runtime {
         name: task.name,
         parent: task.parent === null ? null : task.parent.id,
         state: task.state,
-        waitingOn: describeWait(task, this),
+        waitingOn: task.waitingOn,
         spawnedAt: null,
         polls: null,
         busyMs: null,
@@ -688,7 +687,7 @@ export class Runtime {
       stuck.push({
         id: task.id,
         name: task.name,
-        waitingOn: describeWait(task, this) ?? task.state,
+        waitingOn: task.waitingOn ?? task.state,
       });
     });
     return stuck;
@@ -722,20 +721,6 @@ function isLocalWait(future: Future<unknown> | null, rt: Runtime): boolean {
   if (future instanceof JoinFuture) return future.task._runtime === rt && !future.task.isComplete;
   const local = (future as { isLocalTo?: (rt: Runtime) => boolean }).isLocalTo;
   return typeof local === "function" && local.call(future, rt);
-}
-
-function describeWait(task: Task<unknown>, rt: Runtime): string | null {
-  if (task._closing) return "its children to finish";
-  const f = task._waitingOn;
-  if (f === null || task.state === "scheduled" || task.state === "running") return null;
-  // Descriptions read the clock of the runtime being listed (a timer's time left).
-  const outer = cur.rt;
-  cur.rt = rt;
-  try {
-    return describeFuture(f);
-  } finally {
-    cur.rt = outer;
-  }
 }
 
 /** @internal The runtimes with a run in progress (what `corio ps` lists). */

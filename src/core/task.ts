@@ -230,6 +230,30 @@ export class Task<T = unknown> implements PromiseLike<T> {
     return (s & STATE) === RUNNING ? "running" : (s & STATE) === WAITING ? "waiting" : "scheduled";
   }
 
+  /**
+   * What the task is waiting on, as a readable description ("sleep 250 ms",
+   * "recv on channel#3", "join task#7", "read tcp 127.0.0.1:5000", "its
+   * children to finish"), or `null` while it is scheduled, running or complete.
+   * The same text as `waitingOn` in `runtime.tasks()`.
+   *
+   * @example
+   * console.log(`${task.name}: ${task.state} on ${task.waitingOn ?? "-"}`);
+   */
+  get waitingOn(): string | null {
+    if ((this.#state & STATE) === CLOSING) return "its children to finish";
+    const f = this._waitingOn;
+    const state = this.state;
+    if (f === null || state === "scheduled" || state === "running") return null;
+    // Descriptions read the clock of the task's own runtime (a timer's time left).
+    const outer = cur.rt;
+    cur.rt = this._findRuntime();
+    try {
+      return describeFuture(f);
+    } finally {
+      cur.rt = outer;
+    }
+  }
+
   /** True once the task has completed (done, failed or cancelled). */
   get isComplete(): boolean {
     return (this.#state & STATE) >= DONE;

@@ -2,7 +2,7 @@
  * The stores behind asyncio's three queues: which item `get` takes. A FIFO
  * ring (`Queue`), a stack (`LifoQueue`) and a binary heap (`PriorityQueue`).
  */
-import { Ring } from "../core/ring.js";
+import { ChunkedFifo } from "../core/fifo.js";
 
 /** How a queue keeps its items: which one `get` takes. */
 export interface Store<T> {
@@ -13,18 +13,18 @@ export interface Store<T> {
 }
 
 export class FifoStore<T> implements Store<T> {
-  readonly #ring = new Ring<T>(16);
+  readonly #items = new ChunkedFifo<T>(16);
   get size(): number {
-    return this.#ring.length;
+    return this.#items.length;
   }
   push(item: T): void {
-    this.#ring.push(item);
+    this.#items.push(item);
   }
   pop(): T {
-    return this.#ring.shift() as T;
+    return this.#items.shift() as T;
   }
   clear(): void {
-    this.#ring.clear();
+    this.#items.clear();
   }
 }
 

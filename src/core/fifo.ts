@@ -21,7 +21,7 @@ class Chunk<T> {
   }
 }
 
-export class Ring<T> {
+export class ChunkedFifo<T> {
   #head: Chunk<T>;
   #headIndex = 0;
   #tail: Chunk<T>;
