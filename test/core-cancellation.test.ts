@@ -212,6 +212,30 @@ describe("cancellation semantics", () => {
     expect(log).toEqual(["body", "finally starts"]);
   });
 
+  it("a helper with asynchronous cleanup, run as a child task, does not lose the cancellation", async () => {
+    // The documented remedy for JavaScript's yield* forgetting a return() (README, "Guarantees").
+    const log: string[] = [];
+    await runTest(function* () {
+      function* helper(i: number): Coroutine<void> {
+        try {
+          yield* sleep(100);
+        } finally {
+          yield* sleep(5);
+          log.push(`helper ${i} cleaned up`);
+        }
+      }
+      const task = spawn(function* () {
+        for (let i = 0; i < 10; i++) yield* spawn(helper(i));
+        log.push("loop finished");
+      });
+      yield* sleep(150); // in the second helper
+      task.cancel();
+      yield* settled(task);
+      expect(task.state).toBe("cancelled");
+    });
+    expect(log).toEqual(["helper 0 cleaned up", "helper 1 cleaned up"]);
+  });
+
   it("task.signal is aborted on cancel, with a CancelledError reason", async () => {
     await runTest(function* () {
       const task = spawn(function* () {
