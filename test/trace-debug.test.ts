@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import {
   type Coroutine,
   call,
+  channel,
   type DebugOptions,
   type DebugWarning,
   Runtime,
@@ -15,6 +16,7 @@ import {
   sleep,
   spawn,
   type Task,
+  yieldNow,
 } from "corio";
 import { pollFn } from "corio/lowlevel";
 import { describe, expect, it, vi } from "vitest";
@@ -177,6 +179,54 @@ describe("debug mode", () => {
     clearInterval(ticker);
     expect(warnings.filter((w) => w.kind === "starvation")).toEqual([]);
     expect(ticks).toBeGreaterThanOrEqual(5); // Node's timers kept running
+  });
+
+  it("warns when many short steps together starve Node's loop, naming the busiest task", async () => {
+    // Each step is under the slow-step threshold, but the executor reads the clock
+    // only every 64 steps (as Tokio polls its driver every 61 ticks): 40 steps of
+    // 10 ms keep Node's timers waiting for 400 ms.
+    const warnings = await warningsOf(
+      function* () {
+        const worker = (ms: number) =>
+          function* () {
+            for (let i = 0; i < 20; i++) {
+              busy(ms);
+              yield* yieldNow();
+            }
+          };
+        const a = spawn(worker(12), { name: "heavy" });
+        const b = spawn(worker(8), { name: "light" });
+        yield* a;
+        yield* b;
+      },
+      { starvationMs: 150, slowStepMs: 1000 },
+    );
+    const starvation = warnings.filter((w) => w.kind === "starvation");
+    expect(starvation).toHaveLength(1);
+    expect(starvation[0]?.task?.name).toBe("heavy");
+    expect(starvation[0]?.message).toMatch(
+      /Node's event loop has had no turn for \d+ ms \(threshold 150 ms\).* \d+ task\(s\) ran \d+ ms meanwhile, most of it task "heavy"/,
+    );
+  });
+
+  it("reports tasks still alive at the end of a run", async () => {
+    // A deadlocked run whose cleanup deadlocks too: the stuck tasks outlive the run.
+    const warnings = await warningsOf(function* () {
+      const [, rx] = channel<number>(1);
+      yield* spawn(
+        function* () {
+          try {
+            yield* rx.recv();
+          } finally {
+            yield* rx.recv(); // still nobody to send
+          }
+        },
+        { name: "stuck" },
+      );
+    });
+    const leak = warnings.find((w) => w.kind === "leak" && /task\(s\) still alive/.test(w.message));
+    expect(leak?.message).toMatch(/the run ended with \d+ task\(s\) still alive:\n/);
+    expect(leak?.message).toMatch(/stuck #\d+ \[(waiting|cancelling)\] recv on channel#\d+/);
   });
 
   it("warns when code outside the tasks blocks Node's event loop during a run", async () => {
