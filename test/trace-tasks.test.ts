@@ -170,6 +170,24 @@ describe("runtime.tasks()", () => {
     expect((rt as unknown as { _hooks: unknown })._hooks).toBeNull();
   });
 
+  it("CORIO_STATS=1 turns statistics on with no option; an explicit stats: false wins", async () => {
+    const saved = process.env.CORIO_STATS;
+    process.env.CORIO_STATS = "1";
+    try {
+      const rt = new Runtime({ virtualTime: true });
+      let tasks: TaskInfo[] = [];
+      await program(rt, (r) => {
+        tasks = r.tasks();
+      });
+      expect(tasks.length).toBeGreaterThan(0);
+      for (const t of tasks) expect(t.polls).toBeGreaterThanOrEqual(0);
+      expect((new Runtime({ stats: false }) as unknown as { _hooks: unknown })._hooks).toBeNull();
+    } finally {
+      if (saved === undefined) delete process.env.CORIO_STATS;
+      else process.env.CORIO_STATS = saved;
+    }
+  });
+
   it("with stats: polls, busy and idle time, time since the last wake", async () => {
     const rt = new Runtime({ virtualTime: true, stats: true });
     let tasks: TaskInfo[] = [];

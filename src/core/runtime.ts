@@ -63,7 +63,7 @@ export interface RuntimeOptions {
   /**
    * Per-task statistics in `tasks()` (`polls`, `busyMs`, `idleMs`,
    * `sinceWakeMs`): two clock reads per step. Always on with `trace` or `debug`.
-   * @default false
+   * @default false, or true when the environment has CORIO_STATS=1
    */
   stats?: boolean;
   /** Observability hooks, instead of those built from trace/debug/stats. @internal */

@@ -32,7 +32,15 @@ export function defaultSink(warning: DebugWarning): void {
 
 /** True when the environment turns debug mode on (`CORIO_DEBUG=1`). */
 export function envDebug(): boolean {
-  const v = process.env.CORIO_DEBUG;
+  return envFlag(process.env.CORIO_DEBUG);
+}
+
+/** True when the environment turns per-task statistics on (`CORIO_STATS=1`). */
+export function envStats(): boolean {
+  return envFlag(process.env.CORIO_STATS);
+}
+
+function envFlag(v: string | undefined): boolean {
   return v !== undefined && v !== "" && v !== "0" && v.toLowerCase() !== "false";
 }
 

@@ -26,7 +26,7 @@ import type { Runtime, RuntimeOptions, TaskInfo } from "../core/runtime.js";
 import type { Hooks, Task } from "../core/task.js";
 import { JoinFuture } from "../core/task.js";
 import { Timer, timerRequests } from "../core/timer.js";
-import { Debugger, envDebug } from "./debug.js";
+import { Debugger, envDebug, envStats } from "./debug.js";
 import { metaOf, TaskMeta } from "./meta.js";
 import {
   END_CANCELLED,
@@ -46,7 +46,9 @@ import { writeTraceFile } from "./write.js";
 
 /** The kernel's factory (`instrumentation.create`): hooks for `rt`, or null if nothing is asked. */
 export function createInstrument(rt: Runtime, options: RuntimeOptions): Hooks | null {
-  const { trace = false, stats = false } = options;
+  const { trace = false } = options;
+  // CORIO_STATS=1: poll counts and busy/idle times for `corio ps` with no change to the program.
+  const stats = options.stats ?? envStats();
   const debug = options.debug ?? envDebug();
   if (typeof trace !== "boolean" && (typeof trace !== "string" || trace === ""))
     throw new TypeError("Runtime: trace must be a boolean or a file path");
