@@ -19,7 +19,7 @@ installObservability();
  * const n = await run(function* () { yield* sleep(10); return 1; });
  */
 export function run<T>(body: Body<T>, options: RunOptions = {}): Promise<T> {
-  installObservability();
+  installObservability(); // again: a bundler trusting `sideEffects: false` may drop the call above
   const { signal, name, ...runtimeOptions } = options;
   return new Runtime(runtimeOptions).run(body, { signal, name });
 }

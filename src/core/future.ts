@@ -36,6 +36,7 @@
  * Invariant: `YIELDED` and `DONE` are read immediately by whoever received them
  * (the executor, or the `yield*` machinery) before any other future runs.
  */
+import type { Runtime } from "./runtime.js";
 
 /** Returned by `poll()` when the value is not ready yet (after storing `cx.waker`). */
 export const PENDING: unique symbol = Symbol("corio.PENDING");
@@ -266,6 +267,17 @@ export function isFuture(value: unknown): value is Future<unknown> {
     typeof value === "object" &&
     typeof (value as { poll?: unknown }).poll === "function"
   );
+}
+
+/**
+ * @internal True if only tasks of `rt` could complete `future`, so that waiting
+ * on it can deadlock: the future says so through its optional `isLocalTo(rt)`
+ * (see docs/internals.md, "Deadlock"); one that does not is never counted.
+ */
+export function isLocalWait(future: Future<unknown> | null, rt: Runtime): boolean {
+  if (future === null) return false;
+  const local = (future as { isLocalTo?: (rt: Runtime) => boolean }).isLocalTo;
+  return typeof local === "function" && local.call(future, rt);
 }
 
 /** @internal Describes a future for listings and errors. */

@@ -22,7 +22,7 @@ import type { Body } from "./body.js";
 import { toCoroutine } from "./body.js";
 import { cur } from "./current.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "./future.js";
-import { describeFuture, FutureBase, isFuture, PENDING, YIELD_NOW } from "./future.js";
+import { describeFuture, FutureBase, isFuture, isLocalWait, PENDING, YIELD_NOW } from "./future.js";
 import type { Runtime } from "./runtime.js";
 import { requireTask } from "./spawn.js";
 import type { Joiner } from "./task.js";
@@ -305,13 +305,11 @@ export class Gather {
     for (let i = 0; i < this.#tasks.length; i++) {
       const task = this.#tasks[i];
       if (task !== null && task !== undefined) {
-        if (!task.isComplete && task._runtime !== rt) return false;
+        if (!task.isComplete && task._findRuntime() !== rt) return false;
         continue;
       }
       const future = this.#futures[i];
-      if (future === null || future === undefined) continue;
-      const local = (future as { isLocalTo?: (rt: Runtime) => boolean }).isLocalTo;
-      if (typeof local !== "function" || !local.call(future, rt)) return false;
+      if (future !== null && future !== undefined && !isLocalWait(future, rt)) return false;
     }
     return true;
   }

@@ -27,11 +27,11 @@ import type { Body } from "./body.js";
 import { cur } from "./current.js";
 import { CancelledError, DeadlockError, type StuckTask } from "./errors.js";
 import { ChunkedFifo } from "./fifo.js";
-import type { Future } from "./future.js";
+import { isLocalWait } from "./future.js";
 import type { DebugOptions, TraceFile } from "./instrument.js";
 import { instrumentation, renderTaskTree } from "./instrument.js";
 import type { Hooks, Joiner, Siblings, SpawnOptions, TaskState } from "./task.js";
-import { JoinFuture, Task } from "./task.js";
+import { Task } from "./task.js";
 import { type TimerNode, TimerWheel } from "./timer-wheel.js";
 
 /** Options for `new Runtime()` and `run()`. */
@@ -331,7 +331,7 @@ export class Runtime {
 
   /** @internal The timer wheel's clock: milliseconds since the runtime's epoch. */
   _tickNow(): number {
-    return (this.#virtual ? this.#vnow : performance.now()) - this.#epoch;
+    return this.now() - this.#epoch;
   }
 
   /** @internal True while some timer is filed (debug mode's leak report). */
@@ -352,10 +352,7 @@ export class Runtime {
   /** @internal Queue a task and make sure the loop will run. */
   _schedule(task: Task<unknown>): void {
     this.#ready.push(task);
-    if (!this.#armed && !this.#inLoop && this.#active) {
-      this.#armed = true;
-      RESOLVED.then(this.#loop);
-    }
+    this.#arm();
   }
 
   /** @internal An operation outside the runtime started (call(), I/O): no deadlock, no time jump. */
@@ -578,10 +575,7 @@ export class Runtime {
 
   #fireTimers(): void {
     if (this.#wheel.isEmpty) return;
-    const tick = this.#virtual
-      ? Math.floor(this.#vnow)
-      : Math.floor(performance.now() - this.#epoch);
-    this.#wheel.advance(tick, fire);
+    this.#wheel.advance(Math.floor(this._tickNow()), fire);
   }
 
   #armNodeTimer(): void {
@@ -713,14 +707,6 @@ class RunJoiner implements Joiner {
   joinerDone(): void {
     this.#rt._mainDone();
   }
-}
-
-/** True if only tasks of `rt` could complete `future` (so waiting on it can deadlock). */
-function isLocalWait(future: Future<unknown> | null, rt: Runtime): boolean {
-  if (future === null) return false;
-  if (future instanceof JoinFuture) return future.task._runtime === rt && !future.task.isComplete;
-  const local = (future as { isLocalTo?: (rt: Runtime) => boolean }).isLocalTo;
-  return typeof local === "function" && local.call(future, rt);
 }
 
 /** @internal The runtimes with a run in progress (what `corio ps` lists). */

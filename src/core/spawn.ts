@@ -92,7 +92,7 @@ export class ChildrenDone extends FutureBase<void> {
   }
 
   isLocalTo(rt: Runtime): boolean {
-    return this.#task !== null && this.#task._runtime === rt;
+    return this.#task !== null && this.#task._findRuntime() === rt;
   }
 
   override describe(): string {

@@ -26,7 +26,7 @@ export class TaskGroup {
     if (task === null || this.#closed || task.isComplete || task._closing) {
       throw new Error("taskGroup: cannot spawn into a group that has closed");
     }
-    return Task._spawn(body, task, task._runtime as Runtime, options, "group.spawn");
+    return Task._spawn(body, task, task._findRuntime() as Runtime, options, "group.spawn");
   }
 
   /** True once the group has finished: spawning is no longer allowed. */

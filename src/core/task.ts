@@ -88,7 +88,10 @@ const F_CANCELLING = 1 << 4;
 const F_NOTIFIED = 1 << 5;
 const F_FINISH = 1 << 6;
 const SHIELD = 1 << 8;
-/** On a CANCELLED task: `#fut` holds the CancelledError (made lazily), not the reason. */
+/**
+ * On a CANCELLED task: `#fut` holds the CancelledError (made lazily), not the
+ * reason. It reuses F_CANCEL's bit: it is only ever set on a complete task.
+ */
 const F_ERROR_MADE = 1 << 3;
 
 // The shared result of joining a completed task (read at once by `yield*`).
@@ -661,11 +664,6 @@ export class Task<T = unknown> implements PromiseLike<T> {
     return (t.#x as TaskExtras).rt as Runtime; // a root's #x is always TaskExtras
   }
 
-  /** @internal The runtime this task belongs to. */
-  get _runtime(): Runtime {
-    return this._findRuntime();
-  }
-
   /** @internal Links a new task into the tree and queues it. */
   static _spawn<T>(
     body: Body<T>,
@@ -897,6 +895,11 @@ export class JoinFuture<T> extends FutureBase<T> implements Joiner {
 
   get task(): Task<T> {
     return this.#task;
+  }
+
+  /** Only tasks of `rt` can complete a join of one of its own tasks still running. */
+  isLocalTo(rt: Runtime): boolean {
+    return !this.#task.isComplete && this.#task._findRuntime() === rt;
   }
 
   poll(cx: Context): T | Pending {
