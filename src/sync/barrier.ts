@@ -13,9 +13,9 @@ import { trackCreation } from "../core/instrument.js";
 import type { Runtime } from "../core/runtime.js";
 import { checkCount } from "./args.js";
 import { type AsyncOptions, toPromise } from "./bridge.js";
-import { InlineFuture } from "./inline.js";
-import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "./parking-lot.js";
+import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "./parking-lot.js";
 import { initialOwner, type Owner, touch } from "./touch.js";
+import { WaitFuture, type WaitHost } from "./wait-future.js";
 
 /** What `wait()` returns. */
 export interface BarrierWaitResult {
@@ -39,27 +39,6 @@ const LEADER: BarrierWaitResult = Object.freeze({ isLeader: true });
 const FOLLOWER: BarrierWaitResult = Object.freeze({ isLeader: false });
 let nextId = 0;
 
-class BarrierWait extends InlineFuture<BarrierWaitResult> {
-  readonly #b: Barrier;
-  readonly #w = new Waiter();
-  constructor(b: Barrier) {
-    super();
-    this.#b = b;
-  }
-  poll(cx: Context): BarrierWaitResult | Pending {
-    return this.#b._poll(this.#w, cx);
-  }
-  cancel(): void {
-    this.#b._cancel(this.#w);
-  }
-  isLocalTo(rt: Runtime): boolean {
-    return this.#b._isLocalTo(rt);
-  }
-  override describe(): string {
-    return `wait on barrier#${this.#b._id}`;
-  }
-}
-
 /**
  * A reusable meeting point for `parties` tasks.
  *
@@ -70,7 +49,7 @@ class BarrierWait extends InlineFuture<BarrierWaitResult> {
  * // in each of three tasks:
  * const { isLeader } = yield* ready.wait();
  */
-export class Barrier {
+export class Barrier implements WaitHost<BarrierWaitResult> {
   readonly #q = new WaitQueue();
   readonly #parties: number;
   #arrived = 0;
@@ -94,7 +73,7 @@ export class Barrier {
    * if (isLeader) console.log("everyone is here");
    */
   wait(): Future<BarrierWaitResult> {
-    return trackCreation(new BarrierWait(this));
+    return trackCreation(new WaitFuture(this, "wait on barrier"));
   }
 
   /** `wait` for plain async code. */
@@ -113,7 +92,7 @@ export class Barrier {
   }
 
   /** @internal */
-  _poll(w: Waiter, cx: Context): BarrierWaitResult | Pending {
+  _pollWait(w: Waiter, cx: Context): BarrierWaitResult | Pending {
     this.#owner = touch(this.#owner);
     if (w.state === NOTIFIED) {
       w.state = IDLE;
@@ -132,7 +111,7 @@ export class Barrier {
   }
 
   /** @internal */
-  _cancel(w: Waiter): void {
+  _cancelWait(w: Waiter): void {
     if (w.state === WAITING) {
       this.#q.remove(w);
       this.#arrived--;

@@ -13,11 +13,11 @@ import { PENDING, UNWIND } from "../core/future.js";
 import type { Runtime } from "../core/runtime.js";
 import { shield } from "../core/spawn.js";
 import { checkCount } from "./args.js";
-import { InlineFuture } from "./inline.js";
 import { Mutex, type MutexGuard } from "./mutex.js";
-import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "./parking-lot.js";
+import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "./parking-lot.js";
 import { AcquireFuture } from "./sem.js";
 import { initialOwner, type Owner, touch } from "./touch.js";
+import { WaitFuture, type WaitHost } from "./wait-future.js";
 
 /** What `statistics()` reports for a Condition. */
 export interface ConditionStatistics {
@@ -30,27 +30,6 @@ export interface ConditionStatistics {
 /** Marks a waiter picked by `notify` (passed on if cancelled); `notifyAll` wakes everyone anyway. */
 const BY_NOTIFY = 1;
 let nextId = 0;
-
-class CondWait extends InlineFuture<void> {
-  readonly #c: Condition<unknown>;
-  readonly #w = new Waiter();
-  constructor(c: Condition<unknown>) {
-    super();
-    this.#c = c;
-  }
-  poll(cx: Context): undefined | Pending {
-    return this.#c._poll(this.#w, cx);
-  }
-  cancel(): void {
-    this.#c._cancel(this.#w);
-  }
-  isLocalTo(rt: Runtime): boolean {
-    return this.#c._isLocalTo(rt);
-  }
-  override describe(): string {
-    return `wait on condition#${this.#c._id}`;
-  }
-}
 
 /** Takes the mutex again for a guard that `wait` lent out. */
 class Relock<T> extends AcquireFuture<void> {
@@ -82,7 +61,7 @@ class Relock<T> extends AcquireFuture<void> {
  * g.value.push("job");
  * cond.notify();
  */
-export class Condition<T = void> {
+export class Condition<T = void> implements WaitHost<void> {
   /** The mutex that `lock()` takes and `wait()` releases while waiting. */
   readonly mutex: Mutex<T>;
   readonly #q = new WaitQueue();
@@ -120,7 +99,7 @@ export class Condition<T = void> {
     guard._lend(this.mutex as Mutex<unknown>, "Condition.wait(guard)");
     let ended = false; // false while unwinding a cancellation (entered finally by return)
     try {
-      yield* new CondWait(this as Condition<unknown>);
+      yield* new WaitFuture(this, "wait on condition");
       ended = true;
     } catch (error) {
       ended = true;
@@ -171,7 +150,7 @@ export class Condition<T = void> {
   }
 
   /** @internal */
-  _poll(w: Waiter, cx: Context): undefined | Pending {
+  _pollWait(w: Waiter, cx: Context): undefined | Pending {
     this.#owner = touch(this.#owner);
     if (w.state === NOTIFIED) {
       w.state = IDLE;
@@ -183,7 +162,7 @@ export class Condition<T = void> {
   }
 
   /** @internal */
-  _cancel(w: Waiter): void {
+  _cancelWait(w: Waiter): void {
     if (w.state === WAITING) {
       this.#q.remove(w);
     } else if (w.state === NOTIFIED) {

@@ -9,9 +9,9 @@ import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import type { Runtime } from "../core/runtime.js";
 import { type AsyncOptions, toPromise } from "./bridge.js";
-import { InlineFuture } from "./inline.js";
-import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "./parking-lot.js";
+import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "./parking-lot.js";
 import { initialOwner, type Owner, touch } from "./touch.js";
+import { WaitFuture, type WaitHost } from "./wait-future.js";
 
 /** What `statistics()` reports for an Event. */
 export interface EventStatistics {
@@ -22,27 +22,6 @@ export interface EventStatistics {
 
 let nextId = 0;
 
-class EventWait extends InlineFuture<void> {
-  readonly #e: Event;
-  readonly #w = new Waiter();
-  constructor(e: Event) {
-    super();
-    this.#e = e;
-  }
-  poll(cx: Context): undefined | Pending {
-    return this.#e._poll(this.#w, cx);
-  }
-  cancel(): void {
-    this.#e._cancel(this.#w);
-  }
-  isLocalTo(rt: Runtime): boolean {
-    return this.#e._isLocalTo(rt);
-  }
-  override describe(): string {
-    return `wait on event#${this.#e._id}`;
-  }
-}
-
 /**
  * A flag that tasks wait for with `yield* event.wait()`.
  *
@@ -51,7 +30,7 @@ class EventWait extends InlineFuture<void> {
  * spawn(function* () { yield* setup(); started.set(); });
  * yield* started.wait();
  */
-export class Event {
+export class Event implements WaitHost<void> {
   readonly #q = new WaitQueue();
   #set = false;
   #owner: Owner = initialOwner();
@@ -91,7 +70,7 @@ export class Event {
    * yield* event.wait();
    */
   wait(): Future<void> {
-    return trackCreation(new EventWait(this));
+    return trackCreation(new WaitFuture(this, "wait on event"));
   }
 
   /** `wait` for plain async code. */
@@ -105,7 +84,7 @@ export class Event {
   }
 
   /** @internal */
-  _poll(w: Waiter, cx: Context): undefined | Pending {
+  _pollWait(w: Waiter, cx: Context): undefined | Pending {
     this.#owner = touch(this.#owner);
     if (w.state === NOTIFIED) {
       w.state = IDLE;
@@ -117,7 +96,7 @@ export class Event {
   }
 
   /** @internal */
-  _cancel(w: Waiter): void {
+  _cancelWait(w: Waiter): void {
     if (w.state === WAITING) this.#q.remove(w);
     else w.state = IDLE;
   }

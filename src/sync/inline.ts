@@ -33,9 +33,10 @@
 import { cur } from "../core/current.js";
 import type { Context, Future } from "../core/future.js";
 import { FutureBase, handoff, PENDING, RESUME, YIELD_NOW, YIELDED } from "../core/future.js";
+import { BUDGET } from "../core/task.js";
 
-/** Inline completions a task may make in a row before it must let others run. */
-export const INLINE_BUDGET = 128;
+/** Inline completions a task may make in a row before it must let others run: the executor's coop budget. */
+const INLINE_BUDGET = BUDGET;
 
 /** Whose budget is being spent, and what is left of it. */
 const budget: { task: unknown; left: number } = { task: null, left: INLINE_BUDGET };

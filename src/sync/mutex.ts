@@ -175,7 +175,6 @@ export class Mutex<T = void> {
     } else {
       f = new LockFuture(this);
     }
-    f.claimed = true;
     return f;
   }
 

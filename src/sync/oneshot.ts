@@ -49,7 +49,7 @@ class Cell<T> {
   owner: Owner = initialOwner();
   readonly id = ++nextId;
 
-  /** The value for a receive that may take it now, or throws why it never will. */
+  /** Takes the sent value for a receive that may have it now (SENT → TAKEN). */
   take(): T {
     const value = this.value as T;
     this.value = undefined;

@@ -28,6 +28,7 @@ import { InlineFuture } from "./inline.js";
 import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "./parking-lot.js";
 import { defaultCompare, FifoStore, HeapStore, LifoStore, type Store } from "./queue-stores.js";
 import { initialOwner, type Owner, touch } from "./touch.js";
+import { WaitFuture, type WaitHost } from "./wait-future.js";
 
 /** What `statistics()` reports for a queue. */
 export interface QueueStatistics {
@@ -93,27 +94,6 @@ class GetFuture<T> extends InlineFuture<T> {
   }
 }
 
-class JoinWait extends InlineFuture<void> {
-  readonly #q: Queue<unknown>;
-  readonly #w = new Waiter();
-  constructor(q: Queue<unknown>) {
-    super();
-    this.#q = q;
-  }
-  poll(cx: Context): undefined | Pending {
-    return this.#q._pollJoin(this.#w, cx);
-  }
-  cancel(): void {
-    this.#q._cancelJoin(this.#w);
-  }
-  isLocalTo(rt: Runtime): boolean {
-    return this.#q._isLocalTo(rt);
-  }
-  override describe(): string {
-    return `join on queue#${this.#q._id}`;
-  }
-}
-
 /** Yields the next item as an iterator result; `done` once the queue is shut down and empty. */
 class NextItem<T> extends FutureBase<IteratorResult<T>> {
   readonly #get: GetFuture<T>;
@@ -148,7 +128,7 @@ class NextItem<T> extends FutureBase<IteratorResult<T>> {
  * const job = yield* q.get();
  * q.taskDone();
  */
-export class Queue<T> implements AsyncIterable<T> {
+export class Queue<T> implements AsyncIterable<T>, WaitHost<void> {
   /** The maximum number of items (`Infinity` when unbounded). */
   readonly maxsize: number;
   readonly #store: Store<T>;
@@ -277,7 +257,7 @@ export class Queue<T> implements AsyncIterable<T> {
    * yield* queue.join(); // all work processed
    */
   join(): Future<void> {
-    return trackCreation(new JoinWait(this as Queue<unknown>));
+    return trackCreation(new WaitFuture(this, "join on queue"));
   }
 
   /**
@@ -463,8 +443,8 @@ export class Queue<T> implements AsyncIterable<T> {
     }
   }
 
-  /** @internal */
-  _pollJoin(w: Waiter, cx: Context): undefined | Pending {
+  /** @internal The poll of a `join()` wait. */
+  _pollWait(w: Waiter, cx: Context): undefined | Pending {
     this.#owner = touch(this.#owner);
     if (w.state === NOTIFIED) {
       w.state = IDLE;
@@ -475,8 +455,8 @@ export class Queue<T> implements AsyncIterable<T> {
     return PENDING;
   }
 
-  /** @internal */
-  _cancelJoin(w: Waiter): void {
+  /** @internal A `join()` wait was dropped. */
+  _cancelWait(w: Waiter): void {
     if (w.state === WAITING) this.#joinq.remove(w);
     else w.state = IDLE;
   }

@@ -139,13 +139,12 @@ export class Sem {
 /**
  * The future of an acquisition: polls the semaphore and, once its permits are
  * its own, returns what `granted()` builds (a guard, a permit). Subclasses may
- * be cached per primitive and reused: `claimed` is true from hand-out to
- * completion.
+ * be cached per primitive and reused once `released()` was called (the mutex
+ * pools its lock futures).
  */
 export abstract class AcquireFuture<R> extends InlineFuture<R> {
   waiter: Waiter | null = null;
   need = 1;
-  claimed = false;
   protected readonly sem: Sem;
 
   constructor(sem: Sem) {
@@ -163,14 +162,12 @@ export abstract class AcquireFuture<R> extends InlineFuture<R> {
   poll(cx: Context): R | Pending {
     if (this.sem.poll(this, cx) === PENDING) return PENDING;
     const result = this.granted();
-    this.claimed = false;
     this.released();
     return result;
   }
 
   cancel(): void {
     this.sem.cancel(this);
-    this.claimed = false;
     this.released();
   }
 

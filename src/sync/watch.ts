@@ -11,7 +11,7 @@
  */
 
 import type { Context, Future, Pending } from "../core/future.js";
-import { FutureBase, PENDING } from "../core/future.js";
+import { FutureBase, PENDING, ready } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import type { Runtime } from "../core/runtime.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
@@ -242,7 +242,7 @@ export class WatchReceiver<T> implements AsyncIterable<T> {
       if (first) {
         first = false;
         const value = this.borrowAndUpdate();
-        return new Now({ done: false, value });
+        return ready({ done: false, value });
       }
       return new ValueAfter(this, this.#c);
     };
@@ -252,17 +252,6 @@ export class WatchReceiver<T> implements AsyncIterable<T> {
   /** A snapshot of its state (waiters, sizes), for listings and monitoring. */
   statistics(): WatchStatistics {
     return stats(this.#c);
-  }
-}
-
-class Now<R> extends FutureBase<R> {
-  readonly #r: R;
-  constructor(r: R) {
-    super();
-    this.#r = r;
-  }
-  poll(): R {
-    return this.#r;
   }
 }
 
