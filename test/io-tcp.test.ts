@@ -476,6 +476,34 @@ describe("corio/net TCP: errors", () => {
     expect(error?.message).toMatch(/^tcp 127\.0\.0\.1:\d+ failed: connection reset by peer/);
   });
 
+  it("a read that failed stops counting as outside work (no leak warning; deadlocks stay detectable)", async () => {
+    const warnings: string[] = [];
+    await run(
+      function* () {
+        using listener = yield* listen({ port: 0 });
+        const { host, port } = listener.address as NetAddress;
+        const reader = spawn(function* () {
+          using conn = yield* listener.accept();
+          try {
+            yield* conn.read(); // waits, then fails with ECONNRESET
+          } catch {}
+        });
+        using conn = yield* connect({ host, port });
+        yield* waitIdle();
+        conn.abort(); // RST
+        yield* reader;
+      },
+      {
+        debug: {
+          onWarning: (w) => warnings.push(w.message),
+          slowStepMs: 60_000,
+          starvationMs: 60_000,
+        },
+      },
+    );
+    expect(warnings.filter((m) => /outside operation/.test(m))).toEqual([]);
+  });
+
   it("connect timeout: a listener whose accept queue is full never answers; ETIMEDOUT, nothing left open", async () => {
     // Why this setup: an unroutable address is not loopback and may fail fast (ENETUNREACH)
     // in a sandbox; a full accept queue on loopback reliably drops the SYN on Linux.

@@ -20,6 +20,8 @@ import type { FileHandle } from "node:fs/promises";
 import { open as openHandle } from "node:fs/promises";
 import type { Future } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import { codeError } from "../net/errors.js";
+import { checkPath } from "./files.js";
 import { FsOp } from "./op.js";
 
 /** How a file is opened: Node's flags ("r", "r+", "w", "wx", "a", ...). */
@@ -209,11 +211,7 @@ export class File implements Disposable {
   }
 
   #checkOpen(what: string): void {
-    if (this.#closed) {
-      const error = new Error(`${what} ${this.#path}: the file is closed`) as NodeJS.ErrnoException;
-      error.code = "EBADF";
-      throw error;
-    }
+    if (this.#closed) throw codeError("EBADF", `${what} ${this.#path}: the file is closed`);
   }
 }
 
@@ -236,9 +234,7 @@ function checkPosition(position: number, where: string): void {
  * const head = yield* file.read(16);
  */
 export function open(path: string, flags: OpenFlags = "r", mode = 0o666): Future<File> {
-  if (typeof path !== "string" || path === "") {
-    throw new TypeError("open(path): path must be a non-empty string");
-  }
+  checkPath(path, "open(path)");
   return trackCreation(
     new FsOp(
       `open ${path}`,

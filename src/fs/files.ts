@@ -6,7 +6,8 @@ import type { Future } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import { FsOp } from "./op.js";
 
-function checkPath(path: unknown, where: string): void {
+/** @internal Throws unless `path` is a non-empty string. */
+export function checkPath(path: unknown, where: string): void {
   if (typeof path !== "string" || path === "") {
     throw new TypeError(`${where}: path must be a non-empty string`);
   }

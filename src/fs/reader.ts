@@ -10,9 +10,8 @@ import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import { IoFuture } from "../net/io-future.js";
-import { NodeRawStream } from "../net/node-transport.js";
-import { ByteStream } from "../net/stream.js";
-import { StreamCore } from "../net/stream-core.js";
+import { type ByteStream, nodeByteStream } from "../net/stream.js";
+import { checkPath } from "./files.js";
 
 /** Options for `reader`. */
 export interface ReaderOptions {
@@ -66,14 +65,7 @@ class OpenReader extends IoFuture<ByteStream> {
     if (this.#state === "open") {
       this.settled();
       this.#taken = true;
-      const core = new StreamCore({
-        readable: true,
-        writable: false,
-        external: true,
-        name: `file ${this.#path}`,
-      });
-      core.raw = new NodeRawStream(this.#stream as ReadStream).attach(core);
-      return new ByteStream(core);
+      return nodeByteStream(this.#stream as ReadStream, true, `file ${this.#path}`);
     }
     if (this.#state === "failed") {
       this.settled();
@@ -115,8 +107,6 @@ class OpenReader extends IoFuture<ByteStream> {
  * }
  */
 export function reader(path: string, options: ReaderOptions = {}): Future<ByteStream> {
-  if (typeof path !== "string" || path === "") {
-    throw new TypeError("reader(path): path must be a non-empty string");
-  }
+  checkPath(path, "reader(path)");
   return trackCreation(new OpenReader(path, options));
 }

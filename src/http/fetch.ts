@@ -9,28 +9,25 @@
  * and its next step) is aborted too, so its body does not hold a connection.
  */
 
-import { cur } from "../core/current.js";
+import { call } from "../core/call.js";
 import { CancelledError } from "../core/errors.js";
-import type { Context, Future, Pending, Waker } from "../core/future.js";
+import type { Context, Future, Pending } from "../core/future.js";
 import { FutureBase, PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
-import type { Runtime } from "../core/runtime.js";
 
-const NEW = 0;
-const WAITING = 1;
-const FULFILLED = 2;
-const REJECTED = 3;
-const TAKEN = 4;
-const DROPPED = 5;
-
+/**
+ * `call()` over the fetch Promise, plus the one thing `call()` cannot do: abort
+ * a response that arrived but was never handed over.
+ */
 class FetchFuture extends FutureBase<Response> {
-  #input: string | URL | Request;
-  #init: RequestInit | undefined;
-  #state = NEW;
-  #value: unknown = undefined;
-  #waker: Waker | null = null;
+  readonly #input: string | URL | Request;
+  readonly #init: RequestInit | undefined;
+  /** Aborts the request; made at the first poll, when the request starts. */
   #controller: AbortController | null = null;
-  #rt: Runtime | null = null;
+  /** The wait for the response (status and headers). */
+  #response: Future<Response> | null = null;
+  /** The response was handed over: it is its holder's now, not ours to abort. */
+  #taken = false;
 
   constructor(input: string | URL | Request, init: RequestInit | undefined) {
     super();
@@ -39,62 +36,30 @@ class FetchFuture extends FutureBase<Response> {
   }
 
   poll(cx: Context): Response | Pending {
-    switch (this.#state) {
-      case FULFILLED:
-        this.#state = TAKEN;
-        return this.#value as Response;
-      case REJECTED:
-        this.#state = TAKEN;
-        throw this.#value;
-      case WAITING:
-        this.#waker = cx.waker;
-        return PENDING;
+    let response = this.#response;
+    if (response === null) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      const init = this.#init;
+      const own = init?.signal;
+      const signal =
+        own === undefined || own === null
+          ? controller.signal
+          : AbortSignal.any([own, controller.signal]);
+      response = call(globalThis.fetch(this.#input, { ...init, signal }));
+      this.#response = response;
     }
-    const controller = new AbortController();
-    this.#controller = controller;
-    const init = this.#init;
-    const own = init?.signal;
-    const signal =
-      own === undefined || own === null
-        ? controller.signal
-        : AbortSignal.any([own, controller.signal]);
-    let promise: Promise<Response>;
-    try {
-      promise = globalThis.fetch(this.#input, { ...init, signal });
-    } catch (error) {
-      this.#state = TAKEN;
-      throw error;
-    }
-    this.#state = WAITING;
-    this.#waker = cx.waker;
-    this.#rt = cur.rt;
-    this.#rt?._externalStart();
-    promise.then(
-      (response) => this.#settle(FULFILLED, response),
-      (error) => this.#settle(REJECTED, error),
-    );
-    return PENDING;
-  }
-
-  #settle(state: number, value: unknown): void {
-    if (this.#state !== WAITING) return;
-    this.#state = state;
-    this.#value = value;
-    this.#rt?._externalEnd();
-    const waker = this.#waker;
-    this.#waker = null;
-    waker?.wake();
+    const r = response.poll(cx);
+    if (r !== PENDING) this.#taken = true;
+    return r;
   }
 
   cancel(): void {
-    const state = this.#state;
-    if (state === WAITING) this.#rt?._externalEnd();
-    if (state === WAITING || state === FULFILLED) {
+    this.#response?.cancel?.();
+    this.#response = null;
+    if (!this.#taken) {
       this.#controller?.abort(new CancelledError(undefined, "fetch() was cancelled"));
     }
-    this.#state = DROPPED;
-    this.#waker = null;
-    this.#value = undefined;
   }
 
   override describe(): string {

@@ -27,8 +27,13 @@ const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
  */
 export function rawHeadersOf(response: Response, raw: string[]): boolean {
   if (response instanceof LazyResponse) return response._rawHeaders(raw);
+  return pushHeaders(response.headers, raw);
+}
+
+/** Appends `headers` to Node's flat raw list; returns true if they include a Content-Length. */
+function pushHeaders(headers: Headers, raw: string[]): boolean {
   let hasLength = false;
-  for (const [name, value] of response.headers) {
+  for (const [name, value] of headers) {
     raw.push(name, value);
     if (name === "content-length") hasLength = true;
   }
@@ -131,14 +136,7 @@ export class LazyResponse implements Lazy {
   /** @internal `rawHeadersOf` for this response, without building its Headers if it can. */
   _rawHeaders(raw: string[]): boolean {
     const pending = this.#pending;
-    if (pending === null) {
-      let hasLength = false;
-      for (const [name, value] of this.headers) {
-        raw.push(name, value);
-        if (name === "content-length") hasLength = true;
-      }
-      return hasLength;
-    }
+    if (pending === null) return pushHeaders(this.headers, raw);
     let hasType = false;
     let hasLength = false;
     if (pending !== undefined) {

@@ -105,7 +105,6 @@ export class ServerRequest implements Lazy {
     return this.#real === null;
   }
 
-  /** @internal The real `Request`, built on first need. */
   /**
    * @internal What the handler gets: this lazy request, or the real one where
    * undici would reject a lazy object (see `lazySupported`).
@@ -114,6 +113,7 @@ export class ServerRequest implements Lazy {
     return lazySupported ? (this as unknown as Request) : this._real();
   }
 
+  /** @internal The real `Request`, built on first need. */
   _real(): Request {
     let real = this.#real;
     if (real !== null) return real;

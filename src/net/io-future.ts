@@ -13,7 +13,7 @@
  * Invariant: `#rt` is non-null exactly while this future is counted.
  */
 import { cur } from "../core/current.js";
-import { FutureBase } from "../core/future.js";
+import { FutureBase, PENDING, type Pending } from "../core/future.js";
 import type { Runtime } from "../core/runtime.js";
 
 export abstract class IoFuture<T> extends FutureBase<T> {
@@ -37,6 +37,17 @@ export abstract class IoFuture<T> extends FutureBase<T> {
       this.#rt = null;
       rt._externalEnd();
     }
+  }
+
+  /**
+   * Counts one poll's outcome and returns it: PENDING starts counting, a value
+   * stops. A poll that throws has completed too (it is never cancelled): call
+   * `settled()` before rethrowing.
+   */
+  protected counted<V>(v: V | Pending, external: boolean): V | Pending {
+    if (v === PENDING) this.waiting(external);
+    else this.settled();
+    return v;
   }
 
   /** Drop: stop counting, then release what the subclass holds. */

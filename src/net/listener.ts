@@ -6,11 +6,11 @@
  * ---------
  * The transport accepts connections as they arrive (Node cannot stop
  * accepting short of closing the socket) and each becomes a `TcpStream` at
- * once, paused: it reads nothing until a task reads it. It waits in `#queue`
- * until an `accept()` poll takes it. Acceptors wait in `#waiters`, in order; a
- * connection wakes the first one, which leaves the set (it is "notified"). A
- * notified acceptor that is dropped before its poll passes the wake-up on to
- * the next, so no connection waits while an acceptor sleeps.
+ * once, paused: it reads nothing until a task reads it. It waits in
+ * `arrivals` until an `accept()` poll takes it; acceptors wait there in line
+ * (arrivals.ts: a connection wakes the first, and a woken acceptor dropped
+ * before its poll passes the wake-up on, so no connection waits while an
+ * acceptor sleeps).
  *
  *   BINDING ──listening──▶ LISTENING ──close()──▶ CLOSED
  *      └──────error──────▶ FAILED
@@ -25,6 +25,8 @@ import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import type { Task } from "../core/task.js";
 import { taskGroup } from "../core/task-group.js";
+import type { Waiter } from "../sync/parking-lot.js";
+import { Arrivals } from "./arrivals.js";
 import { codeError, formatAddress, ioError, type SystemError } from "./errors.js";
 import { IoFuture } from "./io-future.js";
 import { TcpStream } from "./stream.js";
@@ -74,9 +76,7 @@ class ListenerCore implements ListenerSink {
   state = BINDING;
   failure: SystemError | null = null;
   bindWaker: Waker | null = null;
-  readonly #queue: TcpStream[] = [];
-  #head = 0;
-  readonly #waiters = new Set<AcceptFuture>();
+  readonly arrivals = new Arrivals<TcpStream>();
 
   constructor(transport: Transport, name: string) {
     this.external = transport.external;
@@ -105,8 +105,7 @@ class ListenerCore implements ListenerSink {
       queueMicrotask(() => core.abort()); // arrived as we closed
       return core;
     }
-    this.#queue.push(new TcpStream(core));
-    this.#wakeOne();
+    this.arrivals.push(new TcpStream(core));
     return core;
   }
 
@@ -116,48 +115,7 @@ class ListenerCore implements ListenerSink {
     const w = this.bindWaker;
     this.bindWaker = null;
     w?.wake();
-    for (const f of this.#waiters) f.wake();
-    this.#waiters.clear();
-  }
-
-  /** A queued connection, or null. */
-  take(): TcpStream | null {
-    if (this.#head === this.#queue.length) return null;
-    const s = this.#queue[this.#head] as TcpStream;
-    this.#queue[this.#head++] = undefined as unknown as TcpStream;
-    if (this.#head === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue.splice(0, this.#head);
-      this.#head = 0;
-    }
-    return s;
-  }
-
-  get queued(): number {
-    return this.#queue.length - this.#head;
-  }
-
-  park(f: AcceptFuture): void {
-    this.#waiters.add(f);
-  }
-
-  unpark(f: AcceptFuture): boolean {
-    return this.#waiters.delete(f);
-  }
-
-  #wakeOne(): void {
-    for (const f of this.#waiters) {
-      this.#waiters.delete(f);
-      f.wake();
-      return;
-    }
-  }
-
-  /** A notified acceptor was dropped: hand its wake-up on. */
-  passOn(): void {
-    if (this.queued > 0) this.#wakeOne();
+    this.arrivals.wakeAll();
   }
 
   close(): void {
@@ -165,9 +123,9 @@ class ListenerCore implements ListenerSink {
     const wasListening = this.state === LISTENING || this.state === BINDING;
     this.state = CLOSED;
     if (wasListening) this.raw?.close();
-    for (let s = this.take(); s !== null; s = this.take()) s.abort();
-    for (const f of this.#waiters) f.wake();
-    this.#waiters.clear();
+    const arrivals = this.arrivals;
+    for (let s = arrivals.take(); s !== null; s = arrivals.take()) s.abort();
+    arrivals.wakeAll();
   }
 }
 
@@ -221,49 +179,34 @@ class ListenFuture extends IoFuture<TcpListener> {
 
 class AcceptFuture extends IoFuture<TcpStream> {
   readonly #core: ListenerCore;
-  #waker: Waker | null = null;
-  #parked = false;
+  #waiter: Waiter | null = null;
 
   constructor(core: ListenerCore) {
     super();
     this.#core = core;
   }
 
-  wake(): void {
-    this.#parked = false;
-    const w = this.#waker;
-    this.#waker = null;
-    w?.wake();
-  }
-
   poll(cx: Context): TcpStream | Pending {
     const core = this.#core;
-    const s = core.take();
+    const arrivals = core.arrivals;
+    const s = arrivals.take();
     if (s !== null) {
-      if (this.#parked) core.unpark(this);
-      this.#parked = false;
+      arrivals.leave(this.#waiter);
       this.settled();
       return s;
     }
     if (core.state === CLOSED || core.state === FAILED) {
-      if (this.#parked) core.unpark(this);
+      arrivals.leave(this.#waiter);
       this.settled();
       throw core.failure ?? closedError(core);
     }
-    this.#waker = cx.waker;
-    if (!this.#parked) {
-      this.#parked = true;
-      core.park(this);
-    }
+    this.#waiter = arrivals.park(this.#waiter, cx.waker);
     this.waiting(core.external);
     return PENDING;
   }
 
   protected override dropped(): void {
-    this.#waker = null;
-    // Parked: just leave. Notified (woken, not yet polled): pass the wake-up on.
-    if (!this.#core.unpark(this)) this.#core.passOn();
-    this.#parked = false;
+    this.#core.arrivals.drop(this.#waiter);
   }
 
   override describe(): string {
@@ -439,7 +382,7 @@ export class TcpListener implements Disposable {
 
   /** A snapshot: connections accepted by the system and not yet taken by `accept()`. */
   statistics(): { queued: number; closed: boolean } {
-    return { queued: this.#core.queued, closed: this.closed };
+    return { queued: this.#core.arrivals.length, closed: this.closed };
   }
 
   /** `using` support: closes the listener when the block ends. */
@@ -457,8 +400,7 @@ function describeTarget(t: ListenTarget): string {
   return formatAddress({ host: t.host, port: t.port });
 }
 
-/** @internal */
-export function listenTarget(options: ListenOptions): ListenTarget {
+function listenTarget(options: ListenOptions): ListenTarget {
   if (options === null || typeof options !== "object") {
     throw new TypeError("listen(options): options must be an object ({host, port} or {path})");
   }

@@ -60,7 +60,7 @@ const W_ENDED = 2;
 const W_FAILED = 3;
 
 /** How long `close()` waits for the queued bytes to go out and the peer to finish, before giving up. */
-export const LINGER_MS = 10_000;
+const LINGER_MS = 10_000;
 
 /** The default longest line `readLine` accepts (asyncio's default stream limit). */
 export const DEFAULT_LINE_LIMIT = 64 * 1024;
@@ -132,7 +132,6 @@ export class StreamCore implements StreamSink {
   #closed = false;
   #gone = false;
   #lingerTimer: ReturnType<typeof setTimeout> | null = null;
-  #onGone: (() => void) | null = null;
 
   constructor(options: StreamCoreOptions, connected = true) {
     this.readable = options.readable;
@@ -215,9 +214,6 @@ export class StreamCore implements StreamSink {
     if (this.#rstate === R_OPEN) this.#rstate = R_EOF;
     if (this.#wstate === W_OPEN || this.#wstate === W_ENDING) this.#wstate = W_FAILED;
     this.#wakeAll();
-    const onGone = this.#onGone;
-    this.#onGone = null;
-    onGone?.();
   }
 
   // ================================================================ operations (futures → core)
@@ -456,18 +452,8 @@ export class StreamCore implements StreamSink {
     if (this.raw !== null && !this.#gone) this.raw.destroy(true);
   }
 
-  /** Calls `fn` once the transport has freed the connection (at once if it has). */
-  onGone(fn: () => void): void {
-    if (this.#gone) fn();
-    else this.#onGone = fn;
-  }
-
   get isClosed(): boolean {
     return this.#closed;
-  }
-
-  get isGone(): boolean {
-    return this.#gone;
   }
 
   /** Bytes buffered and not yet read. */

@@ -6,18 +6,19 @@
  * its bytes or none.
  */
 
+import type { Readable, Writable } from "node:stream";
 import type { Context, Future, Pending } from "../core/future.js";
-import { PENDING as PENDING_VALUE } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import { formatAddress } from "./errors.js";
 import { IoFuture } from "./io-future.js";
+import { NodeRawStream } from "./node-transport.js";
 import {
   DEFAULT_LINE_LIMIT,
   READ_ALL,
   READ_EXACT,
   READ_LINE,
   READ_SOME,
-  type StreamCore,
+  StreamCore,
 } from "./stream-core.js";
 import type { SocketAddress } from "./transport.js";
 
@@ -55,10 +56,15 @@ class ReadFuture<T> extends IoFuture<T> {
   }
   poll(cx: Context): T | Pending {
     const core = this.#core;
-    const v = core.pollRead(this, cx, this.#kind, this.#arg) as T | Pending;
-    if (v === PENDING_VALUE) this.waiting(core.external);
-    else this.settled();
-    return v;
+    try {
+      return this.counted(
+        core.pollRead(this, cx, this.#kind, this.#arg) as T | Pending,
+        core.external,
+      );
+    } catch (error) {
+      this.settled();
+      throw error;
+    }
   }
   protected override dropped(): void {
     this.#core.dropRead(this);
@@ -78,10 +84,12 @@ class WriteFuture extends IoFuture<void> {
   }
   poll(cx: Context): undefined | Pending {
     const core = this.#core;
-    const v = core.pollWrite(this, cx, this.#data);
-    if (v === PENDING_VALUE) this.waiting(core.external);
-    else this.settled();
-    return v;
+    try {
+      return this.counted(core.pollWrite(this, cx, this.#data), core.external);
+    } catch (error) {
+      this.settled();
+      throw error;
+    }
   }
   protected override dropped(): void {
     this.#core.dropWrite(this);
@@ -99,10 +107,12 @@ class ShutdownFuture extends IoFuture<void> {
   }
   poll(cx: Context): undefined | Pending {
     const core = this.#core;
-    const v = core.pollShutdown(cx);
-    if (v === PENDING_VALUE) this.waiting(core.external);
-    else this.settled();
-    return v;
+    try {
+      return this.counted(core.pollShutdown(cx), core.external);
+    } catch (error) {
+      this.settled();
+      throw error;
+    }
   }
   protected override dropped(): void {
     this.#core.dropShutdown();
@@ -299,6 +309,20 @@ export class ByteStream implements Disposable {
   toString(): string {
     return `${this.constructor.name}(${this._core.name})`;
   }
+}
+
+/**
+ * @internal A one-way `ByteStream` over a Node stream: a child's pipe, a file
+ * read stream, this process's stdin (`readable`: which way the bytes go).
+ */
+export function nodeByteStream(
+  stream: Readable | Writable,
+  readable: boolean,
+  name: string,
+): ByteStream {
+  const core = new StreamCore({ readable, writable: !readable, external: true, name });
+  core.raw = new NodeRawStream(stream).attach(core);
+  return new ByteStream(core);
 }
 
 /**

@@ -6,9 +6,9 @@
  * Datagrams arrive whether or not a task is receiving (Node's `dgram` cannot
  * pause), into a bounded queue: when it is full, new datagrams are dropped
  * and counted, as a kernel drops them when a socket's receive buffer is full.
- * Receivers wait in `#waiters` in order; a datagram wakes the first, which
- * leaves the set; a woken receiver dropped before its poll passes the wake-up
- * on. A datagram leaves the queue only in a `recv` poll.
+ * Receivers wait in `arrivals` in line (arrivals.ts: a datagram wakes the
+ * first; a woken receiver dropped before its poll passes the wake-up on). A
+ * datagram leaves the queue only in a `recv` poll.
  *
  *   BINDING ──listening──▶ BOUND ──close()──▶ CLOSED
  *      └──────error──────▶ FAILED
@@ -17,6 +17,8 @@
 import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import type { Waiter } from "../sync/parking-lot.js";
+import { Arrivals } from "./arrivals.js";
 import { codeError, formatAddress, ioError, type SystemError } from "./errors.js";
 import { IoFuture } from "./io-future.js";
 import {
@@ -59,9 +61,7 @@ class UdpCore implements DatagramSink {
   failure: SystemError | null = null;
   bindWaker: Waker | null = null;
   dropped = 0;
-  readonly #queue: Datagram[] = [];
-  #head = 0;
-  readonly #waiters = new Set<RecvFuture>();
+  readonly arrivals = new Arrivals<Datagram>();
 
   constructor(external: boolean, name: string, capacity: number) {
     this.external = external;
@@ -78,15 +78,14 @@ class UdpCore implements DatagramSink {
 
   message(data: Uint8Array, from: NetAddress): void {
     if (this.state === CLOSED) return;
-    if (this.queued >= this.capacity) {
+    if (this.arrivals.length >= this.capacity) {
       this.dropped++;
       return;
     }
     const b = Buffer.isBuffer(data)
       ? data
       : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    this.#queue.push({ data: b, address: from });
-    this.#wakeOne();
+    this.arrivals.push({ data: b, address: from });
   }
 
   error(error: Error): void {
@@ -95,63 +94,19 @@ class UdpCore implements DatagramSink {
     const w = this.bindWaker;
     this.bindWaker = null;
     w?.wake();
-    this.#wakeAll();
-  }
-
-  get queued(): number {
-    return this.#queue.length - this.#head;
-  }
-
-  take(): Datagram | null {
-    if (this.#head === this.#queue.length) return null;
-    const d = this.#queue[this.#head] as Datagram;
-    this.#queue[this.#head++] = undefined as unknown as Datagram;
-    if (this.#head === this.#queue.length) {
-      this.#queue.length = 0;
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
-      this.#queue.splice(0, this.#head);
-      this.#head = 0;
-    }
-    return d;
-  }
-
-  park(f: RecvFuture): void {
-    this.#waiters.add(f);
-  }
-
-  unpark(f: RecvFuture): boolean {
-    return this.#waiters.delete(f);
-  }
-
-  passOn(): void {
-    if (this.queued > 0) this.#wakeOne();
-  }
-
-  #wakeOne(): void {
-    for (const f of this.#waiters) {
-      this.#waiters.delete(f);
-      f.wake();
-      return;
-    }
-  }
-
-  #wakeAll(): void {
-    for (const f of this.#waiters) f.wake();
-    this.#waiters.clear();
+    this.arrivals.wakeAll();
   }
 
   close(): void {
     if (this.state === CLOSED) return;
     this.state = CLOSED;
-    this.#queue.length = 0;
-    this.#head = 0;
+    this.arrivals.clear();
     try {
       this.raw?.close(); // also after a failed bind: Node keeps the handle open
     } catch {
       // already closed by the transport
     }
-    this.#wakeAll();
+    this.arrivals.wakeAll();
   }
 }
 
@@ -206,19 +161,11 @@ class BindFuture extends IoFuture<UdpSocket> {
 
 class RecvFuture extends IoFuture<Datagram> {
   readonly #core: UdpCore;
-  #waker: Waker | null = null;
-  #parked = false;
+  #waiter: Waiter | null = null;
 
   constructor(core: UdpCore) {
     super();
     this.#core = core;
-  }
-
-  wake(): void {
-    this.#parked = false;
-    const w = this.#waker;
-    this.#waker = null;
-    w?.wake();
   }
 
   poll(cx: Context): Datagram | Pending {
@@ -227,7 +174,7 @@ class RecvFuture extends IoFuture<Datagram> {
       this.#leave();
       throw codeError("ERR_SOCKET_CLOSED", `recv on udp ${core.name}: the socket is closed`);
     }
-    const d = core.take();
+    const d = core.arrivals.take();
     if (d !== null) {
       this.#leave();
       return d;
@@ -236,25 +183,18 @@ class RecvFuture extends IoFuture<Datagram> {
       this.#leave();
       throw core.failure;
     }
-    this.#waker = cx.waker;
-    if (!this.#parked) {
-      this.#parked = true;
-      core.park(this);
-    }
+    this.#waiter = core.arrivals.park(this.#waiter, cx.waker);
     this.waiting(core.external);
     return PENDING;
   }
 
   #leave(): void {
-    if (this.#parked) this.#core.unpark(this);
-    this.#parked = false;
+    this.#core.arrivals.leave(this.#waiter);
     this.settled();
   }
 
   protected override dropped(): void {
-    this.#waker = null;
-    if (!this.#core.unpark(this)) this.#core.passOn();
-    this.#parked = false;
+    this.#core.arrivals.drop(this.#waiter);
   }
 
   override describe(): string {
@@ -392,7 +332,7 @@ export class UdpSocket implements Disposable {
   /** A snapshot: datagrams queued, and datagrams dropped because the queue was full. */
   statistics(): { queued: number; dropped: number; closed: boolean } {
     const c = this.#core;
-    return { queued: c.queued, dropped: c.dropped, closed: this.closed };
+    return { queued: c.arrivals.length, dropped: c.dropped, closed: this.closed };
   }
 
   /** `using` support: closes the socket when the block ends. */

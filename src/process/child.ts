@@ -25,9 +25,7 @@ import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import { ioError } from "../net/errors.js";
 import { IoFuture } from "../net/io-future.js";
-import { NodeRawStream } from "../net/node-transport.js";
-import { ByteStream } from "../net/stream.js";
-import { StreamCore } from "../net/stream-core.js";
+import { type ByteStream, nodeByteStream } from "../net/stream.js";
 
 /** What to connect a child's stdin, stdout or stderr to. */
 export type StdioOption = "pipe" | "inherit" | "ignore";
@@ -124,17 +122,6 @@ class WaitFuture extends IoFuture<ExitStatus> {
   }
 }
 
-function pipeStream(
-  stream: NodeJS.ReadableStream | NodeJS.WritableStream | null,
-  readable: boolean,
-  name: string,
-): ByteStream | null {
-  if (stream === null) return null;
-  const core = new StreamCore({ readable, writable: !readable, external: true, name });
-  core.raw = new NodeRawStream(stream as never).attach(core);
-  return new ByteStream(core);
-}
-
 /** A running (or finished) child process, from `exec()`. */
 export class Child implements Disposable {
   readonly #core: ChildCore;
@@ -152,9 +139,9 @@ export class Child implements Disposable {
     this.#core = core;
     this.#killSignal = killSignal;
     const p = core.process;
-    this.stdin = pipeStream(p.stdin, false, `stdin of ${core.name}`);
-    this.stdout = pipeStream(p.stdout, true, `stdout of ${core.name}`);
-    this.stderr = pipeStream(p.stderr, true, `stderr of ${core.name}`);
+    this.stdin = p.stdin && nodeByteStream(p.stdin, false, `stdin of ${core.name}`);
+    this.stdout = p.stdout && nodeByteStream(p.stdout, true, `stdout of ${core.name}`);
+    this.stderr = p.stderr && nodeByteStream(p.stderr, true, `stderr of ${core.name}`);
   }
 
   /** The process id. */

@@ -1,7 +1,5 @@
 /** `stdin()`: this process's standard input as a `ByteStream`, as Tokio's `io::stdin()`. */
-import { NodeRawStream } from "../net/node-transport.js";
-import { ByteStream } from "../net/stream.js";
-import { StreamCore } from "../net/stream-core.js";
+import { type ByteStream, nodeByteStream } from "../net/stream.js";
 
 let shared: ByteStream | null = null;
 
@@ -19,15 +17,6 @@ let shared: ByteStream | null = null;
  * }
  */
 export function stdin(): ByteStream {
-  if (shared === null || shared.closed) {
-    const core = new StreamCore({
-      readable: true,
-      writable: false,
-      external: true,
-      name: "stdin",
-    });
-    core.raw = new NodeRawStream(process.stdin).attach(core);
-    shared = new ByteStream(core);
-  }
+  if (shared === null || shared.closed) shared = nodeByteStream(process.stdin, true, "stdin");
   return shared;
 }
