@@ -118,7 +118,7 @@ Python's \`python -m asyncio ${name} PID\` does. Only the process's own user
 target. See docs/observability.md for how it works and how to opt out.
 
 Options:
-  --timeout MS   how long to wait for the process to answer (default: 2000)
+  --timeout MS   how long to wait for the process to answer (default: 3000)
   --json         print the snapshot as JSON
   -h, --help     show this help`;
 

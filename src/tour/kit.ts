@@ -89,23 +89,20 @@ export class PartContext {
   /** A fresh runtime that records a trace; `label` names it in the trace file. */
   readonly runtime = (label?: string): Runtime => {
     const rt = new Runtime({ trace: true });
-    const events = (): TraceEvent[] => rt.traceEvents().traceEvents as TraceEvent[];
     this.recordings.push({
       name: label === undefined ? this.#title : `${this.#title}: ${label}`,
-      events,
+      events: () => eventsOf(rt),
     });
-    runtimes.set(rt, events);
     return rt;
   };
 
   /**
-   * Prints the terminal timeline of what `rt` ran. `durationMs` fixes the time
-   * axis (to compare two runs at one scale); by default it spans the run.
+   * Prints the terminal timeline of what `rt` (one of `runtime()`'s) ran.
+   * `durationMs` fixes the time axis (to compare two runs at one scale); by
+   * default it spans the run.
    */
   readonly timeline = (rt: Runtime, options: TimelineOptions = {}): void => {
-    const events = runtimes.get(rt);
-    if (events === undefined) return;
-    const timeline = buildTimeline(events());
+    const timeline = buildTimeline(eventsOf(rt));
     const width = options.width ?? this.p.width - 30;
     const scale =
       options.durationMs === undefined ? undefined : { duration: options.durationMs * 1000 };
@@ -139,7 +136,9 @@ export interface TimelineOptions {
   pick?: (name: string) => boolean;
 }
 
-const runtimes = new WeakMap<Runtime, () => TraceEvent[]>();
+function eventsOf(rt: Runtime): TraceEvent[] {
+  return rt.traceEvents().traceEvents as TraceEvent[];
+}
 
 /** Seconds since `start` (a `performance.now()` reading), as "1.00 s". */
 export function seconds(start: number): string {

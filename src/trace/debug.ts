@@ -15,6 +15,8 @@
  */
 import { type AsyncHook, createHook } from "node:async_hooks";
 import { cur } from "../core/current.js";
+import type { Future } from "../core/future.js";
+import { describeFuture } from "../core/future.js";
 import type { DebugOptions, DebugWarning, DebugWarningKind } from "../core/instrument.js";
 import { instrumentation, taskLine } from "../core/instrument.js";
 import type { Runtime } from "../core/runtime.js";
@@ -26,7 +28,7 @@ import { captureSite, userFrame } from "./stack.js";
 const HEARTBEAT_MS = 50;
 
 /** Where warnings go by default: stderr. */
-export function defaultSink(warning: DebugWarning): void {
+function defaultSink(warning: DebugWarning): void {
   console.warn(`corio: ${warning.message}`);
 }
 
@@ -164,9 +166,7 @@ export class Debugger {
     this.#reported = true;
     let blamed: Task<unknown> | null = null;
     let most = -1;
-    let total = 0;
     for (const [task, busy] of this.#window) {
-      total += busy;
       if (busy > most) {
         most = busy;
         blamed = task;
@@ -176,7 +176,7 @@ export class Debugger {
     this.warn(
       "starvation",
       `Node's event loop has had no turn for ${ms(lag)} (threshold ${this.starvationMs} ms): timers and I/O ` +
-        `callbacks cannot run. ${this.#window.size} task(s) ran ${ms(total)} meanwhile` +
+        `callbacks cannot run. ${this.#window.size} task(s) ran ${ms(this.#windowBusy)} meanwhile` +
         (blamed === null ? "" : `, most of it ${who(blamed, m)} (${ms(most)})`) +
         ". A task that never waits on time or I/O, or a loop of promises that settle at once, starves Node.",
       blamed,
@@ -234,9 +234,7 @@ export class Debugger {
     this.#window.clear();
     this.#windowBusy = 0;
     const rt = this.#rt;
-    const left: Task<unknown>[] = [];
-    for (let t = rt._roots.first; t !== null; t = t._nextSibling) collect(t, left);
-    if (left.length > 0) {
+    if (rt._roots.first !== null) {
       const tasks = rt.tasks().map((t) => `  ${taskLine(t)}`);
       this.warn(
         "leak",
@@ -301,11 +299,6 @@ export class Debugger {
   }
 }
 
-function collect(task: Task<unknown>, out: Task<unknown>[]): void {
-  out.push(task);
-  for (let c = task._firstChild; c !== null; c = c._nextSibling) collect(c, out);
-}
-
 /** Node handle types a run can leave open (async_hooks names); one-shot requests are not counted. */
 const HANDLE_TYPES = new Set([
   "Timeout",
@@ -350,7 +343,7 @@ function watchHandles(runtime: Runtime): HandleWatch {
           const task = cur.task;
           watch.live.set(id, {
             type,
-            by: task === null ? "the runtime" : `task ${JSON.stringify(task.name)} #${task.id}`,
+            by: task === null ? "the runtime" : who(task, null),
             resource,
           });
         }
@@ -402,9 +395,7 @@ function summary(value: unknown): string {
 }
 
 function describe(future: object): string {
-  const d = (future as { describe?: () => string }).describe;
-  const text = typeof d === "function" ? d.call(future) : "a future";
-  return text
+  return describeFuture(future as Future<unknown>)
     .replace(/ \((not started|elapsed|\d+ ms left)\)$/, "")
     .replace(/, \d+ ms left\)$/, ")");
 }
@@ -415,7 +406,7 @@ function describe(future: object): string {
 const sites = new WeakMap<object, Error>();
 
 /** Where a future was created (`file:line:column`), if debug mode saw it created. */
-export function siteOf(future: object | null | undefined): string | null {
+function siteOf(future: object | null | undefined): string | null {
   return future == null ? null : userFrame(sites.get(future));
 }
 

@@ -131,7 +131,7 @@ function onSignal(): void {
 }
 
 /** A snapshot of every active runtime of this process. */
-export function takeSnapshot(): TaskSnapshot {
+function takeSnapshot(): TaskSnapshot {
   return {
     pid: process.pid,
     takenAt: Date.now(),

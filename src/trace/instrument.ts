@@ -65,7 +65,7 @@ export function createInstrument(rt: Runtime, options: RuntimeOptions): Hooks | 
   );
 }
 
-export class Instrument implements Hooks {
+class Instrument implements Hooks {
   readonly #rt: Runtime;
   readonly recorder: Recorder | null;
   readonly tracePath: string | null;
@@ -249,9 +249,10 @@ export class Instrument implements Hooks {
 
 /** A wait's name in a trace: what the future waits on, without the time left when it parked. */
 function waitName(future: Future<unknown>): string {
-  return describeFuture(future)
-    .replace(/ \(\d+ ms left\)$/, "")
-    .replace(/, \d+ ms left\)$/, ")");
+  const text = describeFuture(future);
+  // Called at every park while tracing: most waits (joins, channels) have no time to strip.
+  if (!text.endsWith(" ms left)")) return text;
+  return text.replace(/ \(\d+ ms left\)$/, "").replace(/, \d+ ms left\)$/, ")");
 }
 
 function round(ms: number): number {

@@ -37,7 +37,6 @@ const WIDTH = 6;
 export const WOKEN_TIMER = -1;
 export const WOKEN_OUTSIDE = -2;
 export const WOKEN_CANCEL = -3;
-export const WOKEN_OPEN = -4;
 export const WOKEN_CHILDREN = -5;
 
 export const FLOW_WAKE = 0;
@@ -230,8 +229,6 @@ function wokenByName(code: number): number | string {
       return "timer";
     case WOKEN_CANCEL:
       return "cancel";
-    case WOKEN_OPEN:
-      return "still waiting";
     case WOKEN_CHILDREN:
       return "children";
     default:
