@@ -13,35 +13,24 @@
 // answers or socket errors is reported as failed, not as a number. Results also go to
 // bench/out/http-<date>.json.
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { execFileSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import {
+  cpuSeconds,
+  median,
+  parseOptions,
+  startServer,
+  stopServer,
+  writeResults,
+} from "../servers.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const BENCH = dirname(HERE);
-const ROOT = dirname(BENCH);
 const IMPLS = ["plain", "corio", "corio-lazy"] as const;
 type Impl = (typeof IMPLS)[number];
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "5" },
-    duration: { type: "string", default: "5" },
-    connections: { type: "string", default: "50" },
-    impl: { type: "string", multiple: true },
-    "server-cpu": { type: "string", default: "0" },
-    "client-cpu": { type: "string", default: "1" },
-    "from-src": { type: "boolean", default: false },
-  },
-});
-const rounds = Number(values.rounds);
-const duration = Number(values.duration);
-const connections = Number(values.connections);
-const impls = (values.impl?.flatMap((s) => s.split(",")) ?? [...IMPLS]) as Impl[];
-for (const impl of impls) if (!IMPLS.includes(impl)) throw new Error(`unknown impl ${impl}`);
+const options = parseOptions(IMPLS);
+const { rounds, duration, connections, impls } = options;
 
 interface Sample {
   rps: number;
@@ -55,49 +44,12 @@ interface Sample {
   output?: string;
 }
 
-const TICK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / TICK; // utime + stime
-}
-
-function startServer(impl: Impl): Promise<{ child: ChildProcess; port: number }> {
-  const env = { ...process.env };
-  if (!values["from-src"]) env.TSX_TSCONFIG_PATH = join(BENCH, "tsconfig.dist.json");
-  const child = spawn(
-    "taskset",
-    [
-      "-c",
-      values["server-cpu"] as string,
-      process.execPath,
-      "--import",
-      import.meta.resolve("tsx"),
-      join(HERE, "server.ts"),
-      impl,
-    ],
-    { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout?.setEncoding("utf8").on("data", (s: string) => {
-      out += s;
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.on("exit", (code) =>
-      reject(new Error(`${impl} server exited (${code}) before listening`)),
-    );
-  });
-}
-
 function wrk(port: number, seconds: number): string {
   return execFileSync(
     "taskset",
     [
       "-c",
-      values["client-cpu"] as string,
+      options.clientCpu,
       "wrk",
       "-t1",
       `-c${connections}`,
@@ -120,7 +72,12 @@ function ms(text: string): number {
 }
 
 async function measure(impl: Impl): Promise<Sample> {
-  const { child, port } = await startServer(impl);
+  const { child, port } = await startServer(
+    join(HERE, "server.ts"),
+    impl,
+    options.serverCpu,
+    options.fromSrc,
+  );
   try {
     wrk(port, 1); // warm-up: JIT, connection pool
     // taskset execs node, so the child's pid is the server's.
@@ -141,17 +98,8 @@ async function measure(impl: Impl): Promise<Sample> {
       output: out,
     };
   } finally {
-    child.kill("SIGKILL");
-    await new Promise((r) => child.once("close", r));
+    await stopServer(child);
   }
-}
-
-function median(xs: number[]): number {
-  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2
-    ? (s[(n - 1) >> 1] as number)
-    : ((s[n / 2 - 1] as number) + (s[n / 2] as number)) / 2;
 }
 
 const results: Record<string, Sample[]> = Object.fromEntries(impls.map((i) => [i, []]));
@@ -174,7 +122,7 @@ for (let r = 0; r < rounds; r++) {
 const base = median((results.plain ?? []).map((s) => s.rps));
 const baseCpu = median((results.plain ?? []).map((s) => s.cpuUsPerReq));
 console.log(
-  `\nHTTP hello-world, wrk -t1 -c${connections} -d${duration}s on cpu ${values["client-cpu"]}, server on cpu ${values["server-cpu"]}, ${rounds} rounds, node ${process.version}\n`,
+  `\nHTTP hello-world, wrk -t1 -c${connections} -d${duration}s on cpu ${options.clientCpu}, server on cpu ${options.serverCpu}, ${rounds} rounds, node ${process.version}\n`,
 );
 console.log(
   "impl        median req/s   best req/s   vs plain   median µs CPU/req   vs plain   p50 ms   p99 ms",
@@ -203,20 +151,8 @@ for (const impl of impls) {
   );
 }
 
-mkdirSync(join(BENCH, "out"), { recursive: true });
-const file = join(BENCH, "out", `http-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-writeFileSync(
-  file,
-  JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      node: process.version,
-      cpu: os.cpus()[0]?.model,
-      options: { rounds, duration, connections, fromSrc: values["from-src"] },
-      results,
-    },
-    null,
-    2,
-  ),
-);
+const file = writeResults("http", {
+  options: { rounds, duration, connections, fromSrc: options.fromSrc },
+  results,
+});
 console.log(`\nwritten ${file}`);

@@ -14,35 +14,26 @@
 // server's CPU time per round trip (from /proc/<pid>/stat), which a busy neighbour disturbs less
 // than throughput. Results also go to bench/out/tcp-echo-<date>.json.
 
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { execFileSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import {
+  cpuSeconds,
+  median,
+  parseOptions,
+  startServer,
+  stopServer,
+  writeResults,
+} from "../servers.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCH = dirname(HERE);
-const ROOT = dirname(BENCH);
 const IMPLS = ["plain", "native", "corio"] as const;
 type Impl = (typeof IMPLS)[number];
 
-const { values } = parseArgs({
-  options: {
-    rounds: { type: "string", default: "5" },
-    duration: { type: "string", default: "5" },
-    connections: { type: "string", default: "50" },
-    impl: { type: "string", multiple: true },
-    "server-cpu": { type: "string", default: "0" },
-    "client-cpu": { type: "string", default: "1" },
-    "from-src": { type: "boolean", default: false },
-  },
-});
-const rounds = Number(values.rounds);
-const duration = Number(values.duration);
-const connections = Number(values.connections);
-const impls = (values.impl?.flatMap((s) => s.split(",")) ?? [...IMPLS]) as Impl[];
-for (const impl of impls) if (!IMPLS.includes(impl)) throw new Error(`unknown impl ${impl}`);
+const options = parseOptions(IMPLS);
+const { rounds, duration, connections, impls } = options;
 
 interface Sample {
   rtps: number;
@@ -53,47 +44,10 @@ mkdirSync(join(BENCH, "out"), { recursive: true });
 const LOAD = join(BENCH, "out", "tcp-echo-load");
 execFileSync("cc", ["-O2", "-o", LOAD, join(HERE, "load.c")], { stdio: "inherit" });
 
-const TICK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / TICK; // utime + stime
-}
-
-function startServer(impl: Impl): Promise<{ child: ChildProcess; port: number }> {
-  const env = { ...process.env };
-  if (!values["from-src"]) env.TSX_TSCONFIG_PATH = join(BENCH, "tsconfig.dist.json");
-  const child = spawn(
-    "taskset",
-    [
-      "-c",
-      values["server-cpu"] as string,
-      process.execPath,
-      "--import",
-      import.meta.resolve("tsx"),
-      join(HERE, "server.ts"),
-      impl,
-    ],
-    { cwd: ROOT, env, stdio: ["ignore", "pipe", "inherit"] },
-  );
-  return new Promise((resolve, reject) => {
-    let out = "";
-    child.stdout?.setEncoding("utf8").on("data", (s: string) => {
-      out += s;
-      const m = /listening (\d+)/.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.on("exit", (code) =>
-      reject(new Error(`${impl} server exited (${code}) before listening`)),
-    );
-  });
-}
-
 function loadArgs(port: number, seconds: number, warmup: number): string[] {
   return [
     "-c",
-    values["client-cpu"] as string,
+    options.clientCpu,
     LOAD,
     String(port),
     String(connections),
@@ -110,7 +64,12 @@ function load(port: number, seconds: number, warmup: number): number {
 }
 
 async function measure(impl: Impl): Promise<Sample> {
-  const { child, port } = await startServer(impl);
+  const { child, port } = await startServer(
+    join(HERE, "server.ts"),
+    impl,
+    options.serverCpu,
+    options.fromSrc,
+  );
   try {
     load(port, 1, 0); // warm-up: JIT, connections
     // taskset execs node, so the child's pid is the server's.
@@ -120,17 +79,8 @@ async function measure(impl: Impl): Promise<Sample> {
     const cpu = cpuSeconds(pid) - cpu0;
     return { rtps, cpuUsPerRt: (cpu * 1e6) / (rtps * duration) };
   } finally {
-    child.kill("SIGKILL");
-    await new Promise((r) => child.once("close", r));
+    await stopServer(child);
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  return n % 2
-    ? (s[(n - 1) >> 1] as number)
-    : ((s[n / 2 - 1] as number) + (s[n / 2] as number)) / 2;
 }
 
 console.error(`load: taskset ${loadArgs(0, duration, 0).join(" ").replace(" 0 ", " PORT ")}`);
@@ -148,7 +98,7 @@ for (let r = 0; r < rounds; r++) {
 const base = median((results.plain ?? []).map((s) => s.rtps));
 const baseCpu = median((results.plain ?? []).map((s) => s.cpuUsPerRt));
 console.log(
-  `\nTCP echo, ${connections} connections × 64-byte round trips for ${duration}s, load on cpu ${values["client-cpu"]}, server on cpu ${values["server-cpu"]}, ${rounds} rounds, node ${process.version}\n`,
+  `\nTCP echo, ${connections} connections × 64-byte round trips for ${duration}s, load on cpu ${options.clientCpu}, server on cpu ${options.serverCpu}, ${rounds} rounds, node ${process.version}\n`,
 );
 console.log("impl     median rt/s    best rt/s   vs plain   median µs CPU/rt   vs plain");
 for (const impl of impls) {
@@ -169,20 +119,9 @@ for (const impl of impls) {
   );
 }
 
-const file = join(BENCH, "out", `tcp-echo-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-writeFileSync(
-  file,
-  JSON.stringify(
-    {
-      date: new Date().toISOString(),
-      node: process.version,
-      cpu: os.cpus()[0]?.model,
-      load: `taskset -c ${values["client-cpu"]} ${LOAD} PORT ${connections} ${duration} 0`,
-      options: { rounds, duration, connections, fromSrc: values["from-src"] },
-      results,
-    },
-    null,
-    2,
-  ),
-);
+const file = writeResults("tcp-echo", {
+  load: `taskset -c ${options.clientCpu} ${LOAD} PORT ${connections} ${duration} 0`,
+  options: { rounds, duration, connections, fromSrc: options.fromSrc },
+  results,
+});
 console.log(`\nwritten ${file}`);
