@@ -409,8 +409,12 @@ export class Task<T = unknown> implements PromiseLike<T> {
     if (s !== SCHEDULED) {
       if ((s & STATE) !== SCHEDULED) return;
       if (s & F_FINISH) {
+        // The last child is done: complete, as the current task (as a body that
+        // ends completes), so that joiners and hooks see who woke them.
         const x = this._ex() as TaskExtras;
+        cur.task = this;
         this._complete(x.outcomeKind, x.outcome);
+        cur.task = null;
         return;
       }
     }

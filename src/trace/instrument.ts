@@ -24,7 +24,6 @@ import { describeFuture } from "../core/future.js";
 import type { TraceFile } from "../core/instrument.js";
 import type { Runtime, RuntimeOptions, TaskInfo } from "../core/runtime.js";
 import type { Hooks, Task } from "../core/task.js";
-import { JoinFuture } from "../core/task.js";
 import { Timer, timerRequests } from "../core/timer.js";
 import { Debugger, envDebug, envStats } from "./debug.js";
 import { metaOf, TaskMeta } from "./meta.js";
@@ -144,8 +143,6 @@ class Instrument implements Hooks {
     let wokenBy = WOKEN_OUTSIDE;
     if (this.recorder !== null) {
       const on = task._waitingOn;
-      // A join completed outside any step (a task that waited for its children): the joined task woke it.
-      if (by === null && on instanceof JoinFuture) by = on.task;
       if (by !== null) {
         if (metaOf(by, this) !== null) {
           wokenBy = by.id;
