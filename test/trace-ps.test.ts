@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { call, run, sleep, spawn } from "corio";
 import { formatTaskTable, formatTaskTree, InspectError, readTaskSnapshot } from "corio/trace";
+import { build } from "esbuild";
 import { afterAll, describe, expect, it } from "vitest";
 
 const exec = promisify(execFile);
@@ -46,6 +47,27 @@ const NOBODY = 65534;
 
 const scratch = mkdtempSync(join(tmpdir(), "corio-ps-test-"));
 chmodSync(scratch, 0o755); // a fixture run as another user reaches its directory below
+
+/**
+ * A fixture as one self-contained script in `scratch`, for a process run as
+ * another user: that user may not reach this checkout (a clone in a 0700
+ * directory, or under /root), nor its node_modules for tsx.
+ */
+async function bundleForOthers(fixture: string): Promise<string> {
+  const out = join(scratch, `${fixture.replace(/.*\//, "").replace(/\.ts$/, "")}.mjs`);
+  if (!existsSync(out)) {
+    await build({
+      entryPoints: [fixture],
+      outfile: out,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      logLevel: "silent",
+    });
+  }
+  return out;
+}
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) c.kill("SIGKILL");
@@ -62,16 +84,18 @@ interface Target {
 }
 
 /** Starts the fixture with its own runtime directory; resolves once its task tree is up. */
-function start(
+async function start(
   mode = "tree",
   env: Record<string, string> = {},
   options: { uid?: number } = {},
 ): Promise<Target> {
   const runtimeDir = mkdtempSync(join(scratch, "run-"));
-  if (options.uid !== undefined) chownSync(runtimeDir, options.uid, options.uid);
-  const node = options.uid === undefined ? process.execPath : nodeForOthers();
-  const child = spawnProcess(node, ["--import", "tsx", program, mode], {
-    cwd: root,
+  const other = options.uid !== undefined;
+  if (other) chownSync(runtimeDir, options.uid as number, options.uid as number);
+  const node = other ? nodeForOthers() : process.execPath;
+  const args = other ? [await bundleForOthers(program), mode] : ["--import", "tsx", program, mode];
+  const child = spawnProcess(node, args, {
+    cwd: other ? scratch : root,
     env: { ...process.env, XDG_RUNTIME_DIR: runtimeDir, CORIO_DEBUG: "", ...env },
     ...(options.uid === undefined ? {} : { uid: options.uid, gid: options.uid }),
   });
@@ -206,9 +230,9 @@ describe("readTaskSnapshot()", () => {
       const target = await start();
       const { stdout } = await exec(
         nodeForOthers(),
-        ["--import", "tsx", reader, String(target.pid)],
+        [await bundleForOthers(reader), String(target.pid)],
         {
-          cwd: root,
+          cwd: scratch,
           uid: NOBODY,
           gid: NOBODY,
           env: { ...process.env, HOME: "/tmp" },
