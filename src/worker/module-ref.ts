@@ -91,28 +91,21 @@ export function typeScriptExecArgv(): string[] {
   return ["--import", tsxLoaderUrl()];
 }
 
-/** True when this thread was started with tsx in its `execArgv`. */
-function startedWithTsx(): boolean {
-  const argv = process.execArgv;
-  const loader = tsxLoaderUrl();
-  return argv.some((arg, i) => arg === loader || (arg === "tsx" && argv[i - 1] === "--import"));
-}
-
 let registering: Promise<void> | null = null;
 
 /**
  * Registers tsx's loaders (ESM and CommonJS, as `corio run` does) in the
  * calling thread, once. A worker thread calls it before importing a `.ts`
- * module; a thread already started with tsx skips it.
+ * module. It does so even when the thread was started with `--import tsx`:
+ * on Node 20 that flag in a worker's `execArgv` installs tsx's CommonJS hook
+ * but not its ESM hooks, so `import("./x.ts")` would still fail.
  */
 export function registerTypeScriptLoader(): Promise<void> {
   if (registering === null) {
-    registering = startedWithTsx()
-      ? Promise.resolve()
-      : Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]).then(([esm, cjs]) => {
-          esm.register();
-          cjs.register();
-        });
+    registering = Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]).then(([esm, cjs]) => {
+      esm.register();
+      cjs.register();
+    });
   }
   return registering;
 }

@@ -8,6 +8,7 @@
  * module does export). A rejection from piscina therefore always means the
  * thread itself failed: cancelled, crashed, exited or ran out of memory.
  */
+import { findUncloneable } from "./clone-check.js";
 import type { SerializedError } from "./errors.js";
 import { serializeError } from "./errors.js";
 import { isTypeScript, registerTypeScriptLoader } from "./module-ref.js";
@@ -42,9 +43,22 @@ export default async function runJob(request: JobRequest): Promise<JobOutcome> {
       found: fn === undefined ? "nothing" : typeof fn,
     };
   }
+  let value: unknown;
   try {
-    return { kind: "value", value: await fn(...request.args) };
+    value = await fn(...request.args);
   } catch (error) {
     return { kind: "error", error: serializeError(error) };
   }
+  // A result postMessage cannot clone would crash the thread inside piscina;
+  // found here, it fails only the job, with a message naming the value.
+  const bad = findUncloneable([value], "the result");
+  if (bad !== null) {
+    const error = new TypeError(
+      `${request.exportName}() returned a value that cannot be sent back to the calling thread: ` +
+        `${bad}. Return plain data (results are structured-cloned)`,
+    );
+    error.stack = `${error.name}: ${error.message}`;
+    return { kind: "error", error: serializeError(error) };
+  }
+  return { kind: "value", value };
 }
