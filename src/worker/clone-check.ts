@@ -23,6 +23,13 @@ const REFUSED: [new (...args: never[]) => object, string][] = [
  * (`"args[1].onDone is a function"`), or null; `root` names the list.
  */
 export function findUncloneable(values: readonly unknown[], root = "args"): string | null {
+  // The common case, plain numbers and strings, allocates nothing.
+  let primitive = true;
+  for (let i = 0; i < values.length && primitive; i++) {
+    const type = typeof values[i];
+    primitive = type !== "object" && type !== "function" && type !== "symbol";
+  }
+  if (primitive) return null;
   const seen = new Set<object>();
   let budget = MAX_NODES;
   const visit = (value: unknown, path: string): string | null => {

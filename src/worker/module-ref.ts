@@ -31,6 +31,22 @@ const TYPESCRIPT = /\.(?:[cm]?ts|tsx)$/;
  * when the file does not exist.
  */
 export function moduleUrl(module: string | URL, api: string): string {
+  const key = typeof module === "string" ? module : module instanceof URL ? module.href : null;
+  const known = key === null ? undefined : validated.get(key);
+  if (known !== undefined) return known;
+  const href = validate(module, api);
+  // Remembered once found: a job per millisecond should not stat its module each time.
+  if (validated.size >= MAX_REMEMBERED) validated.clear();
+  validated.set(key as string, href);
+  return href;
+}
+
+// Module references already validated (as given → file URL). Bounded, for a
+// program that makes module paths up as it goes.
+const validated = new Map<string, string>();
+const MAX_REMEMBERED = 1000;
+
+function validate(module: string | URL, api: string): string {
   let url: URL;
   if (module instanceof URL) {
     url = module;
@@ -78,7 +94,7 @@ export function moduleLabel(url: string): string {
 
 /** True when the module needs tsx to load. */
 export function isTypeScript(url: string): boolean {
-  return TYPESCRIPT.test(new URL(url).pathname);
+  return TYPESCRIPT.test(url.replace(/[?#].*$/s, ""));
 }
 
 /** The URL of tsx's loader (what `node --import tsx` loads). */
