@@ -51,8 +51,6 @@ export interface WorkerPoolStatistics {
   queued: number;
 }
 
-type ResourceLimitsLike = ResourceLimits;
-
 const OPEN = 0;
 const SHUTTING_DOWN = 1;
 const SHUT_DOWN = 2;
@@ -74,7 +72,7 @@ export class WorkerPool implements JobHost {
   readonly #size: number;
   readonly #maxQueue: number;
   readonly #idleTimeoutMs: number;
-  readonly #resourceLimits: ResourceLimitsLike | undefined;
+  readonly #resourceLimits: ResourceLimits | undefined;
   #piscina: Piscina | null = null;
   #state = OPEN;
   // Jobs handed to piscina whose outcome has not arrived and that were not
@@ -85,7 +83,6 @@ export class WorkerPool implements JobHost {
   // Resolves `shutdown()` once `#submitted` is empty.
   #drained: (() => void) | null = null;
   #closing: Promise<void> | null = null;
-  #destroyed = false;
   // Set only while `_abort` runs: the exit of the thread piscina destroyed inside abort().
   #capture: { exit: Promise<void> | null } | null = null;
 
@@ -248,11 +245,6 @@ export class WorkerPool implements JobHost {
     return piscina;
   }
 
-  /** @internal */
-  get _destroyed(): boolean {
-    return this.#destroyed;
-  }
-
   /** @internal Hands a job to piscina (started on first use). */
   _submit(
     request: JobRequest,
@@ -271,7 +263,8 @@ export class WorkerPool implements JobHost {
     this.#submitted.add(signal);
     const promise = this.#piscina.run(request, {
       signal,
-      transferList: transfer as Transferable[] as never,
+      // piscina's TransferList type is not exported; the values are the same.
+      transferList: transfer as never,
     }) as Promise<JobOutcome>;
     const done = () => this.#finished(signal);
     promise.then(done, done);
