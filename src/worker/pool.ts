@@ -20,6 +20,7 @@ import type { Coroutine } from "../core/future.js";
 import { findUncloneable } from "./clone-check.js";
 import { QUEUE_FULL } from "./errors.js";
 import { awaitJob, JobFuture, type JobHost } from "./job.js";
+import type { JobSignal } from "./job-signal.js";
 import { moduleUrl, threadEntry } from "./module-ref.js";
 import type { JobOutcome, JobRequest } from "./pool-thread.js";
 
@@ -79,7 +80,7 @@ export class WorkerPool implements JobHost {
   // aborted, by their abort signal. A job takes a thread or a queue slot:
   // admission is `#submitted.size < size + maxQueue` (piscina's own maxQueue
   // does not count jobs that carry an abort signal, which all of ours do).
-  #submitted = new Set<AbortSignal>();
+  #submitted = new Set<JobSignal>();
   // Resolves `shutdown()` once `#submitted` is empty.
   #drained: (() => void) | null = null;
   #closing: Promise<void> | null = null;
@@ -201,7 +202,7 @@ export class WorkerPool implements JobHost {
     yield* call(this.#closing as Promise<void>);
   }
 
-  #finished(signal: AbortSignal): void {
+  #finished(signal: JobSignal): void {
     if (this.#submitted.delete(signal) && this.#submitted.size === 0 && this.#drained !== null) {
       const drained = this.#drained;
       this.#drained = null;
@@ -249,7 +250,7 @@ export class WorkerPool implements JobHost {
   _submit(
     request: JobRequest,
     transfer: readonly Transferable[],
-    signal: AbortSignal,
+    signal: JobSignal,
   ): Promise<JobOutcome> {
     this.#checkOpen("WorkerPool.run");
     if (this.#submitted.size >= this.#size + this.#maxQueue) {
@@ -262,7 +263,8 @@ export class WorkerPool implements JobHost {
     this.#piscina ??= this.#start();
     this.#submitted.add(signal);
     const promise = this.#piscina.run(request, {
-      signal,
+      signal: signal as never, // piscina accepts any object with addEventListener and aborted
+
       // piscina's TransferList type is not exported; the values are the same.
       transferList: transfer as never,
     }) as Promise<JobOutcome>;
@@ -272,15 +274,15 @@ export class WorkerPool implements JobHost {
   }
 
   /** @internal Aborts a submitted job; the exit of its thread when it was running, else null. */
-  _abort(controller: AbortController): Promise<void> | null {
+  _abort(signal: JobSignal): Promise<void> | null {
     const capture: { exit: Promise<void> | null } = { exit: null };
     this.#capture = capture;
     try {
-      controller.abort();
+      signal.abort();
     } finally {
       this.#capture = null;
     }
-    this.#finished(controller.signal);
+    this.#finished(signal);
     return capture.exit;
   }
 }
