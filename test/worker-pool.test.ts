@@ -6,7 +6,18 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { CancelledError, type Coroutine, now, Runtime, run, sleep, spawn, type Task } from "corio";
+import {
+  CancelledError,
+  type Coroutine,
+  now,
+  Runtime,
+  run,
+  sleep,
+  spawn,
+  type Task,
+  TimeoutError,
+  timeout,
+} from "corio";
 import { runTest } from "corio/testing";
 import { runInWorker, WorkerCrashError, WorkerPool } from "corio/worker";
 import { afterAll, describe, expect, it } from "vitest";
@@ -165,6 +176,28 @@ describe("cancellation", () => {
     });
     // The cancelled job never ran.
     expect(Atomics.load(new Int32Array(second), 0)).toBe(0);
+  });
+
+  it("a timeout around a job fails with TimeoutError, with no work left running", async () => {
+    const p = pool({ size: 1 });
+    const shared = new SharedArrayBuffer(8);
+    const flags = new Int32Array(shared);
+    const error = await run(function* () {
+      yield* p.run(jobs, "add", [0, 0]); // a warm thread, so the job most likely runs
+      try {
+        yield* timeout(200, () => p.run(jobs, "spinForever", [shared]));
+        return null;
+      } catch (e) {
+        return e;
+      }
+    });
+    expect(error).toBeInstanceOf(TimeoutError);
+    // Whether the deadline found the job running or (on a slow machine) still queued, nothing
+    // of it runs now.
+    const count = Atomics.load(flags, 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Atomics.load(flags, 1)).toBe(count);
+    expect(await run(() => p.run<number>(jobs, "add", [1, 41]))).toBe(42);
   });
 
   it("a job cancelled before it was awaited never runs", async () => {
