@@ -157,6 +157,21 @@ describe("cancellation", () => {
     expect(v).toBe(42);
   });
 
+  it("a job queued behind a cancelled running one runs once that thread is replaced", async () => {
+    const p = pool({ size: 1 });
+    const shared = new SharedArrayBuffer(8);
+    const flags = new Int32Array(shared);
+    const value = await run(function* () {
+      const running = spawn(() => p.run(jobs, "spinForever", [shared]));
+      const queued = spawn(() => p.run<number>(jobs, "add", [20, 1]));
+      yield* until(() => Atomics.load(flags, 0) === 1, "the first job to start");
+      running.cancel();
+      expect(yield* failureOf(running)).toBeInstanceOf(CancelledError);
+      return yield* queued;
+    });
+    expect(value).toBe(21);
+  });
+
   it("cancelling a queued job removes it; the running one is untouched", async () => {
     const p = pool({ size: 1 });
     const shared = new SharedArrayBuffer(8);
@@ -337,6 +352,17 @@ describe("a thread that crashes fails its job; the pool replaces it", () => {
     expect(error.kind).toBe("exit");
     expect(error.message).toMatch(/exitThread in worker-jobs\.mjs exited with code 3/);
     expect(await run(() => p.run<number>(jobs, "add", [2, 2]))).toBe(4);
+  });
+
+  it("a job queued behind a crashing one still runs, on a new thread", async () => {
+    const p = pool({ size: 1 });
+    const [crash, next] = await run(function* () {
+      const crashing = spawn(() => p.run(jobs, "exitThread", [4]));
+      const queued = spawn(() => p.run<number>(jobs, "add", [5, 5]));
+      return [yield* failureOf(crashing), yield* queued];
+    });
+    expect(crash).toBeInstanceOf(WorkerCrashError);
+    expect(next).toBe(10);
   });
 
   it("an error escaping the job from a timer", async () => {
