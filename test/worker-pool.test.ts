@@ -2,8 +2,11 @@
  * corio/worker's pool: runInWorker and WorkerPool through the public imports,
  * with real threads running test/fixtures/worker-jobs.mjs.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import {
@@ -170,6 +173,33 @@ describe("cancellation", () => {
       return yield* queued;
     });
     expect(value).toBe(21);
+  });
+
+  it("the caller resumes only once the terminated thread has exited", async () => {
+    // The job blocks in open() of a FIFO; terminating its thread takes effect only when that
+    // system call returns, which is when the test opens the FIFO's other end.
+    const dir = mkdtempSync(join(tmpdir(), "corio-worker-"));
+    const fifo = join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const p = pool({ size: 1 });
+    const shared = new SharedArrayBuffer(8);
+    try {
+      await run(function* () {
+        const job = spawn(() => p.run(jobs, "blockInOpen", [shared, fifo]));
+        yield* until(() => Atomics.load(new Int32Array(shared), 0) === 1, "the job to start");
+        yield* sleep(200); // from setting the flag to entering open(): microseconds
+        job.cancel();
+        yield* sleep(200);
+        expect(job.isComplete).toBe(false);
+        expect(job.state).toBe("cancelling");
+        // O_NONBLOCK: fails (ENXIO) instead of hanging if no reader is blocked in open().
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+        expect(yield* failureOf(job)).toBeInstanceOf(CancelledError);
+      });
+      expect(await run(() => p.run<number>(jobs, "add", [1, 2]))).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("cancelling a queued job removes it; the running one is untouched", async () => {

@@ -234,10 +234,11 @@ export class WorkerPool implements JobHost {
     // is reported here; piscina has already replaced it. Without a listener the
     // 'error' event would crash the whole process.
     piscina.on("error", () => {});
-    piscina.on("workerDestroy", (worker: { threadId: number }) => {
+    // piscina's worker interface names the thread's id `id` (its `Worker`'s `threadId`).
+    piscina.on("workerDestroy", (worker: { id: number }) => {
       const capture = this.#capture;
       if (capture === null) return;
-      const thread = piscina.threads.find((t) => t.threadId === worker.threadId);
+      const thread = piscina.threads.find((t) => t.threadId === worker.id);
       if (thread !== undefined) {
         capture.exit = new Promise<void>((resolve) => thread.once("exit", () => resolve()));
       }
