@@ -333,6 +333,16 @@ describe("bad input: a clear error at the call", () => {
     );
   });
 
+  it("a transfer list or a pool of the wrong kind is refused", () => {
+    const buffer = new ArrayBuffer(4);
+    expect(() =>
+      runInWorker(jobs, "byteLength", [buffer], { transfer: buffer as unknown as ArrayBuffer[] }),
+    ).toThrow(/transfer must be an array/);
+    expect(() => runInWorker(jobs, "add", [1, 2], { pool: {} as unknown as WorkerPool })).toThrow(
+      /options.pool must be a WorkerPool/,
+    );
+  });
+
   it("args that are not an array are refused", () => {
     expect(() => runInWorker(jobs, "add", 3 as unknown as unknown[])).toThrow(
       /args must be an array/,

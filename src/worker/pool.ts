@@ -157,6 +157,12 @@ export class WorkerPool implements JobHost {
     }
     this.#checkOpen(api);
     const transfer = options.transfer ?? [];
+    if (!Array.isArray(transfer)) {
+      throw new TypeError(
+        `${api}(): transfer must be an array of the ArrayBuffers to move ({transfer: [buffer]}), ` +
+          `got ${typeof transfer}`,
+      );
+    }
     const request: JobRequest = { module: url, exportName, args: args as unknown[] };
     return awaitJob<T>(new JobFuture(this, api, request, transfer));
   }
