@@ -184,8 +184,12 @@ describe("cancellation", () => {
     const p = pool({ size: 1 });
     const shared = new SharedArrayBuffer(8);
     try {
+      let carriedOn = false;
       await run(function* () {
-        const job = spawn(() => p.run(jobs, "blockInOpen", [shared, fifo]));
+        const job = spawn(function* () {
+          yield* p.run(jobs, "blockInOpen", [shared, fifo]);
+          carriedOn = true; // must not run: the cancellation goes on after the thread is gone
+        });
         yield* until(() => Atomics.load(new Int32Array(shared), 0) === 1, "the job to start");
         yield* sleep(200); // from setting the flag to entering open(): microseconds
         job.cancel();
@@ -196,6 +200,7 @@ describe("cancellation", () => {
         closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
         expect(yield* failureOf(job)).toBeInstanceOf(CancelledError);
       });
+      expect(carriedOn).toBe(false);
       expect(await run(() => p.run<number>(jobs, "add", [1, 2]))).toBe(3);
     } finally {
       rmSync(dir, { recursive: true, force: true });
