@@ -87,6 +87,17 @@ describe("HTTPS", () => {
     expect(got.ok).toMatch(/^GET https:\/\/localhost:\d+\/l$/);
     expect(got.big).toBe(413);
   });
+
+  it("a key that does not belong to the certificate fails serve with Node's code and the fix", async () => {
+    const stranger = await certificate("other.example");
+    const error = await run(function* () {
+      yield* serve({ tls: { key: stranger.key, cert: pem.cert } }, echoUrl);
+    }).catch((e: NodeJS.ErrnoException) => e);
+    expect((error as NodeJS.ErrnoException).code).toBe("ERR_OSSL_X509_KEY_VALUES_MISMATCH");
+    expect((error as Error).message).toMatch(
+      /^serve\(\{tls\}\): Node could not use tls\.key\/tls\.cert \(check that both are PEM, that the key belongs to the certificate/,
+    );
+  });
 });
 
 describe("serve on a bound listener", () => {

@@ -48,7 +48,7 @@ import type { Task } from "../core/task.js";
 import type { TaskGroup } from "../core/task-group.js";
 import { taskGroup } from "../core/task-group.js";
 import { TcpListener } from "../net/listener.js";
-import { checkServerTls, type TlsServerOptions } from "../net/tls.js";
+import { checkServerTls, secureContextError, type TlsServerOptions } from "../net/tls.js";
 import type { NetAddress } from "../net/transport.js";
 import { checkDuration } from "../time/duration.js";
 import { timeout } from "../time/timeout.js";
@@ -240,13 +240,13 @@ class HttpServer {
     const node =
       tls === undefined
         ? createServer(nodeOptions, this.#onRequest)
-        : createSecureServer(
+        : secureServer(
             {
               ...tls,
               ...nodeOptions,
               // The handshake comes before the headers: the same deadline (Node's default is 2 minutes).
               handshakeTimeout: nodeOptions.headersTimeout || 120_000,
-            } as object,
+            },
             this.#onRequest,
           );
     node.keepAliveTimeout = nodeOptions.keepAliveTimeout;
@@ -518,6 +518,17 @@ function cut(res: ServerResponse): void {
   const socket = res.socket;
   if (socket !== null) while (socket.writableCorked > 0) socket.uncork();
   res.destroy();
+}
+
+function secureServer(
+  options: object,
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+) {
+  try {
+    return createSecureServer(options, onRequest);
+  } catch (error) {
+    throw secureContextError(error, "serve({tls})");
+  }
 }
 
 /** Answers 413 and closes the connection, so the client stops sending the body. */

@@ -18,7 +18,7 @@ import dgram from "node:dgram";
 import net from "node:net";
 import type { Duplex, Readable, Writable } from "node:stream";
 import tls from "node:tls";
-import type { TlsConnectOptions } from "./tls.js";
+import { secureContextError, type TlsConnectOptions } from "./tls.js";
 import type {
   DatagramSink,
   DatagramTarget,
@@ -165,7 +165,7 @@ export class NodeListener implements RawListener {
     this.#path = path;
     const secure = "tls" in target && target.tls !== undefined;
     const server = secure
-      ? tls.createServer({ ...(target.tls as tls.TlsOptions), allowHalfOpen: true })
+      ? tlsServer(target.tls as tls.TlsOptions)
       : net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
     this.#server = server;
     this.#event = secure ? "secureConnection" : "connection";
@@ -243,6 +243,14 @@ class NodeDatagram implements RawDatagram {
 
   close(): void {
     this.#socket.close();
+  }
+}
+
+function tlsServer(options: tls.TlsOptions): tls.Server {
+  try {
+    return tls.createServer({ ...options, allowHalfOpen: true });
+  } catch (error) {
+    throw secureContextError(error, "listen({tls})");
   }
 }
 

@@ -95,3 +95,19 @@ export function checkConnectTls(tls: unknown, where: string): TlsConnectOptions 
   }
   return tls as TlsConnectOptions;
 }
+
+/**
+ * @internal Node refused the key or certificate (not PEM, encrypted without
+ * its passphrase, a key that does not match the certificate): says which
+ * call and what to check, keeping Node's code (`ERR_OSSL_PEM_NO_START_LINE`,
+ * `ERR_OSSL_X509_KEY_VALUES_MISMATCH`, ...) and the original as `cause`.
+ */
+export function secureContextError(error: unknown, where: string): Error {
+  const e = error as NodeJS.ErrnoException;
+  const wrapped = new Error(
+    `${where}: Node could not use tls.key/tls.cert (check that both are PEM, that the key belongs to the certificate, and the passphrase): ${e?.message ?? String(error)}`,
+    { cause: error },
+  ) as NodeJS.ErrnoException;
+  if (e?.code !== undefined) wrapped.code = e.code;
+  return wrapped;
+}
