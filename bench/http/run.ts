@@ -3,6 +3,7 @@
 //
 //   npm run build && node --import tsx bench/http/run.ts [--rounds 5] [--duration 5] [--connections 50]
 //   node --import tsx bench/http/run.ts --impl plain,corio-lazy   # a subset
+//   node --import tsx bench/http/run.ts --rate 1500   # a fixed offered load: compare CPU µs/request
 //   node --import tsx bench/http/run.ts --from-src      # corio from src/ (tsx + tsconfig paths), no build
 //
 // Each round starts every implementation in its own fresh node process pinned to one core
@@ -16,6 +17,11 @@
 // A run with non-2xx answers or errors is reported as failed, not as a number. The HTTPS
 // servers use a self-signed certificate made at run time. Results also go to
 // bench/out/http-<date>.json.
+//
+// On this 2-core machine one core of autocannon cannot saturate a server on the other (least of
+// all over TLS, where the client decrypts too), so req/s partly measures the client and the
+// latency of each answer. `--rate N` offers the same fixed load to every server instead; then
+// CPU µs per request is the comparison that counts.
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -46,7 +52,7 @@ type Impl = (typeof IMPLS)[number];
 const baseline = (impl: Impl): Impl => (impl.endsWith("https") ? "plain-https" : "plain");
 
 const options = parseOptions(IMPLS);
-const { rounds, duration, connections, impls } = options;
+const { rounds, duration, connections, rate, impls } = options;
 const AUTOCANNON = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
 
 // A self-signed certificate for the HTTPS servers, made now (never a committed key).
@@ -95,6 +101,7 @@ function load(url: string, seconds: number): AutocannonResult {
       String(seconds),
       "-t",
       "10", // a stall of this shared machine is not a server error
+      ...(rate > 0 ? ["-R", String(rate)] : []),
       "-j",
       url,
     ],
@@ -149,7 +156,7 @@ for (let r = 0; r < rounds; r++) {
 const medianOf = (impl: Impl, key: "rps" | "cpuUsPerReq"): number =>
   median((results[impl] ?? []).map((s) => s[key]));
 console.log(
-  `\nHTTP hello-world, autocannon -c${connections} -d${duration} on cpu ${options.clientCpu}, server on cpu ${options.serverCpu}, ${rounds} rounds, node ${process.version}\n`,
+  `\nHTTP hello-world, autocannon -c${connections} -d${duration}${rate > 0 ? ` -R${rate}` : ""} on cpu ${options.clientCpu}, server on cpu ${options.serverCpu}, ${rounds} rounds, node ${process.version}\n`,
 );
 console.log(
   "impl            median req/s   best req/s   vs base   median µs CPU/req   vs base   p50 ms   p99 ms",
@@ -181,7 +188,7 @@ for (const impl of impls) {
 }
 
 const file = writeResults("http", {
-  options: { rounds, duration, connections, fromSrc: options.fromSrc },
+  options: { rounds, duration, connections, rate, fromSrc: options.fromSrc },
   results,
 });
 console.log(`\nwritten ${file}`);
