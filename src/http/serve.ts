@@ -464,7 +464,10 @@ class HttpServer {
         });
       }
       const acceptor = this.#acceptor;
-      if (!acceptor.listening) return;
+      if (!acceptor.listening) {
+        node.close(); // never listened (or failed to): this stops its connection-checking timer
+        return;
+      }
       // Stop accepting now; Node calls back once the last connection is gone
       // (the acceptor counts them: the given listener's server when there is one).
       let isClosed = false;
