@@ -24,6 +24,13 @@ export interface TlsServerOptions {
   rejectUnauthorized?: boolean;
   /** ALPN protocols offered, in order of preference. */
   ALPNProtocols?: string[];
+  /**
+   * Milliseconds a client has to finish its handshake before it is
+   * disconnected (a slowloris defence for the handshake). `serve({tls})` sets
+   * it to its `headersTimeoutMs`.
+   * @default 120000 (Node's)
+   */
+  handshakeTimeout?: number;
 }
 
 /** TLS for a client (`connect({tls})`). */
