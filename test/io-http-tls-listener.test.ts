@@ -4,6 +4,7 @@
  */
 import { rmSync, writeFileSync } from "node:fs";
 import { get as httpsGet } from "node:https";
+import { connect as netConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { call, run, spawn } from "corio";
@@ -86,6 +87,31 @@ describe("HTTPS", () => {
     });
     expect(got.ok).toMatch(/^GET https:\/\/localhost:\d+\/l$/);
     expect(got.big).toBe(413);
+  });
+
+  it("a client that never finishes its TLS handshake is cut off at headersTimeoutMs", async () => {
+    const closed = await run(function* () {
+      const listening = signal<number>();
+      const server = spawn(
+        serve(
+          {
+            tls: pem,
+            headersTimeoutMs: 100,
+            requestTimeoutMs: 100,
+            onListen: ({ port }) => listening.resolve(port),
+          },
+          echoUrl,
+        ),
+      );
+      const port = yield* call(listening.promise);
+      // Plain TCP: connects, then says nothing (Node's own handshake deadline is 2 minutes).
+      const socket = netConnect({ host: "127.0.0.1", port });
+      socket.on("error", () => {});
+      const ended = yield* call(new Promise<boolean>((r) => socket.on("close", () => r(true))));
+      server.cancel();
+      return ended;
+    });
+    expect(closed).toBe(true);
   });
 
   it("a key that does not belong to the certificate fails serve with Node's code and the fix", async () => {
