@@ -44,7 +44,7 @@ const IMPLS = [
   "plain",
   "corio",
   "corio-lazy",
-  "corio-nolimits",
+  "corio-before",
   "plain-https",
   "corio-https",
 ] as const;
