@@ -3,9 +3,13 @@
  * function on a pool of worker threads (`WorkerPool`), cancellable and
  * visible in task listings as what its task waits on.
  */
+
+export { WorkerReceiver, WorkerSender, workerChannel } from "./channel.js";
 export type { SerializedError, WorkerCrashKind } from "./errors.js";
 export { WorkerCrashError } from "./errors.js";
 export type { RunOptions, WorkerPoolOptions, WorkerPoolStatistics } from "./pool.js";
 export { WorkerPool } from "./pool.js";
 export type { RunInWorkerOptions } from "./run.js";
 export { runInWorker } from "./run.js";
+export type { SpawnWorkerOptions } from "./spawn.js";
+export { spawnWorker } from "./spawn.js";
