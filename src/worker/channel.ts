@@ -12,12 +12,14 @@
  * backpressure across threads, with no shared memory. Credits taken in one
  * burst go back in one message (coalesced in a microtask).
  *
- * On the wire: sender → receiver posts only values; receiver → sender posts
- * only numbers (n > 0: n credits back; `CLOSED_BY_RECEIVER`: the receiver
- * closed). A sender closes by closing its port: the receiver gets every value
- * posted before it, then the port's `close` event, which also comes when the
- * thread holding the other end ends (Node closes its ports) — so "the peer is
- * gone" and "the peer closed" are one path. A receiver that closes tells the
+ * On the wire: sender → receiver posts values, and at the end a close record
+ * carrying the channel's random `key` (no value a user sends can be mistaken
+ * for it); receiver → sender posts only numbers (n > 0: n credits back;
+ * `CLOSED_BY_RECEIVER`: the receiver closed). A sender that closes posts the
+ * record, then closes its port (the record is needed: a port closed while its
+ * peer was in transit to another thread never sees a `close` event). The
+ * port's `close` event also comes when the thread holding the other end ends
+ * (Node closes its ports), and is handled as the peer closing. A receiver that closes tells the
  * sender and keeps its port open to take what was already in flight; the
  * sender answers by closing its port.
  *
@@ -34,6 +36,7 @@
  * `spawnWorker`'s `args` moves it (its port, credits and buffered values) to
  * the worker thread; the end left behind throws if used.
  */
+import { randomUUID } from "node:crypto";
 import type { MessagePort } from "node:worker_threads";
 import { MessageChannel } from "node:worker_threads";
 import type { Context, Future, Pending } from "../core/future.js";
@@ -46,6 +49,9 @@ import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "../sync/parking-lot.
 /** Receiver → sender: the receiver closed. */
 const CLOSED_BY_RECEIVER = -1;
 
+/** Sender → receiver: `{[CLOSED]: key}`, the sender closed. */
+const CLOSED = "corio.workerChannelClosed";
+
 let nextChannelId = 0;
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
@@ -54,6 +60,7 @@ const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value:
 export interface SenderState {
   kind: "sender";
   id: number;
+  key: string;
   port: MessagePort;
   capacity: number;
   credits: number;
@@ -64,6 +71,7 @@ export interface SenderState {
 export interface ReceiverState {
   kind: "receiver";
   id: number;
+  key: string;
   port: MessagePort;
   capacity: number;
   buffer: unknown[];
@@ -74,14 +82,17 @@ export interface ReceiverState {
 /** Common to both ends: the port, its ref count, and "moved away". */
 abstract class End {
   readonly _id: number;
+  /** The channel's random key, known to both ends: marks the sender's close record. */
+  readonly _key: string;
   readonly #capacity: number;
   protected port: MessagePort | null;
   /** Where it went, once moved (`spawnWorker` args). */
   #movedTo: string | null = null;
   #refs = 0;
 
-  constructor(id: number, port: MessagePort, capacity: number) {
+  constructor(id: number, key: string, port: MessagePort, capacity: number) {
     this._id = id;
+    this._key = key;
     this.#capacity = capacity;
     this.port = port;
     port.on("message", (m: unknown) => this.onMessage(m));
@@ -170,8 +181,15 @@ export class WorkerSender<T> extends End {
   readonly #sendq = new WaitQueue();
 
   /** @internal Use `workerChannel()`. */
-  constructor(id: number, port: MessagePort, capacity: number, credits: number, closed: boolean) {
-    super(id, port, capacity);
+  constructor(
+    id: number,
+    key: string,
+    port: MessagePort,
+    capacity: number,
+    credits: number,
+    closed: boolean,
+  ) {
+    super(id, key, port, capacity);
     this.#credits = credits;
     this.#closed = closed;
     if (closed) this.#closePort();
@@ -267,7 +285,15 @@ export class WorkerSender<T> extends End {
     const credits = this.#credits;
     const closed = this.#closed || this.#peerGone;
     const port = this._moveOut(to);
-    return { kind: "sender", id: this._id, port, capacity: this.capacity, credits, closed };
+    return {
+      kind: "sender",
+      id: this._id,
+      key: this._key,
+      port,
+      capacity: this.capacity,
+      credits,
+      closed,
+    };
   }
 
   #leave(w: Waiter): void {
@@ -299,6 +325,7 @@ export class WorkerSender<T> extends End {
     const port = this.port;
     if (port === null) return;
     port.removeAllListeners("message");
+    port.postMessage({ [CLOSED]: this._key });
     port.close();
   }
 
@@ -361,13 +388,14 @@ export class WorkerReceiver<T> extends End implements AsyncIterable<T> {
   /** @internal Use `workerChannel()`. */
   constructor(
     id: number,
+    key: string,
     port: MessagePort,
     capacity: number,
     buffer: T[],
     closed: boolean,
     peerGone: boolean,
   ) {
-    super(id, port, capacity);
+    super(id, key, port, capacity);
     this.#buffer = buffer;
     this.#closed = closed;
     this.#peerGone = peerGone;
@@ -468,6 +496,7 @@ export class WorkerReceiver<T> extends End implements AsyncIterable<T> {
     return {
       kind: "receiver",
       id: this._id,
+      key: this._key,
       port,
       capacity: this.capacity,
       buffer,
@@ -507,6 +536,14 @@ export class WorkerReceiver<T> extends End implements AsyncIterable<T> {
   }
 
   protected onMessage(m: unknown): void {
+    if (
+      typeof m === "object" &&
+      m !== null &&
+      (m as Record<string, unknown>)[CLOSED] === this._key
+    ) {
+      this.onPeerGone();
+      return;
+    }
     this.#buffer.push(m as T);
     if (this.#recvq.length > 0) this.#recvq.notifyOne();
   }
@@ -539,9 +576,10 @@ export function workerChannel<T>(capacity: number): [WorkerSender<T>, WorkerRece
   checkCount(capacity, "workerChannel(capacity)", 1, "a worker channel needs room for one value");
   const { port1, port2 } = new MessageChannel();
   const id = ++nextChannelId;
+  const key = randomUUID();
   return [
-    new WorkerSender<T>(id, port1, capacity, capacity, false),
-    new WorkerReceiver<T>(id, port2, capacity, [], false, false),
+    new WorkerSender<T>(id, key, port1, capacity, capacity, false),
+    new WorkerReceiver<T>(id, key, port2, capacity, [], false, false),
   ];
 }
 
@@ -550,9 +588,17 @@ export function reviveEnd(
   state: SenderState | ReceiverState,
 ): WorkerSender<unknown> | WorkerReceiver<unknown> {
   if (state.kind === "sender")
-    return new WorkerSender(state.id, state.port, state.capacity, state.credits, state.closed);
+    return new WorkerSender(
+      state.id,
+      state.key,
+      state.port,
+      state.capacity,
+      state.credits,
+      state.closed,
+    );
   return new WorkerReceiver(
     state.id,
+    state.key,
     state.port,
     state.capacity,
     state.buffer,
