@@ -270,15 +270,16 @@ function reasonText(reason: unknown): string {
  * Where a worker runtime's trace goes: into the trace of `rt`, the runtime of
  * the task that spawned it, or null if `rt` does not trace. The worker's
  * events keep their task ids as `tid` (ids are process-wide once workers
- * exist), so each of its tasks has its own row, named with its thread.
+ * exist), so each of its tasks has its own row, named with its thread; its
+ * root's parent is the spawning task (`spawnedBy`).
  */
 export function workerTraceSink(
   rt: Runtime,
-): ((file: TraceFile, timeOrigin: number, thread: number) => void) | null {
+): ((file: TraceFile, timeOrigin: number, thread: number, spawnedBy: number) => void) | null {
   const hooks = rt._hooks;
   if (!(hooks instanceof Instrument) || hooks.recorder === null) return null;
   const recorder = hooks.recorder;
-  return (file, timeOrigin, thread) => {
+  return (file, timeOrigin, thread, spawnedBy) => {
     // performance.now() counts from each thread's own origin.
     const shift = Math.round((timeOrigin - performance.timeOrigin) * 1e6) / 1e3;
     const pid = process.pid;
@@ -296,6 +297,9 @@ export function workerTraceSink(
         continue;
       }
       const moved: TraceEvent = { ...e, pid, ts: (e.ts as number) + shift };
+      // The worker's root is the body of the task that spawned it.
+      if (e.name === "spawn" && e.cat === "task" && e.args?.parent === null)
+        moved.args = { parent: spawnedBy };
       // Flow ids count from 1 in each thread: keep the worker's apart from ours.
       if (moved.id !== undefined) moved.id += thread * 1_000_000;
       events.push(moved);

@@ -232,7 +232,8 @@ class WorkerThread implements ThreadSource {
         return;
       case "trace": {
         const sink = workerTraceSink(this.#rt as Runtime);
-        if (sink !== null) sink(m.file, m.timeOrigin, (this.#worker as Worker).threadId);
+        if (sink !== null)
+          sink(m.file, m.timeOrigin, (this.#worker as Worker).threadId, this.#taskId);
         return;
       }
       case "done":
