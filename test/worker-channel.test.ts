@@ -85,6 +85,26 @@ describe("workerChannel across threads", () => {
     expect(log).toEqual({ blocked: true, first: 0, rest: [1, 2], result: "stopped" });
   });
 
+  it("one value received frees one blocked send, whatever the capacity (credit is not held back)", async () => {
+    const done = await run(function* () {
+      const [tx, rx] = workerChannel<number>(8);
+      const [cmdTx, cmdRx] = workerChannel<string>(1);
+      const [outTx, outRx] = workerChannel<number>(8);
+      const worker = spawnWorker(body, { args: ["consume-slowly", rx, cmdRx, outTx] });
+      for (let i = 0; i < 8; i++) tx.trySend(i);
+      const ninth = spawn(function* () {
+        yield* tx.send(8);
+      });
+      yield* cmdTx.send("take"); // the worker takes exactly one value
+      expect((yield* outRx.recv()).value).toBe(0);
+      yield* ninth; // its credit came back although 7 values are still held there
+      cmdTx.close();
+      yield* worker;
+      return ninth.state;
+    });
+    expect(done).toBe("done");
+  });
+
   it("worker → parent: the worker waits at capacity until the parent receives", async () => {
     const seen = await run(function* () {
       const [tx, rx] = workerChannel<number>(2);

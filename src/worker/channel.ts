@@ -9,8 +9,13 @@
  * the receiver gives one back each time its user takes a value (`recv`,
  * `tryRecv`). So a sender waits exactly while the receiving side holds
  * `capacity` values not yet received (in its buffer or still in flight):
- * backpressure across threads, with no shared memory. Credits taken in one
- * burst go back in one message (coalesced in a microtask).
+ * backpressure across threads, with no shared memory. Credits go back in
+ * batches (half the capacity at a time), since a message per value would cost
+ * as much as the value itself; so that a batch never holds a sender back, a
+ * sender that runs out of credit says so (`{[STARVED]: key}`), and the
+ * receiver then returns what it owes at once, and keeps returning credit at
+ * once until the sender has been answered. So a sender waits only while the
+ * receiving side holds `capacity` values not yet received.
  *
  * On the wire: sender → receiver posts values, and at the end a close record
  * carrying the channel's random `key` (no value a user sends can be mistaken
@@ -51,6 +56,9 @@ const CLOSED_BY_RECEIVER = -1;
 
 /** Sender → receiver: `{[CLOSED]: key}`, the sender closed. */
 const CLOSED = "corio.workerChannelClosed";
+
+/** Sender → receiver: `{[STARVED]: key}`, a send waits for credit: return what you owe now. */
+const STARVED = "corio.workerChannelStarved";
 
 let nextChannelId = 0;
 
@@ -178,6 +186,8 @@ export class WorkerSender<T> extends End {
   #closed = false;
   /** The receiver closed, or its thread ended. */
   #peerGone = false;
+  /** We told the receiver that a send waits for credit, and no credit came back since. */
+  #starved = false;
   readonly #sendq = new WaitQueue();
 
   /** @internal Use `workerChannel()`. */
@@ -227,8 +237,10 @@ export class WorkerSender<T> extends End {
   trySend(value: T): void {
     this.checkHere("trySend");
     this.#checkOpen(value);
-    if (this.#credits === 0 || this.#sendq.length > 0)
+    if (this.#credits === 0 || this.#sendq.length > 0) {
+      this.#askForCredit();
       throw new ChannelFullError(`trySend on full worker channel#${this._id}`, value);
+    }
     this.#post(value);
   }
 
@@ -261,12 +273,11 @@ export class WorkerSender<T> extends End {
       if (this.#credits > 0 && this.#sendq.length > 0) this.#sendq.notifyOne();
       return undefined;
     }
-    if (w.state !== WAITING) {
-      if (w.tag === null) {
-        w.tag = this;
-        this.hold();
-      }
+    if (w.state !== WAITING && w.tag === null) {
+      w.tag = this;
+      this.hold();
     }
+    this.#askForCredit();
     this.#sendq.park(w, cx.waker);
     return PENDING;
   }
@@ -304,6 +315,13 @@ export class WorkerSender<T> extends End {
     }
   }
 
+  /** Out of credit: the receiver returns credit in batches, so ask for what it owes now (once). */
+  #askForCredit(): void {
+    if (this.#credits > 0 || this.#starved) return;
+    this.#starved = true;
+    (this.port as MessagePort).postMessage({ [STARVED]: this._key });
+  }
+
   #checkOpen(value: T, w?: Waiter): void {
     if (this.#closed || this.#peerGone) {
       if (w !== undefined) this.#leave(w);
@@ -336,6 +354,7 @@ export class WorkerSender<T> extends End {
       return;
     }
     this.#credits += m as number;
+    this.#starved = false;
     if (this.#sendq.length > 0) this.#sendq.notifyOne();
   }
 
@@ -383,6 +402,11 @@ export class WorkerReceiver<T> extends End implements AsyncIterable<T> {
   #peerGone: boolean;
   /** Credits to give back, sent in one message at the end of the burst. */
   #owed = 0;
+  /** Credits owed are returned once this many are due (half the capacity, at least 1). */
+  readonly #batch: number;
+  /** The sender said it waits for credit: return credit at once. */
+  #starved = false;
+  #flushQueued = false;
   readonly #recvq = new WaitQueue();
 
   /** @internal Use `workerChannel()`. */
@@ -396,6 +420,7 @@ export class WorkerReceiver<T> extends End implements AsyncIterable<T> {
     peerGone: boolean,
   ) {
     super(id, key, port, capacity);
+    this.#batch = Math.max(1, Math.floor(capacity / 2));
     this.#buffer = buffer;
     this.#closed = closed;
     this.#peerGone = peerGone;
@@ -523,14 +548,25 @@ export class WorkerReceiver<T> extends End implements AsyncIterable<T> {
       this.#buffer = this.#buffer.slice(this.#head);
       this.#head = 0;
     }
-    if (this.#owed++ === 0 && !this.#peerGone) queueMicrotask(this.#flushLater);
+    if (++this.#owed >= this.#batch || this.#starved) this.#flushSoon();
     return value;
   }
 
-  readonly #flushLater = (): void => this.#flush();
+  /** Credits taken in one burst of receives go back in one message, at the end of the burst. */
+  #flushSoon(): void {
+    if (this.#flushQueued || this.#peerGone) return;
+    this.#flushQueued = true;
+    queueMicrotask(this.#flushLater);
+  }
+
+  readonly #flushLater = (): void => {
+    this.#flushQueued = false;
+    this.#flush();
+  };
 
   #flush(): void {
     const n = this.#owed;
+    if (n > 0) this.#starved = false; // answered
     this.#owed = 0;
     if (n > 0 && !this.#peerGone && this.port !== null) this.port.postMessage(n);
   }
@@ -542,6 +578,15 @@ export class WorkerReceiver<T> extends End implements AsyncIterable<T> {
       (m as Record<string, unknown>)[CLOSED] === this._key
     ) {
       this.onPeerGone();
+      return;
+    }
+    if (
+      typeof m === "object" &&
+      m !== null &&
+      (m as Record<string, unknown>)[STARVED] === this._key
+    ) {
+      this.#starved = true;
+      this.#flush();
       return;
     }
     this.#buffer.push(m as T);
