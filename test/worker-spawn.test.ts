@@ -2,7 +2,8 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CancelledError, run, sleep, spawn } from "corio";
+import { CancelledError, now, Runtime, run, sleep, spawn } from "corio";
+import { runTest } from "corio/testing";
 import { spawnWorker, WorkerCrashError, workerChannel } from "corio/worker";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -19,22 +20,51 @@ describe("spawnWorker: join, errors", () => {
     expect(value).toEqual({ sum: 42 });
   });
 
-  it("is a child task named after the module, waiting on the worker", async () => {
-    const seen = await run(
+  it("is a child task named after the module; listings show what it and its spawner wait on", async () => {
+    const rt = new Runtime();
+    const seen = await rt.run(
       function* () {
         const task = spawnWorker(body, { args: ["add", 1, 1] });
+        const waiter = spawn(function* () {
+          yield* task;
+        });
         yield* sleep(1);
-        const parent = task.parent?.name;
-        const waiting = task.waitingOn;
-        yield* task;
-        return { name: task.name, parent, waiting, state: task.state };
+        const listed = rt.tasks();
+        const dump = rt.dump();
+        yield* waiter;
+        return { task, parent: task.parent?.name, listed, dump };
       },
       { name: "spawner" },
     );
-    expect(seen.name).toBe("worker worker-spawn-body.ts");
+    const { task, listed, dump } = seen;
+    expect(task.name).toBe("worker worker-spawn-body.ts");
     expect(seen.parent).toBe("spawner");
-    expect(seen.waiting).toMatch(/^worker worker-spawn-body\.ts, thread \d+$/);
-    expect(seen.state).toBe("done");
+    expect(task.state).toBe("done");
+    expect(listed.find((t) => t.id === task.id)?.waitingOn).toMatch(
+      /^worker worker-spawn-body\.ts, thread \d+$/,
+    );
+    expect(dump).toContain(`join worker worker-spawn-body.ts`);
+    expect(dump).toMatch(
+      /worker worker-spawn-body\.ts #\d+ \[waiting\] worker worker-spawn-body\.ts, thread \d+/,
+    );
+  });
+
+  it("a worker may spawn workers of its own", async () => {
+    const value = await run(function* () {
+      return yield* spawnWorker(body, { args: ["nested", 20, 22] });
+    });
+    expect(value).toEqual({ inner: { sum: 42 } });
+  });
+
+  it("a running worker is outside work: the virtual clock does not jump past it", async () => {
+    const at = await runTest(function* () {
+      spawn(function* () {
+        yield* sleep(10_000);
+      });
+      yield* spawnWorker(body, { args: ["add", 1, 2] });
+      return now();
+    });
+    expect(at).toBe(0);
   });
 
   it("fails the join with the worker's error: custom class name, message, code, worker stack", async () => {
