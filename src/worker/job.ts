@@ -36,8 +36,6 @@ export interface JobHost {
   ): Promise<JobOutcome>;
   /** Aborts a submitted job; returns its thread's exit when the job was running. */
   _abort(controller: AbortController): Promise<void> | null;
-  /** True once `shutdown()` terminated the pool's threads under its jobs. */
-  readonly _destroyed: boolean;
 }
 
 const NEW = 0;
@@ -106,9 +104,7 @@ export class JobFuture extends FutureBase<unknown> implements PendingJob {
     if (this.#state !== WAITING) return;
     this.#state = SETTLED;
     try {
-      this.#result = ok
-        ? unpackOutcome(value as JobOutcome, this)
-        : explainFailure(value, this, this.#host._destroyed);
+      this.#result = ok ? unpackOutcome(value as JobOutcome, this) : explainFailure(value, this);
       this.#ok = ok;
     } catch (error) {
       this.#result = error;

@@ -6,7 +6,7 @@
  * piscina (`explainFailure`) means the thread failed under the job; it becomes
  * an error that says which of the ways it failed, and that the pool carries on.
  */
-import { deserializeError, WorkerCrashError } from "./errors.js";
+import { deserializeError, QUEUE_FULL, WorkerCrashError } from "./errors.js";
 import type { JobOutcome } from "./pool-thread.js";
 
 /** The job, as messages name it. */
@@ -44,7 +44,7 @@ export function unpackOutcome(outcome: JobOutcome, job: JobLabel): unknown {
 }
 
 /** The error for a job whose thread failed (piscina rejected it). */
-export function explainFailure(error: unknown, job: JobLabel, poolDestroyed: boolean): Error {
+export function explainFailure(error: unknown, job: JobLabel): Error {
   const what = `the worker thread running ${job.describe().replace(/^worker job /, "")}`;
   const e = error instanceof Error ? error : new Error(String(error));
   const code = (e as { code?: unknown }).code;
@@ -73,16 +73,15 @@ export function explainFailure(error: unknown, job: JobLabel, poolDestroyed: boo
     );
     return err;
   }
-  if (e.message === "Terminating worker thread" || poolDestroyed) {
+  if (e.message === "Terminating worker thread") {
     return new Error(`${job.api}(): the pool was shut down before ${job.describe()} finished`, {
       cause: e,
     });
   }
-  if (e.message === "Task queue is at limit" || e.message.startsWith("No task queue available")) {
+  if (e.cause === QUEUE_FULL) {
     return new Error(
-      `${job.api}(): the pool's queue is full (its maxQueue); ${job.describe()} was not queued. ` +
+      `${job.api}(): ${e.message}; ${job.describe()} was not queued. ` +
         `Wait for jobs to finish, or make the pool's maxQueue larger`,
-      { cause: e },
     );
   }
   return new WorkerCrashError(
