@@ -34,6 +34,28 @@ describe("workerChannel in one thread", () => {
     ]);
   });
 
+  it("a cancelled recv took nothing: the next value goes to the next recv", async () => {
+    const got = await run(function* () {
+      const [tx, rx] = workerChannel<number>(1);
+      const { key } = yield* select({ value: rx.recv(), timer: sleep(20) });
+      yield* tx.send(5);
+      return { key, next: yield* rx.recv() };
+    });
+    expect(got).toEqual({ key: "timer", next: { done: false, value: 5 } });
+  });
+
+  it("plain async code can read a receiver with for await", async () => {
+    const [tx, rx] = workerChannel<number>(2);
+    const feeding = run(function* () {
+      for (let i = 0; i < 5; i++) yield* tx.send(i);
+      tx.close();
+    });
+    const got: number[] = [];
+    for await (const v of rx) got.push(v);
+    await feeding;
+    expect(got).toEqual([0, 1, 2, 3, 4]);
+  });
+
   it("refuses a capacity below 1", () => {
     expect(() => workerChannel(0)).toThrow(RangeError);
     expect(() => workerChannel(1.5)).toThrow(RangeError);
