@@ -241,6 +241,27 @@ describe("workerChannel across threads", () => {
     expect(count).toBe(1);
   });
 
+  it("a worker task cancelled before it started closes the ends it was given", async () => {
+    const seen = await run(function* () {
+      const [tx, rx] = workerChannel<number>(1);
+      const [outTx, outRx] = workerChannel<string>(1);
+      const worker = spawnWorker(body, { args: ["consume", rx, outTx] });
+      worker.cancel();
+      const out = yield* outRx.recv();
+      yield* tx.send(1); // the one credit
+      let sendError: unknown = null;
+      try {
+        yield* tx.send(2);
+      } catch (e) {
+        sendError = e;
+      }
+      return { out, sendError, state: worker.state };
+    });
+    expect(seen.out).toEqual({ done: true, value: undefined });
+    expect(seen.sendError).toBeInstanceOf(ChannelClosedError);
+    expect(seen.state).toBe("cancelled");
+  });
+
   it("an end moved to a worker cannot be used here any more", async () => {
     const error = await run(function* () {
       const [tx, rx] = workerChannel<number>(1);

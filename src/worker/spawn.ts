@@ -91,7 +91,10 @@ export function spawnWorker<T = unknown>(
     throw new TypeError(`spawnWorker(${label}): options.name must be a string`);
   const moved = moveArgs(options.args ?? [], `spawnWorker(${label})`, `worker "${name}"`);
   const thread = new WorkerThread(url, label, name, moved, options.resourceLimits);
-  return spawn(() => workerBody<T>(thread), { name });
+  const task = spawn(() => workerBody<T>(thread), { name });
+  // Cancelled before its first step, the task runs no code: close the ends it was given here.
+  task.signal.addEventListener("abort", () => thread.dropUnstarted(), { once: true });
+  return task;
 }
 
 function* workerBody<T>(thread: WorkerThread): Coroutine<T> {
@@ -143,6 +146,14 @@ class WorkerThread implements ThreadSource {
 
   get started(): boolean {
     return this.#worker !== null;
+  }
+
+  /** The task was cancelled before the thread started: the other sides see its channel ends close. */
+  dropUnstarted(): void {
+    const moved = this.#moved;
+    if (this.#worker !== null || moved === null) return;
+    this.#moved = null;
+    for (const port of moved.ports) port.close();
   }
 
   /** Starts the thread (at the task's first step). */
