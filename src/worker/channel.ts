@@ -124,12 +124,21 @@ abstract class End {
       );
   }
 
-  /** A task starts / stops waiting on the port: keep the thread alive meanwhile. */
-  protected hold(): void {
+  /**
+   * A waiter starts waiting on this end: the port keeps the thread alive while
+   * any does (`w.tag` marks a waiter that is counted).
+   */
+  protected enter(w: Waiter): void {
+    if (w.tag !== null) return;
+    w.tag = this;
     if (this.#refs++ === 0) this.port?.ref();
   }
 
-  protected release(): void {
+  /** A waiter is done (served, failed or dropped): back to IDLE, and no longer counted. */
+  protected leave(w: Waiter): void {
+    w.state = IDLE;
+    if (w.tag === null) return;
+    w.tag = null;
     if (--this.#refs === 0) this.port?.unref();
   }
 
@@ -267,16 +276,13 @@ export class WorkerSender<T> extends End {
     // First come, first served: a newcomer waits behind parked senders.
     if (this.#credits > 0 && (w.state !== IDLE || this.#sendq.length === 0)) {
       if (w.state === WAITING) this.#sendq.remove(w);
-      this.#leave(w);
+      this.leave(w);
       this.#post(value);
       // More credit than this send needed: the next in line may go too.
       if (this.#credits > 0 && this.#sendq.length > 0) this.#sendq.notifyOne();
       return undefined;
     }
-    if (w.state !== WAITING && w.tag === null) {
-      w.tag = this;
-      this.hold();
-    }
+    this.enter(w);
     this.#askForCredit();
     this.#sendq.park(w, cx.waker);
     return PENDING;
@@ -286,7 +292,7 @@ export class WorkerSender<T> extends End {
   _cancelWait(w: Waiter): void {
     const wasNotified = w.state === NOTIFIED;
     this.#sendq.remove(w);
-    this.#leave(w);
+    this.leave(w);
     // A wake it will never use goes to the next in line.
     if (wasNotified && this.#credits > 0) this.#sendq.notifyOne();
   }
@@ -307,14 +313,6 @@ export class WorkerSender<T> extends End {
     };
   }
 
-  #leave(w: Waiter): void {
-    w.state = IDLE;
-    if (w.tag !== null) {
-      w.tag = null;
-      this.release();
-    }
-  }
-
   /** Out of credit: the receiver returns credit in batches, so ask for what it owes now (once). */
   #askForCredit(): void {
     if (this.#credits > 0 || this.#starved) return;
@@ -324,7 +322,7 @@ export class WorkerSender<T> extends End {
 
   #checkOpen(value: T, w?: Waiter): void {
     if (this.#closed || this.#peerGone) {
-      if (w !== undefined) this.#leave(w);
+      if (w !== undefined) this.leave(w);
       throw new ChannelClosedError(
         this.#closed
           ? `send on closed worker channel#${this._id}`
@@ -487,20 +485,17 @@ export class WorkerReceiver<T> extends End implements AsyncIterable<T> {
   _pollRecv(w: Waiter, cx: Context): IteratorResult<T> | Pending {
     if (this.#length > 0 && (w.state !== IDLE || this.#recvq.length === 0)) {
       if (w.state === WAITING) this.#recvq.remove(w);
-      this.#leave(w);
+      this.leave(w);
       const value = this.#take();
       if (this.#length > 0 && this.#recvq.length > 0) this.#recvq.notifyOne();
       return { done: false, value };
     }
     if (this.#length === 0 && this.isClosed) {
       if (w.state === WAITING) this.#recvq.remove(w);
-      this.#leave(w);
+      this.leave(w);
       return DONE;
     }
-    if (w.state !== WAITING && w.tag === null) {
-      w.tag = this;
-      this.hold();
-    }
+    this.enter(w);
     this.#recvq.park(w, cx.waker);
     return PENDING;
   }
@@ -509,7 +504,7 @@ export class WorkerReceiver<T> extends End implements AsyncIterable<T> {
   _cancelWait(w: Waiter): void {
     const wasNotified = w.state === NOTIFIED;
     this.#recvq.remove(w);
-    this.#leave(w);
+    this.leave(w);
     if (wasNotified && (this.#length > 0 || this.isClosed)) this.#recvq.notifyOne();
   }
 
@@ -528,14 +523,6 @@ export class WorkerReceiver<T> extends End implements AsyncIterable<T> {
       closed: this.#closed,
       peerGone: this.#peerGone,
     };
-  }
-
-  #leave(w: Waiter): void {
-    w.state = IDLE;
-    if (w.tag !== null) {
-      w.tag = null;
-      this.release();
-    }
   }
 
   #take(): T {
