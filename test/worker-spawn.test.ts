@@ -49,6 +49,15 @@ describe("spawnWorker: join, errors", () => {
     );
   });
 
+  it("runs a plain JavaScript module that imports corio by name", async () => {
+    const value = await run(function* () {
+      return yield* spawnWorker(new URL("./fixtures/worker-spawn-plain.mjs", import.meta.url), {
+        args: [5],
+      });
+    });
+    expect(value).toBe("slept 5 ms");
+  });
+
   it("a worker may spawn workers of its own", async () => {
     const value = await run(function* () {
       return yield* spawnWorker(body, { args: ["nested", 20, 22] });
@@ -202,6 +211,15 @@ describe("spawnWorker: bad input and crashes", () => {
     });
     await expect(outcome).rejects.toThrow(
       /worker-spawn-no-default\.ts.*no default-exported coroutine function/s,
+    );
+  });
+
+  it("fails the join when the module throws while it is imported, naming it", async () => {
+    const outcome = run(function* () {
+      yield* spawnWorker(new URL("./fixtures/worker-spawn-bad-import.ts", import.meta.url));
+    });
+    await expect(outcome).rejects.toThrow(
+      /spawnWorker\(worker-spawn-bad-import\.ts\): importing the module failed: bad configuration at import/,
     );
   });
 
