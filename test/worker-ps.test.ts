@@ -51,7 +51,10 @@ function start(mode: string): Promise<{ pid: number; env: NodeJS.ProcessEnv }> {
 describe("corio ps across threads", () => {
   it("lists a worker's tasks under the task that spawned it", async () => {
     const { pid, env } = await start("tree");
-    const snapshot = await readTaskSnapshot(pid);
+    // On a loaded machine the worker may miss its answer window once: ask again until it answers.
+    let snapshot = await readTaskSnapshot(pid);
+    for (let i = 0; i < 5 && snapshot.runtimes.some((r) => r.busy === true); i++)
+      snapshot = await readTaskSnapshot(pid);
     const [mainRt, workerRt] = snapshot.runtimes;
     expect(snapshot.runtimes).toHaveLength(2);
     const proxy = mainRt?.tasks.find((t) => t.name === "treeworker");
@@ -97,15 +100,16 @@ describe("corio ps across threads", () => {
 
   it("shows a worker busy in one step as busy, without waiting for it", async () => {
     const { pid } = await start("busy");
-    const snapshot = await readTaskSnapshot(pid);
+    const answered = (s: Awaited<ReturnType<typeof readTaskSnapshot>>) =>
+      s.runtimes.some((r) => r.tasks.some((t) => t.name === "inner-sleeper"));
+    let snapshot = await readTaskSnapshot(pid);
+    for (let i = 0; i < 5 && !answered(snapshot); i++) snapshot = await readTaskSnapshot(pid);
     const busy = snapshot.runtimes.find((r) => r.busy === true);
     expect(busy?.tasks).toEqual([]);
     const proxy = snapshot.runtimes[0]?.tasks.find((t) => t.name === "busyworker");
     expect(busy?.spawnedBy).toBe(proxy?.id);
     // The other worker still answered.
-    expect(snapshot.runtimes.some((r) => r.tasks.some((t) => t.name === "inner-sleeper"))).toBe(
-      true,
-    );
+    expect(answered(snapshot)).toBe(true);
     expect(formatTaskTree(snapshot)).toMatch(
       new RegExp(`busyworker #${proxy?.id} .*\\n.*thread ${busy?.thread}: busy`),
     );

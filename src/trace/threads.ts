@@ -17,7 +17,7 @@ export interface ThreadSource {
 const sources = new Set<ThreadSource>();
 
 /** How long the main thread waits for its workers' answers (ms). */
-export const WORKER_ANSWER_MS = 250;
+export const WORKER_ANSWER_MS = 500;
 
 export function addThreadSource(source: ThreadSource): void {
   sources.add(source);
