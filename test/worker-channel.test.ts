@@ -56,6 +56,38 @@ describe("workerChannel in one thread", () => {
     expect(got).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it("keeps the order of primitives (sent in batches) and objects (sent one by one)", async () => {
+    const got = await run(function* () {
+      const [tx, rx] = workerChannel<unknown>(16);
+      const sent = [1, "two", { three: 3 }, 4, null, undefined, [5], 6n, true];
+      for (const v of sent) yield* tx.send(v);
+      tx.close();
+      const out: unknown[] = [];
+      for (let r = yield* rx.recv(); !r.done; r = yield* rx.recv()) out.push(r.value);
+      return out;
+    });
+    expect(got).toEqual([1, "two", { three: 3 }, 4, null, undefined, [5], 6n, true]);
+  });
+
+  it("a value that cannot be cloned fails its send, and nothing was sent", async () => {
+    const got = await run(function* () {
+      const [tx, rx] = workerChannel<unknown>(4);
+      yield* tx.send(1);
+      let error: unknown = null;
+      try {
+        yield* tx.send({ callback: () => 2 });
+      } catch (e) {
+        error = e;
+      }
+      yield* tx.send(3);
+      tx.close();
+      const out: unknown[] = [];
+      for (let r = yield* rx.recv(); !r.done; r = yield* rx.recv()) out.push(r.value);
+      return { name: (error as Error | null)?.name, out };
+    });
+    expect(got).toEqual({ name: "DataCloneError", out: [1, 3] });
+  });
+
   it("refuses a capacity below 1", () => {
     expect(() => workerChannel(0)).toThrow(RangeError);
     expect(() => workerChannel(1.5)).toThrow(RangeError);
