@@ -6,7 +6,7 @@ export default function* consume(rx, ready, done) {
   let sum = 0;
   for (let r = yield* rx.recv(); !r.done; r = yield* rx.recv()) {
     count++;
-    sum += r.value;
+    sum += typeof r.value === "number" ? r.value : r.value.i;
   }
   yield* done.send({ count, sum });
 }

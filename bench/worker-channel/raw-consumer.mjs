@@ -7,7 +7,7 @@ let count = 0;
 let sum = 0;
 port.on("message", (v) => {
   count++;
-  sum += v;
+  sum += typeof v === "number" ? v : v.i;
   if (count === n) parentPort.postMessage({ count, sum });
 });
 parentPort.postMessage("ready");

@@ -18,7 +18,8 @@ import { MessageChannel, Worker } from "node:worker_threads";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(dirname(HERE));
-const IMPLS = ["raw", "corio-cap64", "corio-cap1024"] as const;
+// "-obj": each value is an object {i} (posted one by one) instead of a number (batched).
+const IMPLS = ["raw", "corio-cap64", "corio-cap1024", "raw-obj", "corio-obj-cap1024"] as const;
 type Impl = (typeof IMPLS)[number];
 
 const { values } = parseArgs({
@@ -33,7 +34,9 @@ const n = Number(values.n);
 /** One measurement in this process: values per second. */
 async function measure(impl: Impl): Promise<number> {
   const expectSum = (n * (n - 1)) / 2;
-  if (impl === "raw") {
+  const objects = impl.includes("obj");
+  const value = (i: number): unknown => (objects ? { i } : i);
+  if (impl.startsWith("raw")) {
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(join(HERE, "raw-consumer.mjs"), {
       workerData: { port: port2, n },
@@ -52,14 +55,14 @@ async function measure(impl: Impl): Promise<number> {
       });
     await next(); // ready
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) port1.postMessage(i);
+    for (let i = 0; i < n; i++) port1.postMessage(value(i));
     const done = (await next()) as { count: number; sum: number };
     const ms = performance.now() - t0;
     if (done.count !== n || done.sum !== expectSum) throw new Error("raw: wrong count or sum");
     await worker.terminate();
     return (n / ms) * 1000;
   }
-  const capacity = impl === "corio-cap64" ? 64 : 1024;
+  const capacity = impl.endsWith("cap64") ? 64 : 1024;
   const corio = await import(pathToFileURL(join(ROOT, "dist/index.js")).href);
   const { spawnWorker, workerChannel } = await import(
     pathToFileURL(join(ROOT, "dist/worker/index.js")).href
@@ -73,7 +76,7 @@ async function measure(impl: Impl): Promise<number> {
     });
     yield* readyRx.recv();
     const t0 = performance.now();
-    for (let i = 0; i < n; i++) yield* tx.send(i);
+    for (let i = 0; i < n; i++) yield* tx.send(value(i));
     tx.close();
     const done = (yield* doneRx.recv()).value as { count: number; sum: number };
     const ms = performance.now() - t0;
@@ -110,16 +113,17 @@ const median = (xs: number[]): number => {
   const m = s.length >> 1;
   return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
-const rawMedian = median(samples.get("raw") as number[]);
+const baseline = (impl: Impl): number =>
+  median(samples.get(impl.includes("obj") ? "raw-obj" : "raw") as number[]);
 console.log(
   `\n${n.toLocaleString("en")} values one way, ${rounds} rounds, Node ${process.version}\n`,
 );
-console.log("| implementation | median values/s | best | median / raw |");
+console.log("| implementation | median values/s | best | median / raw (same values) |");
 console.log("|---|---|---|---|");
 for (const impl of IMPLS) {
   const xs = samples.get(impl) as number[];
   const m = median(xs);
   console.log(
-    `| ${impl} | ${Math.round(m).toLocaleString("en")} | ${Math.round(Math.max(...xs)).toLocaleString("en")} | ${(m / rawMedian).toFixed(2)} |`,
+    `| ${impl} | ${Math.round(m).toLocaleString("en")} | ${Math.round(Math.max(...xs)).toLocaleString("en")} | ${(m / baseline(impl)).toFixed(2)} |`,
   );
 }
