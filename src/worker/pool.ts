@@ -20,6 +20,7 @@ import type { Coroutine } from "../core/future.js";
 import { findUncloneable } from "./clone-check.js";
 import { QUEUE_FULL } from "./errors.js";
 import { awaitJob, JobFuture, type JobHost } from "./job.js";
+import type { JobSignal } from "./job-signal.js";
 import { moduleUrl, threadEntry } from "./module-ref.js";
 import type { JobOutcome, JobRequest } from "./pool-thread.js";
 
@@ -29,7 +30,7 @@ export interface WorkerPoolOptions {
   size?: number;
   /** How many jobs may wait for a thread; one more fails at its call. @default Infinity */
   maxQueue?: number;
-  /** An idle thread exits after this long (the pool starts a new one when needed). @default 10000 */
+  /** An idle thread exits after this long, down to one (unref'd: it keeps no process alive). @default 10000 */
   idleTimeoutMs?: number;
   /** Each thread's memory limits (`worker_threads` `resourceLimits`); a thread over them fails its job. */
   resourceLimits?: ResourceLimits;
@@ -55,9 +56,6 @@ const OPEN = 0;
 const SHUTTING_DOWN = 1;
 const SHUT_DOWN = 2;
 
-// Longest timer Node accepts: piscina's close() waits this long for running jobs.
-const FOREVER_MS = 2 ** 31 - 1;
-
 /**
  * A pool of worker threads running exported functions of modules
  * (`pool.run(new URL("./hash.js", import.meta.url), "sha256", [data])`).
@@ -79,7 +77,7 @@ export class WorkerPool implements JobHost {
   // aborted, by their abort signal. A job takes a thread or a queue slot:
   // admission is `#submitted.size < size + maxQueue` (piscina's own maxQueue
   // does not count jobs that carry an abort signal, which all of ours do).
-  #submitted = new Set<AbortSignal>();
+  #submitted = new Set<JobSignal>();
   // Resolves `shutdown()` once `#submitted` is empty.
   #drained: (() => void) | null = null;
   #closing: Promise<void> | null = null;
@@ -159,6 +157,12 @@ export class WorkerPool implements JobHost {
     }
     this.#checkOpen(api);
     const transfer = options.transfer ?? [];
+    if (!Array.isArray(transfer)) {
+      throw new TypeError(
+        `${api}(): transfer must be an array of the ArrayBuffers to move ({transfer: [buffer]}), ` +
+          `got ${typeof transfer}`,
+      );
+    }
     const request: JobRequest = { module: url, exportName, args: args as unknown[] };
     return awaitJob<T>(new JobFuture(this, api, request, transfer));
   }
@@ -201,7 +205,7 @@ export class WorkerPool implements JobHost {
     yield* call(this.#closing as Promise<void>);
   }
 
-  #finished(signal: AbortSignal): void {
+  #finished(signal: JobSignal): void {
     if (this.#submitted.delete(signal) && this.#submitted.size === 0 && this.#drained !== null) {
       const drained = this.#drained;
       this.#drained = null;
@@ -223,21 +227,24 @@ export class WorkerPool implements JobHost {
     const piscina = new Piscina({
       filename: entry.filename,
       execArgv: entry.execArgv,
-      minThreads: 0,
+      // One thread is kept (unref'd when idle, so it keeps no process alive):
+      // piscina replaces a crashed or terminated thread only up to minThreads,
+      // and with none left, jobs already queued would wait for the next run().
+      minThreads: 1,
       maxThreads: this.#size,
       maxQueue: Infinity,
       idleTimeout: this.#idleTimeoutMs,
-      closeTimeout: FOREVER_MS,
       ...(this.#resourceLimits === undefined ? {} : { resourceLimits: this.#resourceLimits }),
     });
     // A thread that fails while idle (an error escaping a finished job's timer)
     // is reported here; piscina has already replaced it. Without a listener the
     // 'error' event would crash the whole process.
     piscina.on("error", () => {});
-    piscina.on("workerDestroy", (worker: { threadId: number }) => {
+    // piscina's worker interface names the thread's id `id` (its `Worker`'s `threadId`).
+    piscina.on("workerDestroy", (worker: { id: number }) => {
       const capture = this.#capture;
       if (capture === null) return;
-      const thread = piscina.threads.find((t) => t.threadId === worker.threadId);
+      const thread = piscina.threads.find((t) => t.threadId === worker.id);
       if (thread !== undefined) {
         capture.exit = new Promise<void>((resolve) => thread.once("exit", () => resolve()));
       }
@@ -249,7 +256,7 @@ export class WorkerPool implements JobHost {
   _submit(
     request: JobRequest,
     transfer: readonly Transferable[],
-    signal: AbortSignal,
+    signal: JobSignal,
   ): Promise<JobOutcome> {
     this.#checkOpen("WorkerPool.run");
     if (this.#submitted.size >= this.#size + this.#maxQueue) {
@@ -262,7 +269,8 @@ export class WorkerPool implements JobHost {
     this.#piscina ??= this.#start();
     this.#submitted.add(signal);
     const promise = this.#piscina.run(request, {
-      signal,
+      signal: signal as never, // piscina accepts any object with addEventListener and aborted
+
       // piscina's TransferList type is not exported; the values are the same.
       transferList: transfer as never,
     }) as Promise<JobOutcome>;
@@ -272,15 +280,15 @@ export class WorkerPool implements JobHost {
   }
 
   /** @internal Aborts a submitted job; the exit of its thread when it was running, else null. */
-  _abort(controller: AbortController): Promise<void> | null {
+  _abort(signal: JobSignal): Promise<void> | null {
     const capture: { exit: Promise<void> | null } = { exit: null };
     this.#capture = capture;
     try {
-      controller.abort();
+      signal.abort();
     } finally {
       this.#capture = null;
     }
-    this.#finished(controller.signal);
+    this.#finished(signal);
     return capture.exit;
   }
 }
