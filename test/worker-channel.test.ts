@@ -256,6 +256,20 @@ describe("workerChannel across threads", () => {
     expect(error).toBeInstanceOf(ChannelClosedError);
   });
 
+  it("a value is on its way when its send completes, even if the thread then blocks", async () => {
+    const gap = await run(function* () {
+      const [outTx, outRx] = workerChannel<string>(4);
+      const worker = spawnWorker(body, { args: ["send-then-block", outTx, 5000] });
+      expect((yield* outRx.recv()).value).toBe("before");
+      const at = Date.now(); // the worker is blocked now, for 5 s
+      expect((yield* outRx.recv()).value).toBe("after");
+      yield* worker;
+      return Date.now() - at;
+    });
+    // "before" came during the block, not with "after" at its end.
+    expect(gap).toBeGreaterThan(2500);
+  }, 30_000);
+
   it("a cancelled send sent nothing", async () => {
     const count = await run(function* () {
       const [tx, rx] = workerChannel<number>(1);

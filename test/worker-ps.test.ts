@@ -114,7 +114,7 @@ describe("corio ps across threads", () => {
       new RegExp(`busyworker #${proxy?.id} .*\\n.*thread ${busy?.thread}: busy`),
     );
     expect(formatTaskTable(snapshot)).toContain(`thread ${busy?.thread}: busy`);
-  });
+  }, 60_000);
 });
 
 describe("traces across threads", () => {

@@ -19,11 +19,7 @@
  *
  * On the wire: sender → receiver posts values, and at the end a close record
  * carrying the channel's random `key` (no value a user sends can be mistaken
- * for it). Primitive values (numbers, strings, ...) sent in one burst go as one
- * batch record at the end of the burst (a microtask), since a message costs
- * far more than a number; an object is posted at its `send` (after the
- * batch, keeping the order), so a value that cannot be cloned fails that
- * send; receiver → sender posts only numbers (n > 0: n credits back;
+ * for it); receiver → sender posts only numbers (n > 0: n credits back;
  * `CLOSED_BY_RECEIVER`: the receiver closed). A sender that closes posts the
  * record, then closes its port (the record is needed: a port closed while its
  * peer was in transit to another thread never sees a `close` event). The
@@ -60,9 +56,6 @@ const CLOSED_BY_RECEIVER = -1;
 
 /** Sender → receiver: `{[CLOSED]: key}`, the sender closed. */
 const CLOSED = "corio.workerChannelClosed";
-
-/** Sender → receiver: `{[BATCH]: key, v: [...]}`, several values sent in one step. */
-const BATCH = "corio.workerChannelBatch";
 
 /** Sender → receiver: `{[STARVED]: key}`, a send waits for credit: return what you owe now. */
 const STARVED = "corio.workerChannelStarved";
@@ -204,8 +197,6 @@ export class WorkerSender<T> extends End {
   #peerGone = false;
   /** We told the receiver that a send waits for credit, and no credit came back since. */
   #starved = false;
-  /** Primitive values sent in this burst, posted together at its end. */
-  #batch: unknown[] | null = null;
   readonly #sendq = new WaitQueue();
 
   /** @internal Use `workerChannel()`. */
@@ -308,7 +299,6 @@ export class WorkerSender<T> extends End {
 
   /** @internal For a move. */
   _state(to: string): SenderState {
-    this.#flushValues();
     const credits = this.#credits;
     const closed = this.#closed || this.#peerGone;
     const port = this._moveOut(to);
@@ -327,7 +317,6 @@ export class WorkerSender<T> extends End {
   #askForCredit(): void {
     if (this.#credits > 0 || this.#starved) return;
     this.#starved = true;
-    this.#flushValues();
     (this.port as MessagePort).postMessage({ [STARVED]: this._key });
   }
 
@@ -344,38 +333,13 @@ export class WorkerSender<T> extends End {
   }
 
   #post(value: T): void {
-    const t = typeof value;
-    if (t === "object" ? value === null : t !== "function" && t !== "symbol") {
-      // A primitive always clones: it may wait for the end of the burst.
-      if (this.#batch === null) {
-        this.#batch = [];
-        queueMicrotask(this.#flushLater);
-      }
-      this.#batch.push(value);
-    } else {
-      this.#flushValues(); // keep the order
-      (this.port as MessagePort).postMessage(value); // throws DataCloneError before spending credit
-    }
+    (this.port as MessagePort).postMessage(value); // throws DataCloneError before spending credit
     this.#credits--;
-  }
-
-  readonly #flushLater = (): void => this.#flushValues();
-
-  /** Posts the batch of primitives sent so far in this burst. */
-  #flushValues(): void {
-    const batch = this.#batch;
-    if (batch === null) return;
-    this.#batch = null;
-    const port = this.port;
-    if (port === null || this.#peerGone) return;
-    if (batch.length === 1) port.postMessage(batch[0]);
-    else port.postMessage({ [BATCH]: this._key, v: batch });
   }
 
   #closePort(): void {
     const port = this.port;
     if (port === null) return;
-    this.#flushValues();
     port.removeAllListeners("message");
     port.postMessage({ [CLOSED]: this._key });
     port.close();
@@ -595,24 +559,22 @@ export class WorkerReceiver<T> extends End implements AsyncIterable<T> {
   }
 
   protected onMessage(m: unknown): void {
-    if (typeof m === "object" && m !== null) {
-      const record = m as Record<string, unknown>;
-      const key = this._key;
-      if (record[BATCH] === key) {
-        const values = record.v as T[];
-        for (let i = 0; i < values.length; i++) this.#buffer.push(values[i] as T);
-        for (let i = 0; i < values.length && this.#recvq.length > 0; i++) this.#recvq.notifyOne();
-        return;
-      }
-      if (record[CLOSED] === key) {
-        this.onPeerGone();
-        return;
-      }
-      if (record[STARVED] === key) {
-        this.#starved = true;
-        this.#flush();
-        return;
-      }
+    if (
+      typeof m === "object" &&
+      m !== null &&
+      (m as Record<string, unknown>)[CLOSED] === this._key
+    ) {
+      this.onPeerGone();
+      return;
+    }
+    if (
+      typeof m === "object" &&
+      m !== null &&
+      (m as Record<string, unknown>)[STARVED] === this._key
+    ) {
+      this.#starved = true;
+      this.#flush();
+      return;
     }
     this.#buffer.push(m as T);
     if (this.#recvq.length > 0) this.#recvq.notifyOne();
