@@ -24,9 +24,9 @@
  * record, then closes its port (the record is needed: a port closed while its
  * peer was in transit to another thread never sees a `close` event). The
  * port's `close` event also comes when the thread holding the other end ends
- * (Node closes its ports), and is handled as the peer closing. A receiver that closes tells the
- * sender and keeps its port open to take what was already in flight; the
- * sender answers by closing its port.
+ * (Node closes its ports), and is handled as the peer closing. A receiver
+ * that closes tells the sender and keeps its port open to take what was
+ * already in flight; the sender answers by closing its port.
  *
  * Values change hands only inside `poll()` (a cancelled send posted nothing,
  * a cancelled recv took nothing). Waiting tasks queue on the parking lot in
