@@ -31,7 +31,7 @@ export async function psCommand(
   } else if (which === "pstree") {
     process.stdout.write(withNewline(formatTaskTree(snapshot)));
   } else {
-    process.stdout.write(withNewline(formatTaskTable(snapshot.runtimes.flatMap((r) => r.tasks))));
+    process.stdout.write(withNewline(formatTaskTable(snapshot)));
   }
   return 0;
 }

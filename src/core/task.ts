@@ -107,6 +107,25 @@ const PARKED = { done: false, value: undefined } as unknown as IteratorResult<
 export const BUDGET = 128;
 
 let nextId = 0;
+/**
+ * Where task ids come from: this thread's counter, until the process has
+ * worker runtimes (`spawnWorker`); from then on one counter in shared memory
+ * for every thread, so an id names one task in the whole process (one task
+ * tree across threads in `corio ps` and traces).
+ */
+let takeId = (): number => ++nextId;
+
+/**
+ * @internal Makes task ids come from `shared` (a worker thread gets its
+ * parent's), or shares this thread's counter; returns the shared counter.
+ */
+export function _shareTaskIds(shared?: SharedArrayBuffer): SharedArrayBuffer {
+  const buffer = shared ?? new SharedArrayBuffer(8);
+  const counter = new BigInt64Array(buffer);
+  if (shared === undefined) counter[0] = BigInt(nextId);
+  takeId = () => Number(Atomics.add(counter, 0, 1n)) + 1;
+  return buffer;
+}
 
 // Sibling-list operations; defined in Task's static block, which can reach the
 // private links of any task.
@@ -203,7 +222,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
   /** A process-wide unique number, in order of first use. */
   get id(): number {
     const x = this._extras();
-    if (x.id === 0) x.id = ++nextId;
+    if (x.id === 0) x.id = takeId();
     return x.id;
   }
 

@@ -232,12 +232,17 @@ function parseSnapshot(text: string, pid: number): TaskSnapshot {
       typeof r.dump !== "string"
     )
       throw bad("a runtime without tasks");
-    return {
+    const runtime: RuntimeSnapshot = {
       tasks: r.tasks.map((t) => checkTask(t, bad)),
       // Text from the target gets displayed: no control characters but line breaks.
       dump: r.dump.split("\n").map(oneLine).join("\n"),
       truncated: r.truncated === true,
     };
+    // A worker thread's runtime (spawnWorker).
+    if (typeof r.thread === "number") runtime.thread = r.thread;
+    if (typeof r.spawnedBy === "number") runtime.spawnedBy = r.spawnedBy;
+    if (r.busy === true) runtime.busy = true;
+    return runtime;
   });
   return { pid, takenAt: s.takenAt, argv: s.argv.map((a) => oneLine(String(a))), runtimes };
 }
