@@ -10,6 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { isInstance, thrownMessage } from "../core/describe-thrown.js";
 import { type Command, commands, UsageError } from "./commands.js";
 
 const USAGE = `corio — lazy, cancellable, structured, inspectable coroutines for Node.js
@@ -79,7 +80,7 @@ export async function cli(argv: string[]): Promise<number> {
     }
     return await command.run(parsed.values, parsed.positionals);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (isInstance(error, UsageError)) {
       const where = error.command === undefined ? "" : ` ${error.command.name}`;
       process.stderr.write(
         `corio${where}: ${error.message}\n` +
@@ -88,7 +89,7 @@ export async function cli(argv: string[]): Promise<number> {
       );
       return 2;
     }
-    process.stderr.write(`corio ${first}: ${(error as Error).message ?? String(error)}\n`);
+    process.stderr.write(`corio ${first}: ${thrownMessage(error)}\n`);
     return 1;
   }
 }

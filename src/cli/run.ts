@@ -13,6 +13,7 @@
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { thrownMessage } from "../core/describe-thrown.js";
 import { UsageError } from "./commands.js";
 
 export interface RunFileOptions {
@@ -44,8 +45,11 @@ export async function runFile(
   try {
     mod = await import(url);
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" && String((error as Error).message).includes(path)) {
+    let code: unknown;
+    try {
+      code = (error as { code?: unknown }).code; // the module may throw anything, a Proxy too
+    } catch {}
+    if (code === "ERR_MODULE_NOT_FOUND" && thrownMessage(error).includes(path)) {
       throw new UsageError(`cannot find ${file}`);
     }
     throw error;
