@@ -11,8 +11,10 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderTimelineHtml } from "../src/timeline/html.ts";
 import { parseTraceText, type TraceEvent } from "../src/timeline/model.ts";
+import { systemTool } from "./support/system-tool.js";
 
-const CHROMIUM = "/usr/bin/chromium";
+const chromiumTool = systemTool("chromium", "chromium");
+const CHROMIUM = chromiumTool.path ?? "/usr/bin/chromium";
 const output = fileURLToPath(new URL("./output/", import.meta.url));
 const samplePath = fileURLToPath(new URL("./fixtures/sample.trace.json", import.meta.url));
 const sample = parseTraceText(readFileSync(samplePath, "utf8")) as { traceEvents: TraceEvent[] };
@@ -20,10 +22,7 @@ const taskNames = sample.traceEvents
   .filter((e) => e.ph === "M" && e.name === "thread_name")
   .map((e) => e.args?.name as string);
 
-// CI installs chromium (.ci/run); elsewhere the test is skipped without it.
-const haveChromium = existsSync(CHROMIUM) || process.env.CI !== undefined;
-
-describe.skipIf(!haveChromium)("timeline page in Chromium", () => {
+describe.skipIf(chromiumTool.skip)("timeline page in Chromium", () => {
   let browser: BrowserContext;
   let errors: string[];
 
