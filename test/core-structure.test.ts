@@ -2,6 +2,7 @@ import {
   CancelledError,
   type Coroutine,
   currentTask,
+  now,
   Runtime,
   run,
   sleep,
@@ -261,9 +262,10 @@ describe("taskGroup", () => {
           group.spawn(function* () {
             try {
               yield* sleep(1000);
+              log.push("sibling ran to its end"); // must never run: the sibling was cancelled
             } finally {
               yield* sleep(3);
-              log.push("sibling cleaned up");
+              log.push(`sibling cleaned up at ${now()} ms`);
             }
           });
           group.spawn(function* () {
@@ -273,7 +275,8 @@ describe("taskGroup", () => {
         });
       }),
     ).rejects.toBe(boom);
-    expect(log).toEqual(["sibling cleaned up"]);
+    // Cancelled at the failure (10 ms), its 3 ms cleanup ends at 13 ms, not after its 1000 ms sleep.
+    expect(log).toEqual(["sibling cleaned up at 13 ms"]);
   });
 
   it("several failures are rethrown as an AggregateError", async () => {
