@@ -162,14 +162,20 @@ describe("debug mode", () => {
   it("a task spinning on promises that settle at once does not starve Node's loop: no warning", async () => {
     // The runtime's slice spans its re-entries from microtasks, so Node gets
     // a turn every few ms even here (this was a kernel bug debug mode caught).
+    // The spinner spins until Node's timers have ticked five times: if they
+    // were starved it would spin forever (the test's timeout), however slow
+    // the machine; no stopwatch involved.
     let ticks = 0;
+    let spins = 0;
     const ticker = setInterval(() => ticks++, 10);
     const warnings = await warningsOf(
       function* () {
         yield* spawn(
           function* () {
-            const end = performance.now() + 300;
-            while (performance.now() < end) yield* call(Promise.resolve(1));
+            while (ticks < 5) {
+              yield* call(Promise.resolve(1));
+              spins++;
+            }
           },
           { name: "spinner" },
         );
@@ -178,7 +184,8 @@ describe("debug mode", () => {
     );
     clearInterval(ticker);
     expect(warnings.filter((w) => w.kind === "starvation")).toEqual([]);
-    expect(ticks).toBeGreaterThanOrEqual(5); // Node's timers kept running
+    expect(ticks).toBeGreaterThanOrEqual(5); // Node's timers kept running...
+    expect(spins).toBeGreaterThan(5); // ...while the spinner spun on settled promises
   });
 
   it("warns when many short steps together starve Node's loop, naming the busiest task", async () => {
