@@ -138,6 +138,19 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
+/**
+ * Sends SIGURG until `check()` holds: a target answers one signal of a burst
+ * (10 ms apart), so a signal right after a reader's may be dropped.
+ */
+async function signalUntil(target: Target, check: () => boolean, what: string): Promise<void> {
+  let sent = 0;
+  await until(() => {
+    if (check()) return true;
+    if (sent++ % 10 === 0) process.kill(target.pid, "SIGURG"); // every ~100 ms
+    return false;
+  }, what);
+}
+
 // A target started through tsx may take its time to answer on a loaded
 // machine: wait for the answer well past readTaskSnapshot's 3 s default.
 const ANSWER = { timeoutMs: 15_000 };
@@ -205,8 +218,7 @@ describe("readTaskSnapshot()", () => {
     chmodSync(target.dir, 0o755);
     expect(await codeOf(readTaskSnapshot(target.pid, ANSWER))).toBe("EINSECURE");
     // Signalled anyway, the target writes nothing and says why.
-    process.kill(target.pid, "SIGURG");
-    await until(() => /refusing to write/.test(target.stderr()), "the target's refusal");
+    await signalUntil(target, () => /refusing to write/.test(target.stderr()), "its refusal");
     expect(existsSync(join(target.dir, `${target.pid}.json`))).toBe(false);
     expect(target.stderr()).toMatch(
       /refusing to write to .*: it is open to other users \(mode 0755/,
@@ -225,8 +237,7 @@ describe("readTaskSnapshot()", () => {
     rmSync(target.dir, { recursive: true });
     symlinkSync(elsewhere, target.dir);
     expect(await codeOf(readTaskSnapshot(target.pid, ANSWER))).toBe("EINSECURE");
-    process.kill(target.pid, "SIGURG");
-    await until(() => /refusing to write/.test(target.stderr()), "the target's refusal");
+    await signalUntil(target, () => /refusing to write/.test(target.stderr()), "its refusal");
     expect(existsSync(join(elsewhere, `${target.pid}.json`))).toBe(false);
     target.child.kill("SIGTERM");
   });
