@@ -257,6 +257,32 @@ describe("corio/process", () => {
       }
     });
 
+    it("docs/io.md's pattern: waiting in the cleanup ends the cancellation only once the child is reaped", async () => {
+      const got = await run(function* () {
+        let pid = 0;
+        const build = spawn(function* () {
+          // The shell ignores SIGTERM: only the SIGKILL after killTimeoutMs ends it.
+          const child = yield* exec("sh", ["-c", "trap '' TERM; echo $$; sleep 1000"], {
+            killTimeoutMs: 200,
+          });
+          try {
+            pid = yield* pidLine(child);
+            return yield* child.wait();
+          } finally {
+            child.close();
+            yield* child.wait();
+          }
+        });
+        while (pid === 0) yield* sleep(1);
+        build.cancel();
+        try {
+          yield* build;
+        } catch {}
+        return { pid, reaped: gone(pid), state: build.state };
+      });
+      expect(got).toEqual({ pid: got.pid, reaped: true, state: "cancelled" });
+    });
+
     it("bad options are named", () => {
       expect(() => exec("true", [], { killTimeoutMs: -1 })).toThrow(/options.killTimeoutMs/);
       expect(() => output("true", [], { killTimeoutMs: Number.NaN })).toThrow(
