@@ -291,6 +291,10 @@ describe("corio/process", () => {
       expect(() => exec("true", [], { processGroup: "yes" as never })).toThrow(
         /options.processGroup must be a boolean/,
       );
+      expect(() => exec("true", [], { killSignal: "SIGNOPE" as never })).toThrow(
+        'options.killSignal must be a signal name such as "SIGTERM", got "SIGNOPE"',
+      );
+      expect(() => output("true", [], { killSignal: 9 as never })).toThrow(/got number/);
     });
   });
 });

@@ -28,6 +28,7 @@
  */
 
 import { type ChildProcess, spawn as spawnChild } from "node:child_process";
+import { constants } from "node:os";
 import type { Context, Coroutine, Future, Pending, Waker } from "../core/future.js";
 import { FutureBase, PENDING, UNWIND } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
@@ -358,7 +359,15 @@ function checkArgs(cmd: unknown, args: unknown, options: ExecOptions, where: str
   if (!Array.isArray(args) || args.some((a) => typeof a !== "string")) {
     throw new TypeError(`${where}: args must be an array of strings`);
   }
-  const { killTimeoutMs, processGroup } = options;
+  const { killTimeoutMs, processGroup, killSignal } = options;
+  if (
+    killSignal !== undefined &&
+    !(typeof killSignal === "string" && killSignal in constants.signals)
+  ) {
+    throw new TypeError(
+      `${where}: options.killSignal must be a signal name such as "SIGTERM", got ${typeof killSignal === "string" ? JSON.stringify(killSignal) : typeof killSignal}`,
+    );
+  }
   if (
     killTimeoutMs !== undefined &&
     (typeof killTimeoutMs !== "number" || !(killTimeoutMs >= 0) || killTimeoutMs === Infinity)
