@@ -24,5 +24,13 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    setupFiles: ["test/support/setup.ts"],
+    // `npm run coverage`: line and branch coverage of src/ (not part of CI's pass/fail).
+    coverage: {
+      provider: "v8",
+      include: ["src/**/*.ts"],
+      reporter: ["text-summary", "text", "html"],
+      reportsDirectory: "coverage",
+    },
   },
 });

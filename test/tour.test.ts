@@ -13,17 +13,16 @@ function plainEnv(): NodeJS.ProcessEnv {
 }
 
 describe("corio tour", () => {
-  it("runs every part in under 15 s and writes the trace and the page", async () => {
+  // How long the tour takes is not asserted here (a loaded machine is slow);
+  // what it demonstrates is, through orderings and the times it prints.
+  it("runs every part and writes the trace and the page", async () => {
     const out = mkdtempSync(join(tmpdir(), "corio-tour-"));
-    const start = performance.now();
     const { code, stdout, stderr } = await runCorio(["tour", "--out", out], {
       env: plainEnv(),
       timeoutMs: 60_000,
     });
-    const elapsed = performance.now() - start;
     expect(stderr).toBe("");
     expect(code).toBe(0);
-    expect(elapsed).toBeLessThan(15_000);
 
     // Each part, in order.
     const titles = [
@@ -47,13 +46,19 @@ describe("corio tour", () => {
     const sequential = /sequentially: One Two One Two One Two +\((\d+\.\d+) s\)/.exec(stdout);
     expect(concurrent).not.toBeNull();
     expect(sequential).not.toBeNull();
+    // Timers never fire early, so these lower bounds hold on any machine; the
+    // concurrent run beats the sequential one by the two seconds it overlaps.
     expect(Number(concurrent![1])).toBeGreaterThanOrEqual(1);
-    expect(Number(concurrent![1])).toBeLessThan(1.5);
     expect(Number(sequential![1])).toBeGreaterThanOrEqual(3);
+    expect(Number(concurrent![1])).toBeLessThan(Number(sequential![1]));
     // 2: the longest chain, not the sum.
-    const chains = /all three done in (\d+\.\d+) s: the longest chain is 600 ms/.exec(stdout);
+    const chains =
+      /all three done in (\d+\.\d+) s: the longest chain is 600 ms, the sum would be (\d+) ms/.exec(
+        stdout,
+      );
     expect(chains).not.toBeNull();
-    expect(Number(chains![1])).toBeLessThan(1.0);
+    expect(Number(chains![1])).toBeGreaterThanOrEqual(0.6);
+    expect(Number(chains![1]) * 1000).toBeLessThan(Number(chains![2]));
     // 3: every item through the queue.
     for (const item of ["A1", "A2", "A3", "B1", "B2", "B3"])
       expect(stdout).toMatch(new RegExp(`finished ${item}`));

@@ -325,6 +325,8 @@ export class Gather {
         if (future !== null && future !== undefined) open.push(describeFuture(future));
       }
     }
+    // One task (a taskGroup's body): "join taskGroup[0]", not "taskGroup of taskGroup[0]".
+    if (this.#tasks.length === 1 && this.#tasks[0] && open.length === 1) return `join ${open[0]}`;
     return `${this.#label} of ${open.join(", ") || "nothing"}`;
   }
 }

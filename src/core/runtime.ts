@@ -25,6 +25,7 @@
  */
 import type { Body } from "./body.js";
 import { cur } from "./current.js";
+import { isInstance } from "./describe-thrown.js";
 import { CancelledError, DeadlockError, type StuckTask } from "./errors.js";
 import { ChunkedFifo } from "./fifo.js";
 import { isLocalWait } from "./future.js";
@@ -213,7 +214,14 @@ export class Runtime {
   run<T>(body?: Body<T>, options: { signal?: AbortSignal; name?: string } = {}): Promise<T> {
     if (this.#active) throw new Error("Runtime.run: this runtime is already running");
     const spawnOptions = options.name === undefined ? undefined : { name: options.name };
-    const main = body === undefined ? null : Task._spawn(body, null, this, spawnOptions, "run");
+    let main: Task<unknown> | null;
+    try {
+      main = body === undefined ? null : Task._spawn(body, null, this, spawnOptions, "run");
+    } catch (error) {
+      // A body function that throws before returning its coroutine (or is not one):
+      // run() returns a Promise, so it rejects rather than throws.
+      return Promise.reject(error);
+    }
     return new Promise<T>((resolve, reject) => {
       const run: RunState = {
         main,
@@ -645,7 +653,7 @@ export class Runtime {
         value = main._result();
       } catch (error) {
         // A main body cancelled because a root failed reports that failure alone.
-        if (!(error instanceof CancelledError && run.errors.length > 0)) errors.push(error);
+        if (!(isInstance(error, CancelledError) && run.errors.length > 0)) errors.push(error);
       }
     }
     errors.push(...run.errors);

@@ -19,6 +19,7 @@
  */
 import { resolve } from "node:path";
 import { cur } from "../core/current.js";
+import { thrownText } from "../core/describe-thrown.js";
 import type { Future } from "../core/future.js";
 import { describeFuture } from "../core/future.js";
 import type { TraceEvent, TraceFile } from "../core/instrument.js";
@@ -257,13 +258,11 @@ function round(ms: number): number {
 }
 
 function errorText(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  return thrownText(error);
 }
 
 function reasonText(reason: unknown): string {
-  if (reason === undefined) return "cancelled";
-  return reason instanceof Error ? errorText(reason) : String(reason);
+  return reason === undefined ? "cancelled" : thrownText(reason);
 }
 
 /**
