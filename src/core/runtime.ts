@@ -366,12 +366,28 @@ export class Runtime {
   }
 
   /**
-   * @internal Files a timer for the absolute deadline `at` (runtime clock ms).
-   * Returns false if the deadline has already passed.
+   * @internal Files a timer for the absolute deadline `at` (runtime clock ms),
+   * `now` being the runtime's clock as the caller just read it. Returns false,
+   * filing nothing, if the deadline is not after `now`: the caller treats it as
+   * due at once.
+   *
+   * Why against the clock and not the wheel: the wheel's `elapsed` only moves
+   * when timers are fired (between batches, every CHECK_EVERY steps, on idle,
+   * and not at all while the wheel is empty), so it can lag the clock. A
+   * deadline that has passed but is still after `elapsed` would be filed and
+   * wait for the next check, or, after `clock.advance` moved an empty wheel's
+   * clock, for the next idle jump, after `waitIdle()` returned.
    */
-  _fileTimer(node: TimerNode, at: number): boolean {
-    node.when = Math.ceil(at - this.#epoch);
-    return this.#wheel.insert(node);
+  _fileTimer(node: TimerNode, at: number, now: number): boolean {
+    const tick = at - this.#epoch;
+    const tickNow = now - this.#epoch;
+    if (tick <= tickNow) return false;
+    const wheel = this.#wheel;
+    // An empty wheel has not followed the clock; catch it up so the timer is
+    // filed on the level its distance from now calls for (nothing can fire).
+    if (wheel.isEmpty) wheel.advance(Math.floor(tickNow), fire);
+    node.when = Math.ceil(tick);
+    return wheel.insert(node);
   }
 
   /** @internal Moves the virtual clock forward by `ms` and fires what became due (testing). */
