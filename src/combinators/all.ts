@@ -1,8 +1,7 @@
 /** `all` and `allSettled`: wait for every item. */
 import type { Coroutine } from "../core/future.js";
-import { UNWIND } from "../core/future.js";
 import type { Item, ItemValue } from "../core/gather.js";
-import { Gather, throwAll } from "../core/gather.js";
+import { gathered } from "../core/gather.js";
 
 /**
  * Runs every item concurrently (each body as its own child task) and returns
@@ -15,32 +14,17 @@ import { Gather, throwAll } from "../core/gather.js";
  * @example
  * const [a, b] = yield* all([fetchA, fetchB]);
  */
-export function* all<const I extends readonly Item<unknown>[]>(
+export function all<const I extends readonly Item<unknown>[]>(
   items: I,
 ): Coroutine<{ -readonly [K in keyof I]: ItemValue<I[K]> }> {
-  const gather = Gather.start(items, "all");
-  const results: unknown[] = new Array(items.length);
-  const errors: unknown[] = [];
-  let ended = false; // false while unwinding a cancellation (entered finally by return)
-  try {
+  return gathered(items, "all", true, function* (gather) {
+    const results: unknown[] = new Array(items.length);
     for (let left = items.length; left > 0; left--) {
       const i = yield* gather.next();
-      if (!gather.ok(i)) {
-        errors.push(gather.error(i));
-        break;
-      }
-      results[i] = gather.value(i);
+      results[i] = gather.take(i);
     }
-    ended = true;
-  } catch (error) {
-    ended = true;
-    throw error;
-  } finally {
-    errors.push(...(yield* gather.stop(true)));
-    if (errors.length > 0) throwAll(errors, "all()");
-    if (!ended) yield* UNWIND;
-  }
-  return results as { -readonly [K in keyof I]: ItemValue<I[K]> };
+    return results as { -readonly [K in keyof I]: ItemValue<I[K]> };
+  });
 }
 
 /** The outcome of one item of `allSettled`, as `Promise.allSettled` reports it. */
@@ -55,28 +39,17 @@ export type Settled<T> =
  * @example
  * const outcomes = yield* allSettled([mayFail, alsoMayFail]);
  */
-export function* allSettled<const I extends readonly Item<unknown>[]>(
+export function allSettled<const I extends readonly Item<unknown>[]>(
   items: I,
 ): Coroutine<{ -readonly [K in keyof I]: Settled<ItemValue<I[K]>> }> {
-  const gather = Gather.start(items, "allSettled");
-  const results: Settled<unknown>[] = new Array(items.length);
-  const errors: unknown[] = [];
-  let ended = false; // false while unwinding a cancellation (entered finally by return)
-  try {
+  return gathered(items, "allSettled", false, function* (gather) {
+    const results: Settled<unknown>[] = new Array(items.length);
     for (let left = items.length; left > 0; left--) {
       const i = yield* gather.next();
       results[i] = gather.ok(i)
         ? { status: "fulfilled", value: gather.value(i) }
         : { status: "rejected", reason: gather.error(i) };
     }
-    ended = true;
-  } catch (error) {
-    ended = true;
-    throw error;
-  } finally {
-    errors.push(...(yield* gather.stop(false)));
-    if (errors.length > 0) throwAll(errors, "allSettled()");
-    if (!ended) yield* UNWIND;
-  }
-  return results as { -readonly [K in keyof I]: Settled<ItemValue<I[K]>> };
+    return results as { -readonly [K in keyof I]: Settled<ItemValue<I[K]>> };
+  });
 }

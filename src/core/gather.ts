@@ -20,6 +20,7 @@
  */
 import type { Body } from "./body.js";
 import { toCoroutine } from "./body.js";
+import { type Exit, withCleanup } from "./cleanup.js";
 import { cur } from "./current.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "./future.js";
 import { describeFuture, FutureBase, isFuture, isLocalWait, PENDING, YIELD_NOW } from "./future.js";
@@ -203,12 +204,32 @@ export class Gather {
     return task === null || task === undefined ? this.#values[i] : errorOf(task);
   }
 
+  /** The outcome of item `i`, which completed: its value, or throws its error. */
+  take(i: number): unknown {
+    if (this.ok(i)) return this.value(i);
+    throw this.error(i);
+  }
+
+  /**
+   * Winds down after the combinator's body ended as `exit` (the cleanup of
+   * `gathered`): stops the gather, then throws every error nobody has seen,
+   * the body's own first (AggregateError when there are several), or, if
+   * there is none, lets the body's ending stand.
+   */
+  *windDown(exit: Exit<unknown>, unseenFailures: boolean): Coroutine<void> {
+    const errors = yield* this.stop(unseenFailures);
+    if (errors.length === 0) return;
+    if (exit.kind === "threw") errors.unshift(exit.error);
+    throwAll(errors, `${this.#label}()`);
+  }
+
   /**
    * Winds down: drops the polled futures still pending, cancels the owned
-   * tasks still running and waits for their cleanup (shielded: a cancel of the
-   * caller waits for it too), stops joining the others. Returns the errors
-   * nobody has seen: failures during cleanup, and, with `unseenFailures`,
-   * failures that completed but were never handed out by `next()`.
+   * tasks still running and waits for their cleanup, stops joining the others.
+   * Run it as cleanup (`withCleanup` shields it: a cancel of the caller waits
+   * for it too). Returns the errors nobody has seen: failures during cleanup,
+   * and, with `unseenFailures`, failures that completed but were never handed
+   * out by `next()`.
    */
   *stop(unseenFailures: boolean): Coroutine<unknown[]> {
     const tasks = this.#tasks;
@@ -232,17 +253,10 @@ export class Gather {
         task.cancel();
       }
     }
-    if (waiting > 0) {
-      this.owner._enterShield();
-      try {
-        while (waiting > 0) {
-          const i = yield* this.#next;
-          this.#consumed[i] = 0; // still unseen by the combinator
-          if (cancelled[i] === 1) waiting--;
-        }
-      } finally {
-        this.owner._exitShield();
-      }
+    while (waiting > 0) {
+      const i = yield* this.#next;
+      this.#consumed[i] = 0; // still unseen by the combinator
+      if (cancelled[i] === 1) waiting--;
     }
     const errors: unknown[] = [];
     for (let i = 0; i < n; i++) {
@@ -327,6 +341,27 @@ export class Gather {
     }
     return `${this.#label} of ${open.join(", ") || "nothing"}`;
   }
+}
+
+/**
+ * Runs a combinator: starts `items` (at the first step, not at the call), runs
+ * `decide` over their completions, and, however `decide` ended (returned,
+ * threw, or the caller was cancelled), winds the gather down before returning
+ * its value or throwing (see `Gather.windDown`). `unseenFailures`: whether
+ * failures that completed but `decide` never took are thrown too (`all`,
+ * `race`: yes; `allSettled`, `any`: they were seen or do not matter).
+ *
+ * @internal
+ */
+export function* gathered<R>(
+  items: readonly Item<unknown>[],
+  label: string,
+  unseenFailures: boolean,
+  decide: (gather: Gather) => Coroutine<R>,
+  keys?: readonly string[],
+): Coroutine<R> {
+  const gather = Gather.start(items, label, keys);
+  return yield* withCleanup(decide(gather), (exit) => gather.windDown(exit, unseenFailures));
 }
 
 /** The error a completed, unsuccessful task throws to joiners. */

@@ -8,10 +8,11 @@
  * releases the guard stays correct). A waiter woken by `notify` and cancelled
  * before it ran passes the notification on to the next waiter.
  */
+
+import { withCleanup } from "../core/cleanup.js";
 import type { Context, Coroutine, Future, Pending } from "../core/future.js";
-import { PENDING, UNWIND } from "../core/future.js";
+import { PENDING } from "../core/future.js";
 import type { Runtime } from "../core/runtime.js";
-import { shield } from "../core/spawn.js";
 import { checkCount } from "./args.js";
 import { Mutex, type MutexGuard } from "./mutex.js";
 import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "./parking-lot.js";
@@ -97,17 +98,11 @@ export class Condition<T = void> implements WaitHost<void> {
    */
   *wait(guard: MutexGuard<T>): Coroutine<void> {
     guard._lend(this.mutex as Mutex<unknown>, "Condition.wait(guard)");
-    let ended = false; // false while unwinding a cancellation (entered finally by return)
-    try {
-      yield* new WaitFuture(this, "wait on condition");
-      ended = true;
-    } catch (error) {
-      ended = true;
-      throw error;
-    } finally {
-      yield* shield(new Relock(this.mutex, guard));
-      if (!ended) yield* UNWIND;
-    }
+    // The re-lock is cleanup that waits, on every way out (shielded).
+    yield* withCleanup(
+      new WaitFuture(this, "wait on condition"),
+      () => new Relock(this.mutex, guard),
+    );
   }
 
   /**
