@@ -152,7 +152,6 @@ describe("cleanup that waits runs to its end", () => {
               yield* pending();
             } finally {
               yield* sleep(1);
-              // biome-ignore lint/correctness/noUnsafeFinally: the error under test
               throw new Error("during cleanup");
             }
           },
