@@ -24,9 +24,9 @@ import { type Exit, withCleanup } from "./cleanup.js";
 import { cur } from "./current.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "./future.js";
 import { describeFuture, FutureBase, isFuture, isLocalWait, PENDING, YIELD_NOW } from "./future.js";
+import type { Joiner } from "./join.js";
 import type { Runtime } from "./runtime.js";
 import { requireTask } from "./spawn.js";
-import type { Joiner } from "./task.js";
 import { Task } from "./task.js";
 
 /** What a combinator accepts: a task to join, a future to wait on, or a body to run as a child. */
