@@ -340,6 +340,11 @@ export class Runtime {
     return this.now() - this.#epoch;
   }
 
+  /** @internal Checks the timer wheel's invariants (tests). */
+  _checkTimers(): void {
+    this.#wheel.check();
+  }
+
   /** @internal True while some timer is filed (debug mode's leak report). */
   get _timersPending(): boolean {
     return !this.#wheel.isEmpty;
