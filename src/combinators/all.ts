@@ -1,6 +1,6 @@
 /** `all` and `allSettled`: wait for every item. */
 import type { Coroutine } from "../core/future.js";
-import type { Item, ItemValue } from "../core/gather.js";
+import type { Gather, Item, ItemValue } from "../core/gather.js";
 import { gathered } from "../core/gather.js";
 
 /**
@@ -17,14 +17,16 @@ import { gathered } from "../core/gather.js";
 export function all<const I extends readonly Item<unknown>[]>(
   items: I,
 ): Coroutine<{ -readonly [K in keyof I]: ItemValue<I[K]> }> {
-  return gathered(items, "all", true, function* (gather) {
-    const results: unknown[] = new Array(items.length);
-    for (let left = items.length; left > 0; left--) {
-      const i = yield* gather.next();
-      results[i] = gather.take(i);
-    }
-    return results as { -readonly [K in keyof I]: ItemValue<I[K]> };
-  });
+  return gathered(items, "all", true, allValues, undefined) as never;
+}
+
+function* allValues(gather: Gather): Coroutine<unknown[]> {
+  const results: unknown[] = new Array(gather.size);
+  for (let left = gather.size; left > 0; left--) {
+    const i = yield* gather.next();
+    results[i] = gather.take(i);
+  }
+  return results;
 }
 
 /** The outcome of one item of `allSettled`, as `Promise.allSettled` reports it. */
@@ -42,14 +44,16 @@ export type Settled<T> =
 export function allSettled<const I extends readonly Item<unknown>[]>(
   items: I,
 ): Coroutine<{ -readonly [K in keyof I]: Settled<ItemValue<I[K]>> }> {
-  return gathered(items, "allSettled", false, function* (gather) {
-    const results: Settled<unknown>[] = new Array(items.length);
-    for (let left = items.length; left > 0; left--) {
-      const i = yield* gather.next();
-      results[i] = gather.ok(i)
-        ? { status: "fulfilled", value: gather.value(i) }
-        : { status: "rejected", reason: gather.error(i) };
-    }
-    return results as { -readonly [K in keyof I]: Settled<ItemValue<I[K]>> };
-  });
+  return gathered(items, "allSettled", false, allOutcomes, undefined) as never;
+}
+
+function* allOutcomes(gather: Gather): Coroutine<Settled<unknown>[]> {
+  const results: Settled<unknown>[] = new Array(gather.size);
+  for (let left = gather.size; left > 0; left--) {
+    const i = yield* gather.next();
+    results[i] = gather.ok(i)
+      ? { status: "fulfilled", value: gather.value(i) }
+      : { status: "rejected", reason: gather.error(i) };
+  }
+  return results;
 }

@@ -1,6 +1,6 @@
 /** `race`, `any` and `select`: the first item decides; the losers are cancelled. */
 import type { Coroutine } from "../core/future.js";
-import type { Item, ItemValue } from "../core/gather.js";
+import type { Gather, Item, ItemValue } from "../core/gather.js";
 import { gathered } from "../core/gather.js";
 
 /**
@@ -14,10 +14,12 @@ import { gathered } from "../core/gather.js";
 export function race<const I extends readonly Item<unknown>[]>(
   items: I,
 ): Coroutine<ItemValue<I[number]>> {
-  return gathered(items, "race", true, function* (gather) {
-    if (items.length === 0) throw new RangeError("race([]): needs at least one item");
-    return gather.take(yield* gather.next()) as ItemValue<I[number]>;
-  });
+  return gathered(items, "race", true, first, undefined) as never;
+}
+
+function* first(gather: Gather): Coroutine<unknown> {
+  if (gather.size === 0) throw new RangeError("race([]): needs at least one item");
+  return gather.take(yield* gather.next());
 }
 
 /**
@@ -30,16 +32,18 @@ export function race<const I extends readonly Item<unknown>[]>(
 export function any<const I extends readonly Item<unknown>[]>(
   items: I,
 ): Coroutine<ItemValue<I[number]>> {
-  return gathered(items, "any", false, function* (gather) {
-    if (items.length === 0) throw new AggregateError([], "any([]): no item to succeed");
-    const failures: unknown[] = new Array(items.length);
-    for (let left = items.length; left > 0; left--) {
-      const i = yield* gather.next();
-      if (gather.ok(i)) return gather.value(i) as ItemValue<I[number]>;
-      failures[i] = gather.error(i);
-    }
-    throw new AggregateError(failures, "any(): every item failed");
-  });
+  return gathered(items, "any", false, firstSuccess, undefined) as never;
+}
+
+function* firstSuccess(gather: Gather): Coroutine<unknown> {
+  if (gather.size === 0) throw new AggregateError([], "any([]): no item to succeed");
+  const failures: unknown[] = new Array(gather.size);
+  for (let left = gather.size; left > 0; left--) {
+    const i = yield* gather.next();
+    if (gather.ok(i)) return gather.value(i);
+    failures[i] = gather.error(i);
+  }
+  throw new AggregateError(failures, "any(): every item failed");
 }
 
 /** What `select` returns: which branch won, and its value. */
@@ -65,14 +69,10 @@ export function* select<const M extends Record<string, Item<unknown>>>(
   const keys = Object.keys(branches);
   if (keys.length === 0) throw new RangeError("select({}): needs at least one branch");
   const items = keys.map((k) => branches[k] as Item<unknown>);
-  return yield* gathered(
-    items,
-    "select",
-    true,
-    function* (gather) {
-      const i = yield* gather.next();
-      return { key: keys[i] as string, value: gather.take(i) } as Selected<M>;
-    },
-    keys,
-  );
+  return (yield* gathered(items, "select", true, firstKeyed, keys, keys)) as Selected<M>;
+}
+
+function* firstKeyed(gather: Gather, keys: string[]): Coroutine<{ key: string; value: unknown }> {
+  const i = yield* gather.next();
+  return { key: keys[i] as string, value: gather.take(i) };
 }

@@ -1,7 +1,7 @@
 /** `taskGroup`: a scope whose children are all waited for (Trio's nursery, asyncio's TaskGroup). */
 import type { Body } from "./body.js";
 import { toCoroutine } from "./body.js";
-import { delegate, withCleanup } from "./cleanup.js";
+import { delegate, type Exit, withCleanup } from "./cleanup.js";
 import { cur } from "./current.js";
 import type { Coroutine } from "./future.js";
 import { Gather } from "./gather.js";
@@ -68,18 +68,23 @@ export function* taskGroup<T>(body: (group: TaskGroup) => Coroutine<T>): Corouti
     return value;
   }
   const gather = Gather.start([groupBody], "taskGroup");
-  return yield* withCleanup(
-    (function* () {
-      yield* gather.next();
-      group._close();
-      return gather.take(0) as T;
-    })(),
-    function* (exit) {
-      try {
-        yield* gather.windDown(exit, true);
-      } finally {
-        group._close(); // only now: children may spawn into the group during their cleanup
-      }
-    },
-  );
+  return (yield* withCleanup(groupResult(gather, group), (exit) =>
+    windDownGroup(gather, group, exit),
+  )) as T;
+}
+
+// Module-level generators, not closures made on every call (see `gathered`).
+
+function* groupResult(gather: Gather, group: TaskGroup): Coroutine<unknown> {
+  yield* gather.next();
+  group._close();
+  return gather.take(0);
+}
+
+function* windDownGroup(gather: Gather, group: TaskGroup, exit: Exit<unknown>): Coroutine<void> {
+  try {
+    yield* gather.windDown(exit, true);
+  } finally {
+    group._close(); // only now: children may spawn into the group during their cleanup
+  }
 }

@@ -2,7 +2,7 @@
 import type { Body } from "../core/body.js";
 import { TimeoutError } from "../core/errors.js";
 import type { Coroutine, Future } from "../core/future.js";
-import { gathered } from "../core/gather.js";
+import { type Gather, gathered } from "../core/gather.js";
 import type { Task } from "../core/task.js";
 import { Timer } from "../core/timer.js";
 import { checkDuration } from "./duration.js";
@@ -21,9 +21,11 @@ import { checkDuration } from "./duration.js";
 export function* timeout<T>(ms: number, body: Body<T> | Future<T> | Task<T>): Coroutine<T> {
   checkDuration(ms, "timeout(ms, body)", true);
   const items = Number.isFinite(ms) ? [body, Timer.after(ms)] : [body];
-  return yield* gathered(items as never[], "timeout", true, function* (gather) {
-    const i = yield* gather.next();
-    if (i === 1) throw new TimeoutError(ms);
-    return gather.take(i) as T;
-  });
+  return (yield* gathered(items as never[], "timeout", true, bodyOrDeadline, ms)) as T;
+}
+
+function* bodyOrDeadline(gather: Gather, ms: number): Coroutine<unknown> {
+  const i = yield* gather.next();
+  if (i === 1) throw new TimeoutError(ms);
+  return gather.take(i);
 }
