@@ -799,7 +799,11 @@ export class Task<T = unknown> implements PromiseLike<T> {
     return (this.#state & F_CANCELLING) !== 0;
   }
 
-  /** @internal The cancel reason, if any. */
+  /**
+   * @internal True once `cancel()` was called, whether or not it has taken
+   * effect yet (it waits for the next `yield*`, or for a shield to end); the
+   * reason itself is in the extras (`reason`).
+   */
   get _cancelRequested(): boolean {
     return (this.#state & F_CANCEL) !== 0;
   }

@@ -89,6 +89,12 @@ export class Condition<T = void> implements WaitHost<void> {
    * Cancellation: the wait ends, and the lock is taken again before the
    * cancellation goes on (shielded), so the guard is held in your `finally`. A
    * notification that had picked this waiter goes to the next one.
+   *
+   * Why a coroutine and not a Future, unlike every other wait: a cancelled
+   * wait must hold the lock again before your `finally` runs, and taking a lock
+   * may have to wait, but a Future's `cancel()` is synchronous (Rust's drop)
+   * and cannot. asyncio's `Condition.wait` is a coroutine for the same reason.
+   * Use it with `yield*`; handed to a combinator it runs as a child task.
    * Throws: `TypeError` if the guard is of another mutex;
    * `AlreadyReleasedError` if it was released.
    *
