@@ -38,12 +38,12 @@ import { createServer } from "node:http";
 import { createServer as createSecureServer } from "node:https";
 import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { isCoroutine } from "../core/body.js";
+import { delegate, withCleanup } from "../core/cleanup.js";
 import { cur } from "../core/current.js";
 import { TimeoutError } from "../core/errors.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "../core/future.js";
-import { CANCEL_TOKEN, PENDING, pollFn, UNWIND } from "../core/future.js";
+import { PENDING, pollFn } from "../core/future.js";
 import type { Runtime } from "../core/runtime.js";
-import { shield } from "../core/spawn.js";
 import type { Task } from "../core/task.js";
 import type { TaskGroup } from "../core/task-group.js";
 import { taskGroup } from "../core/task-group.js";
@@ -364,11 +364,7 @@ class HttpServer {
     try {
       const handler = this.#handler; // called without a `this`
       let result: unknown = handler(x.request.forHandler());
-      if (isCoroutine(result)) {
-        result = yield* result as Coroutine<unknown>;
-        // The handler's cleanup suspended during a cancellation: go on unwinding.
-        if (result === CANCEL_TOKEN) yield* UNWIND;
-      }
+      if (isCoroutine(result)) result = yield* delegate(result as Coroutine<unknown>);
       if (!(result instanceof Response)) throw badResult(result);
       const close = this.#phase !== SERVING || x.mustClose;
       if (!sendFast(x.res, result, close)) yield* sendStream(x.res, result, close);
@@ -647,18 +643,12 @@ export function serve(options: ServeOptions, handler: Handler): Coroutine<never>
 function* serveGroup(options: ServeOptions, handler: Handler, grace: number): Coroutine<never> {
   return yield* taskGroup(function* (group) {
     const server = new HttpServer(group, options, handler);
-    let ended = false; // false while unwinding a cancellation
-    try {
+    function* listenAndServe(): Coroutine<never> {
       const address = yield* server.listen();
       options.onListen?.(address);
       return yield* server.failed();
-    } catch (error) {
-      ended = true;
-      throw error;
-    } finally {
-      // Shielded: cleanup entered by an error must not be cut short by a cancel.
-      yield* shield(server.shutdown(grace));
-      if (!ended) yield* UNWIND;
     }
+    // However serving ends, the shutdown runs to its end (withCleanup shields it).
+    return yield* withCleanup(listenAndServe(), () => server.shutdown(grace));
   });
 }

@@ -29,8 +29,9 @@
 
 import { type ChildProcess, spawn as spawnChild } from "node:child_process";
 import { constants } from "node:os";
+import { type Exit, withCleanup } from "../core/cleanup.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "../core/future.js";
-import { FutureBase, PENDING, UNWIND } from "../core/future.js";
+import { FutureBase, PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import { ioError } from "../net/errors.js";
 import { IoFuture } from "../net/io-future.js";
@@ -484,23 +485,19 @@ function* runToOutput(
     stdout: options.stdout ?? "pipe",
     stderr: options.stderr ?? "pipe",
   });
-  let ended = false; // false while unwinding a cancellation (entered finally by return)
-  try {
-    const got = yield* trackCreation(new CollectFuture(child, `output ${cmd}`));
-    ended = true;
-    return got;
-  } catch (error) {
-    ended = true;
-    throw error;
-  } finally {
-    child.close();
-    if (!ended) {
-      // Cancelled: the cancellation completes once the child is reaped (its
-      // group got killSignal, and SIGKILL follows after killTimeoutMs).
-      yield* child.wait();
-      yield* UNWIND;
-    }
-  }
+  return yield* withCleanup(trackCreation(new CollectFuture(child, `output ${cmd}`)), (exit) =>
+    closeAndReap(child, exit),
+  );
+}
+
+/**
+ * Closes the child; when the wait was cancelled, the cancellation completes
+ * once the child is reaped (its group got killSignal, and SIGKILL follows
+ * after killTimeoutMs).
+ */
+function* closeAndReap(child: Child, exit: Exit<Output>): Coroutine<void> {
+  child.close();
+  if (exit.kind === "cancelled") yield* child.wait();
 }
 
 /**

@@ -18,9 +18,10 @@
 
 import type { Transferable } from "node:worker_threads";
 import { call } from "../core/call.js";
+import { withCleanup } from "../core/cleanup.js";
 import { cur } from "../core/current.js";
 import type { Context, Coroutine, Pending, Waker } from "../core/future.js";
-import { FutureBase, PENDING, UNWIND } from "../core/future.js";
+import { FutureBase, PENDING } from "../core/future.js";
 import type { Runtime } from "../core/runtime.js";
 import { JobSignal } from "./job-signal.js";
 import { addPendingJob, type PendingJob, removePendingJob } from "./jobs.js";
@@ -157,22 +158,11 @@ function label(url: string): string {
  * Waits for a job; when the wait is cancelled while the job ran, waits for its
  * thread to be gone before the cancellation goes on.
  */
-export function* awaitJob<T>(job: JobFuture): Coroutine<T> {
-  let ended = false; // false while unwinding a cancellation (entered finally by return)
-  try {
-    const value = (yield* job) as T;
-    ended = true;
-    return value;
-  } catch (error) {
-    ended = true;
-    throw error;
-  } finally {
-    const exit = job.threadExit;
-    if (exit !== null) {
-      yield* call(exit);
-      // The wait above resumed the chain with next(): without this, a caller's
-      // `yield* runInWorker(...)` would carry on as if it had returned.
-      if (!ended) yield* UNWIND;
-    }
-  }
+export function awaitJob<T>(job: JobFuture): Coroutine<T> {
+  return withCleanup(job as FutureBase<T>, () => threadGone(job));
+}
+
+function* threadGone(job: JobFuture): Coroutine<void> {
+  const exit = job.threadExit;
+  if (exit !== null) yield* call(exit);
 }
