@@ -43,6 +43,8 @@ export interface ReadSnapshotOptions {
   timeoutMs?: number;
 }
 
+/** How long to wait for an answer before asking again. */
+const RESIGNAL_MS = 1000;
 const POLL_MS = 10;
 
 /**
@@ -107,11 +109,24 @@ export async function readTaskSnapshot(
   } catch (error) {
     throw fromKill(error, pid);
   }
-  const deadline = performance.now() + timeoutMs;
+  const start = performance.now();
+  const deadline = start + timeoutMs;
+  let signalled = start;
   for (;;) {
     const snapshot = await tryRead(file, uid, pid);
     if (snapshot !== null) return snapshot;
-    if (performance.now() >= deadline) break;
+    const now = performance.now();
+    if (now >= deadline) break;
+    // The target answers one signal of a burst, and a busy one may take the
+    // request as part of an earlier burst: ask again now and then.
+    if (now - signalled >= RESIGNAL_MS) {
+      signalled = now;
+      try {
+        process.kill(pid, INSPECT_SIGNAL);
+      } catch (error) {
+        throw fromKill(error, pid);
+      }
+    }
     await new Promise((r) => setTimeout(r, POLL_MS));
     alive(pid);
   }
