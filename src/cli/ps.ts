@@ -4,7 +4,14 @@
  * `corio/trace`'s `readTaskSnapshot` (docs/observability.md); this file only
  * prints.
  */
-import { formatTaskTable, formatTaskTree, InspectError, readTaskSnapshot } from "../trace/index.js";
+import { formatCopies } from "../trace/format.js";
+import {
+  formatTaskTable,
+  formatTaskTree,
+  InspectError,
+  readTaskSnapshot,
+  type TaskSnapshot,
+} from "../trace/index.js";
 
 export interface PsOptions {
   timeout?: number | undefined;
@@ -30,10 +37,16 @@ export async function psCommand(
     process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);
   } else if (which === "pstree") {
     process.stdout.write(withNewline(formatTaskTree(snapshot)));
+  } else if (snapshot.copies !== undefined) {
+    process.stdout.write(withNewline(formatCopies(snapshot.copies, table)));
   } else {
-    process.stdout.write(withNewline(formatTaskTable(snapshot.runtimes.flatMap((r) => r.tasks))));
+    process.stdout.write(withNewline(table(snapshot)));
   }
   return 0;
+}
+
+function table(snapshot: TaskSnapshot): string {
+  return formatTaskTable(snapshot.runtimes.flatMap((r) => r.tasks));
 }
 
 function withNewline(text: string): string {

@@ -63,7 +63,18 @@ export interface TaskSnapshot {
   argv: string[];
   /** Every runtime with a run in progress, in the order they started. */
   runtimes: RuntimeSnapshot[];
+  /**
+   * The primary of `corio run --workers N` runs no program: it lists its
+   * copies instead, each one's own snapshot (or why it could not be read).
+   * Absent for any other process.
+   */
+  copies?: CopySnapshot[];
 }
+
+/** One copy of a `corio run --workers N` program, as its primary lists it. */
+export type CopySnapshot =
+  | { pid: number; snapshot: TaskSnapshot; error?: undefined }
+  | { pid: number; snapshot?: undefined; error: string };
 
 /** True if `env` opts out of being listed (`CORIO_INSPECT=0`). */
 export function optedOut(env: Record<string, string | undefined>): boolean {
@@ -115,11 +126,31 @@ export function detachInspector(): void {
 }
 
 function onSignal(): void {
+  answer(takeSnapshot);
+}
+
+/**
+ * For the primary of `corio run --workers N`, which runs no runtime: answer
+ * `corio ps` with the pids of the copies (`copyPids()` when asked); the reader
+ * then asks each copy itself. Returns the function that stops answering.
+ */
+export function answerListingsForCopies(copyPids: () => number[]): () => void {
+  if (process.platform === "win32" || optedOut(process.env)) return () => {};
+  const onRequest = (): void =>
+    answer(() => ({ ...takeSnapshot(), runtimes: [], copies: copyPids() }));
+  process.on(INSPECT_SIGNAL, onRequest);
+  return () => process.off(INSPECT_SIGNAL, onRequest);
+}
+
+/** The file a primary writes: the copies by pid only (the reader fills them in). */
+export type PrimarySnapshotFile = Omit<TaskSnapshot, "copies"> & { copies: number[] };
+
+function answer(take: () => TaskSnapshot | PrimarySnapshotFile): void {
   const now = Date.now();
   if (now - lastDump < 10) return; // a burst of signals gets one answer
   lastDump = now;
   try {
-    writeSnapshot(takeSnapshot());
+    writeSnapshot(take());
   } catch (error) {
     if (!warned) {
       warned = true;
@@ -145,7 +176,7 @@ function takeSnapshot(): TaskSnapshot {
   };
 }
 
-function writeSnapshot(snapshot: TaskSnapshot): void {
+function writeSnapshot(snapshot: TaskSnapshot | PrimarySnapshotFile): void {
   const uid = (process.getuid as () => number)();
   const dir = snapshotDir(process.env, uid);
   try {

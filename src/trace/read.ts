@@ -7,7 +7,7 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { oneLine } from "../core/instrument.js";
 import type { TaskInfo } from "../core/runtime.js";
-import type { RuntimeSnapshot, TaskSnapshot } from "./inspect.js";
+import type { CopySnapshot, RuntimeSnapshot, TaskSnapshot } from "./inspect.js";
 import { INSPECT_SIGNAL, insecurity, optedOut, snapshotDir } from "./inspect.js";
 
 /** Why a process could not be listed. */
@@ -49,7 +49,9 @@ const POLL_MS = 10;
  * Asks the live process `pid` for a snapshot of its tasks (what `corio ps` and
  * `corio pstree` print): sends it SIGURG and reads the file it answers with.
  * The process needs no change to its code: any process with a corio run in
- * progress answers, unless it set CORIO_INSPECT=0. Only its own user (or root)
+ * progress answers, unless it set CORIO_INSPECT=0. The primary of
+ * `corio run --workers N` answers with its copies, each of which is then read
+ * in turn (`copies`), within the same timeout. Only its own user (or root)
  * can ask, and the answer is a file only that user can read.
  *
  * Cancellation: not a corio operation; a plain `async` function.
@@ -110,7 +112,7 @@ export async function readTaskSnapshot(
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const snapshot = await tryRead(file, uid, pid);
-    if (snapshot !== null) return snapshot;
+    if (snapshot !== null) return readCopies(snapshot, deadline);
     if (performance.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, POLL_MS));
     alive(pid);
@@ -121,6 +123,42 @@ export async function readTaskSnapshot(
     `process ${pid} did not answer within ${timeoutMs} ms: it does not use corio, has no run in progress, ` +
       "or its event loop is blocked",
   );
+}
+
+/** A primary's answer lists its copies by pid: read each one (in parallel). */
+async function readCopies(
+  snapshot: TaskSnapshot & { copyPids?: number[] },
+  deadline: number,
+): Promise<TaskSnapshot> {
+  const { copyPids, ...rest } = snapshot;
+  if (copyPids === undefined) return rest;
+  const timeoutMs = Math.max(0, deadline - performance.now());
+  const copies = await Promise.all(
+    copyPids.map(async (copy): Promise<CopySnapshot> => {
+      // Only the primary's own children: its file must not make us signal anyone else.
+      if (!isChildOf(copy, snapshot.pid))
+        return { pid: copy, error: `process ${copy} is not a copy of ${snapshot.pid}` };
+      try {
+        return { pid: copy, snapshot: await readTaskSnapshot(copy, { timeoutMs }) };
+      } catch (error) {
+        return { pid: copy, error: (error as Error).message };
+      }
+    }),
+  );
+  return { ...rest, copies };
+}
+
+/** True unless the system shows that `pid`'s parent is not `parent` (Linux's /proc). */
+function isChildOf(pid: number, parent: number): boolean {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+  } catch {
+    return process.platform !== "linux";
+  }
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[1]) === parent;
 }
 
 /** Throws ESRCH / EPERM unless we may signal `pid`. */
@@ -184,7 +222,11 @@ function checkDir(dir: string, uid: number, pid: number): void {
     );
 }
 
-async function tryRead(file: string, uid: number, pid: number): Promise<TaskSnapshot | null> {
+async function tryRead(
+  file: string,
+  uid: number,
+  pid: number,
+): Promise<(TaskSnapshot & { copyPids?: number[] }) | null> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -211,7 +253,7 @@ async function tryRead(file: string, uid: number, pid: number): Promise<TaskSnap
 }
 
 /** Parses and checks the shape of a snapshot (the file is data only: nothing in it is run). */
-function parseSnapshot(text: string, pid: number): TaskSnapshot {
+function parseSnapshot(text: string, pid: number): TaskSnapshot & { copyPids?: number[] } {
   const bad = (why: string): InspectError =>
     new InspectError("EINSECURE", pid, `the snapshot from process ${pid} is malformed: ${why}`);
   let raw: unknown;
@@ -239,7 +281,19 @@ function parseSnapshot(text: string, pid: number): TaskSnapshot {
       truncated: r.truncated === true,
     };
   });
-  return { pid, takenAt: s.takenAt, argv: s.argv.map((a) => oneLine(String(a))), runtimes };
+  const parsed: TaskSnapshot & { copyPids?: number[] } = {
+    pid,
+    takenAt: s.takenAt,
+    argv: s.argv.map((a) => oneLine(String(a))),
+    runtimes,
+  };
+  const copies = (raw as { copies?: unknown }).copies;
+  if (copies !== undefined) {
+    if (!Array.isArray(copies) || !copies.every((c) => Number.isSafeInteger(c) && c > 0))
+      throw bad("copies that are not pids");
+    parsed.copyPids = copies as number[];
+  }
+  return parsed;
 }
 
 function checkTask(t: unknown, bad: (why: string) => Error): TaskInfo {
