@@ -3,88 +3,21 @@
  * share one listening socket; signals, exit codes, traces and `corio ps`
  * across the copies. Real processes, real HTTP over loopback (curl).
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { bin, root, runCorio } from "./fixtures/run-corio.ts";
+import { curl, killClusters, startCluster } from "./fixtures/cluster.ts";
+import { runCorio } from "./fixtures/run-corio.ts";
 
 const program = "test/fixtures/cluster-program.ts";
-
-interface Cluster {
-  child: ChildProcess;
-  stdout(): string;
-  stderr(): string;
-  /** Resolves once stdout has `count` lines matching `pattern`; returns them. */
-  lines(pattern: RegExp, count: number): Promise<RegExpMatchArray[]>;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const running: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of running.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      try {
-        process.kill(-(child.pid as number), "SIGKILL"); // the primary and its copies
-      } catch {}
-    }
-  }
-});
-
-/** Starts `corio run ARGS` in a process group of its own (as a shell does for a job). */
-function startCluster(args: string[]): Cluster {
-  const child = spawn(process.execPath, [bin, ...args], {
-    cwd: root,
-    env: { ...process.env, NO_COLOR: "1" },
-    detached: true,
-  });
-  running.push(child);
-  let out = "";
-  let err = "";
-  const waiters: (() => void)[] = [];
-  child.stdout?.on("data", (chunk: Buffer) => {
-    out += chunk.toString();
-    for (const w of waiters) w();
-  });
-  child.stderr?.on("data", (chunk: Buffer) => {
-    err += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("close", (code, signal) => resolve({ code, signal })),
-  );
-  const lines = (pattern: RegExp, count: number): Promise<RegExpMatchArray[]> =>
-    new Promise((resolve, reject) => {
-      const check = (): boolean => {
-        const found = out
-          .split("\n")
-          .map((l) => l.match(pattern))
-          .filter((m): m is RegExpMatchArray => m !== null);
-        if (found.length < count) return false;
-        resolve(found);
-        return true;
-      };
-      if (check()) return;
-      waiters.push(check);
-      exited.then(() => {
-        if (!check()) reject(new Error(`exited first; stdout:\n${out}\nstderr:\n${err}`));
-      });
-    });
-  return { child, stdout: () => out, stderr: () => err, lines, exited };
-}
-
-function curl(url: string): Promise<string> {
-  return new Promise((resolve, reject) =>
-    execFile("curl", ["-s", "--max-time", "5", url], (error, stdout) =>
-      error === null ? resolve(stdout) : reject(error),
-    ),
-  );
-}
 
 /** The pids in the `cleanup finished PID` lines. */
 function finished(stdout: string): string[] {
   return [...stdout.matchAll(/^cleanup finished (\d+)$/gm)].map((m) => m[1] as string).sort();
 }
+
+afterEach(killClusters);
 
 describe("corio run --workers N", () => {
   it("copies answer HTTP on one port (port 0 shared) from different pids; SIGTERM to the primary stops each one after its cleanup, exit 143", async () => {
