@@ -17,6 +17,7 @@ export default defineConfig({
       { find: /^corio\/process$/, replacement: src("process/index.ts") },
       { find: /^corio\/signal$/, replacement: src("signal/index.ts") },
       { find: /^corio\/http$/, replacement: src("http/index.ts") },
+      { find: /^corio\/worker$/, replacement: src("worker/index.ts") },
     ],
   },
   test: {
