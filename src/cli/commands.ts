@@ -178,8 +178,8 @@ const tour: Command = {
 
 A short guided run (under 15 seconds) of what a coroutine runtime does:
 concurrency by sleeping together, chains, a queue between producers and
-consumers, a TCP echo server, cancellation with cleanup, and the runtime
-driven one step at a time. Each part prints its output and a timeline of its
+consumers, a TCP echo server, cancellation with cleanup, the runtime
+driven one step at a time, and CPU work on the loop against a worker thread. Each part prints its output and a timeline of its
 tasks. At the end it writes corio-tour.trace.json and corio-tour.html.
 
 Options:
