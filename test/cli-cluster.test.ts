@@ -67,6 +67,16 @@ describe("corio run --workers N", () => {
     expect(code).toBe(1);
   });
 
+  it("if the primary is killed (SIGKILL), each copy is still cancelled and runs its cleanup", async () => {
+    const cluster = startCluster(["run", "--workers", "2", program]);
+    const listening = await cluster.lines(/^listening (\d+) (\d+)$/, 2);
+    cluster.child.kill("SIGKILL");
+    // The copies share the primary's stdout: the pipe closes when the last copy has exited.
+    const { signal } = await cluster.exited;
+    expect(signal).toBe("SIGKILL");
+    expect(finished(cluster.stdout())).toEqual(listening.map((m) => m[2] as string).sort());
+  });
+
   it("corio ps on the primary lists the copies, each with its tasks", async () => {
     const cluster = startCluster(["run", "--workers", "2", program]);
     const listening = await cluster.lines(/^listening (\d+) (\d+)$/, 2);

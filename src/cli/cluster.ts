@@ -21,6 +21,9 @@
  * SIGTERM usually comes to the primary alone (a service manager, `kill PID`):
  * it is forwarded once to every copy still running.
  *
+ * If the primary itself dies (SIGKILL, a crash), each copy is cancelled as by
+ * SIGTERM, so its cleanup still runs.
+ *
  * Failure. A copy that exits non-zero (its program failed, or it crashed)
  * stops the others with one SIGTERM, as a failing child cancels its siblings:
  * a cluster is one program, not a process manager (copies are not restarted).
@@ -50,6 +53,7 @@ export async function runCluster(
   options: ClusterOptions,
 ): Promise<number> {
   if (cluster.isWorker) {
+    whenPrimaryGoes(() => process.kill(process.pid, "SIGTERM"));
     const trace =
       options.trace === undefined ? undefined : tracePathFor(options.trace, process.pid);
     const code = await runFile(file, args, { ...options, trace });
@@ -64,6 +68,18 @@ export async function runCluster(
     throw new UsageError(`cannot find ${file}`);
   }
   return runPrimary(options.workers);
+}
+
+/**
+ * In a copy: calls `stop` if the primary goes away (killed with SIGKILL, or
+ * crashed). Node's cluster would exit the copy at once, skipping its cleanup;
+ * marking the disconnect as expected stops that, and the copy is cancelled as
+ * by a SIGTERM instead.
+ */
+function whenPrimaryGoes(stop: () => void): void {
+  const self = cluster.worker as Worker;
+  self.exitedAfterDisconnect = true; // read by Node's own 'disconnect' listener, which runs first
+  process.once("disconnect", stop);
 }
 
 /** `OUT` with the copy's pid before the extension: `t.json` → `t.4242.json`. */
