@@ -122,6 +122,19 @@ describe("corio run --workers N", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("copies whose program returns exit by themselves; the exit code is 0; arguments reach each copy", async () => {
+    const { code, stdout } = await runCorio([
+      "run",
+      "--workers",
+      "2",
+      "test/fixtures/cli-program.ts",
+      "--",
+      "ok",
+    ]);
+    expect(stdout).toBe('done ["ok"]\ndone ["ok"]\n');
+    expect(code).toBe(0);
+  });
+
   it("--workers must be a whole number >= 1 (usage error, exit 2); a missing FILE is reported once", async () => {
     for (const bad of ["0", "-1", "two", "1.5"]) {
       const { code, stderr } = await runCorio(["run", `--workers=${bad}`, program]);
