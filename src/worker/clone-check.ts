@@ -18,8 +18,18 @@ const REFUSED: [new (...args: never[]) => object, string][] = [
   [WeakRef, "a WeakRef"],
 ];
 
-/** Returns where the first uncloneable value is (`"args[1].onDone is a function"`), or null. */
-export function findUncloneable(args: readonly unknown[]): string | null {
+/**
+ * Returns where the first uncloneable value among `values` is
+ * (`"args[1].onDone is a function"`), or null; `root` names the list.
+ */
+export function findUncloneable(values: readonly unknown[], root = "args"): string | null {
+  // The common case, plain numbers and strings, allocates nothing.
+  let primitive = true;
+  for (let i = 0; i < values.length && primitive; i++) {
+    const type = typeof values[i];
+    primitive = type !== "object" && type !== "function" && type !== "symbol";
+  }
+  if (primitive) return null;
   const seen = new Set<object>();
   let budget = MAX_NODES;
   const visit = (value: unknown, path: string): string | null => {
@@ -64,8 +74,8 @@ export function findUncloneable(args: readonly unknown[]): string | null {
     }
     return null;
   };
-  for (let i = 0; i < args.length; i++) {
-    const found = visit(args[i], `args[${i}]`);
+  for (let i = 0; i < values.length; i++) {
+    const found = visit(values[i], root === "args" ? `args[${i}]` : root);
     if (found !== null) return found;
   }
   return null;

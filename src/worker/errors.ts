@@ -113,3 +113,6 @@ export class WorkerCrashError extends Error {
     this.kind = kind;
   }
 }
+
+/** @internal The `cause` a pool gives the error for a job its full queue refused. */
+export const QUEUE_FULL: unique symbol = Symbol("corio.worker.queue-full");

@@ -31,6 +31,22 @@ const TYPESCRIPT = /\.(?:[cm]?ts|tsx)$/;
  * when the file does not exist.
  */
 export function moduleUrl(module: string | URL, api: string): string {
+  const key = typeof module === "string" ? module : module instanceof URL ? module.href : null;
+  const known = key === null ? undefined : validated.get(key);
+  if (known !== undefined) return known;
+  const href = validate(module, api);
+  // Remembered once found: a job per millisecond should not stat its module each time.
+  if (validated.size >= MAX_REMEMBERED) validated.clear();
+  validated.set(key as string, href);
+  return href;
+}
+
+// Module references already validated (as given → file URL). Bounded, for a
+// program that makes module paths up as it goes.
+const validated = new Map<string, string>();
+const MAX_REMEMBERED = 1000;
+
+function validate(module: string | URL, api: string): string {
   let url: URL;
   if (module instanceof URL) {
     url = module;
@@ -78,7 +94,7 @@ export function moduleLabel(url: string): string {
 
 /** True when the module needs tsx to load. */
 export function isTypeScript(url: string): boolean {
-  return TYPESCRIPT.test(new URL(url).pathname);
+  return TYPESCRIPT.test(url.replace(/[?#].*$/s, ""));
 }
 
 /** The URL of tsx's loader (what `node --import tsx` loads). */
@@ -91,28 +107,21 @@ export function typeScriptExecArgv(): string[] {
   return ["--import", tsxLoaderUrl()];
 }
 
-/** True when this thread was started with tsx in its `execArgv`. */
-function startedWithTsx(): boolean {
-  const argv = process.execArgv;
-  const loader = tsxLoaderUrl();
-  return argv.some((arg, i) => arg === loader || (arg === "tsx" && argv[i - 1] === "--import"));
-}
-
 let registering: Promise<void> | null = null;
 
 /**
  * Registers tsx's loaders (ESM and CommonJS, as `corio run` does) in the
  * calling thread, once. A worker thread calls it before importing a `.ts`
- * module; a thread already started with tsx skips it.
+ * module. It does so even when the thread was started with `--import tsx`:
+ * on Node 20 that flag in a worker's `execArgv` installs tsx's CommonJS hook
+ * but not its ESM hooks, so `import("./x.ts")` would still fail.
  */
 export function registerTypeScriptLoader(): Promise<void> {
   if (registering === null) {
-    registering = startedWithTsx()
-      ? Promise.resolve()
-      : Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]).then(([esm, cjs]) => {
-          esm.register();
-          cjs.register();
-        });
+    registering = Promise.all([import("tsx/esm/api"), import("tsx/cjs/api")]).then(([esm, cjs]) => {
+      esm.register();
+      cjs.register();
+    });
   }
   return registering;
 }

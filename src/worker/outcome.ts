@@ -6,7 +6,7 @@
  * piscina (`explainFailure`) means the thread failed under the job; it becomes
  * an error that says which of the ways it failed, and that the pool carries on.
  */
-import { deserializeError, WorkerCrashError } from "./errors.js";
+import { deserializeError, QUEUE_FULL, WorkerCrashError } from "./errors.js";
 import type { JobOutcome } from "./pool-thread.js";
 
 /** The job, as messages name it. */
@@ -78,11 +78,10 @@ export function explainFailure(error: unknown, job: JobLabel, poolDestroyed: boo
       cause: e,
     });
   }
-  if (e.message === "Task queue is at limit" || e.message.startsWith("No task queue available")) {
+  if (e.cause === QUEUE_FULL) {
     return new Error(
-      `${job.api}(): the pool's queue is full (its maxQueue); ${job.describe()} was not queued. ` +
+      `${job.api}(): ${e.message}; ${job.describe()} was not queued. ` +
         `Wait for jobs to finish, or make the pool's maxQueue larger`,
-      { cause: e },
     );
   }
   return new WorkerCrashError(

@@ -8,6 +8,7 @@
  * module does export). A rejection from piscina therefore always means the
  * thread itself failed: cancelled, crashed, exited or ran out of memory.
  */
+import { findUncloneable } from "./clone-check.js";
 import type { SerializedError } from "./errors.js";
 import { serializeError } from "./errors.js";
 import { isTypeScript, registerTypeScriptLoader } from "./module-ref.js";
@@ -26,13 +27,28 @@ export type JobOutcome =
   | { kind: "error"; error: SerializedError }
   | { kind: "no-export"; exports: string[]; found: string };
 
+type Namespace = Record<string, unknown>;
+
+// Modules this thread has imported. `import()` of a loaded module still goes
+// through the loader (resolve, module map, a promise): tens of microseconds a
+// job, which is most of the cost of a trivial one.
+const modules = new Map<string, Namespace>();
+
+async function load(url: string): Promise<Namespace> {
+  if (isTypeScript(url)) await registerTypeScriptLoader();
+  const mod = (await import(url)) as Namespace;
+  modules.set(url, mod);
+  return mod;
+}
+
 export default async function runJob(request: JobRequest): Promise<JobOutcome> {
-  let mod: Record<string, unknown>;
-  try {
-    if (isTypeScript(request.module)) await registerTypeScriptLoader();
-    mod = (await import(request.module)) as Record<string, unknown>;
-  } catch (error) {
-    return { kind: "error", error: serializeError(error) };
+  let mod = modules.get(request.module);
+  if (mod === undefined) {
+    try {
+      mod = await load(request.module);
+    } catch (error) {
+      return { kind: "error", error: serializeError(error) };
+    }
   }
   const fn = mod[request.exportName];
   if (typeof fn !== "function") {
@@ -42,9 +58,22 @@ export default async function runJob(request: JobRequest): Promise<JobOutcome> {
       found: fn === undefined ? "nothing" : typeof fn,
     };
   }
+  let value: unknown;
   try {
-    return { kind: "value", value: await fn(...request.args) };
+    value = await fn(...request.args);
   } catch (error) {
     return { kind: "error", error: serializeError(error) };
   }
+  // A result postMessage cannot clone would crash the thread inside piscina;
+  // found here, it fails only the job, with a message naming the value.
+  const bad = findUncloneable([value], "the result");
+  if (bad !== null) {
+    const error = new TypeError(
+      `${request.exportName}() returned a value that cannot be sent back to the calling thread: ` +
+        `${bad}. Return plain data (results are structured-cloned)`,
+    );
+    error.stack = `${error.name}: ${error.message}`;
+    return { kind: "error", error: serializeError(error) };
+  }
+  return { kind: "value", value };
 }

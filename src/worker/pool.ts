@@ -18,6 +18,7 @@ import { Piscina } from "piscina";
 import { call } from "../core/call.js";
 import type { Coroutine } from "../core/future.js";
 import { findUncloneable } from "./clone-check.js";
+import { QUEUE_FULL } from "./errors.js";
 import { awaitJob, JobFuture, type JobHost } from "./job.js";
 import { moduleUrl, threadEntry } from "./module-ref.js";
 import type { JobOutcome, JobRequest } from "./pool-thread.js";
@@ -76,8 +77,13 @@ export class WorkerPool implements JobHost {
   readonly #resourceLimits: ResourceLimitsLike | undefined;
   #piscina: Piscina | null = null;
   #state = OPEN;
-  // Jobs handed to piscina and not yet settled (for statistics().busy).
-  #submitted = 0;
+  // Jobs handed to piscina whose outcome has not arrived and that were not
+  // aborted, by their abort signal. A job takes a thread or a queue slot:
+  // admission is `#submitted.size < size + maxQueue` (piscina's own maxQueue
+  // does not count jobs that carry an abort signal, which all of ours do).
+  #submitted = new Set<AbortSignal>();
+  // Resolves `shutdown()` once `#submitted` is empty.
+  #drained: (() => void) | null = null;
   #closing: Promise<void> | null = null;
   #destroyed = false;
   // Set only while `_abort` runs: the exit of the thread piscina destroyed inside abort().
@@ -167,7 +173,7 @@ export class WorkerPool implements JobHost {
     const queued = piscina.queueSize;
     return {
       threads: piscina.threads.length,
-      busy: Math.max(0, this.#submitted - queued),
+      busy: Math.max(0, this.#submitted.size - queued),
       queued,
     };
   }
@@ -181,18 +187,29 @@ export class WorkerPool implements JobHost {
   *shutdown(): Coroutine<void> {
     if (this.#state === OPEN) {
       this.#state = SHUTTING_DOWN;
-      const piscina = this.#piscina;
-      this.#closing =
-        piscina === null
+      // piscina's close() waits for running jobs but fails queued ones, so the
+      // pool waits for every submitted job itself, then ends the threads.
+      const drained =
+        this.#submitted.size === 0
           ? Promise.resolve()
-          : piscina.close().then(() => {
-              this.#destroyed = true;
+          : new Promise<void>((resolve) => {
+              this.#drained = resolve;
             });
-      this.#closing = this.#closing.then(() => {
-        this.#state = SHUT_DOWN;
-      });
+      this.#closing = drained
+        .then(() => this.#piscina?.destroy())
+        .then(() => {
+          this.#state = SHUT_DOWN;
+        });
     }
     yield* call(this.#closing as Promise<void>);
+  }
+
+  #finished(signal: AbortSignal): void {
+    if (this.#submitted.delete(signal) && this.#submitted.size === 0 && this.#drained !== null) {
+      const drained = this.#drained;
+      this.#drained = null;
+      drained();
+    }
   }
 
   #checkOpen(api: string): void {
@@ -211,7 +228,7 @@ export class WorkerPool implements JobHost {
       execArgv: entry.execArgv,
       minThreads: 0,
       maxThreads: this.#size,
-      maxQueue: this.#maxQueue,
+      maxQueue: Infinity,
       idleTimeout: this.#idleTimeoutMs,
       closeTimeout: FOREVER_MS,
       ...(this.#resourceLimits === undefined ? {} : { resourceLimits: this.#resourceLimits }),
@@ -243,15 +260,20 @@ export class WorkerPool implements JobHost {
     signal: AbortSignal,
   ): Promise<JobOutcome> {
     this.#checkOpen("WorkerPool.run");
+    if (this.#submitted.size >= this.#size + this.#maxQueue) {
+      return Promise.reject(
+        new Error(`the pool's queue is full (maxQueue ${this.#maxQueue}, size ${this.#size})`, {
+          cause: QUEUE_FULL,
+        }),
+      );
+    }
     this.#piscina ??= this.#start();
-    this.#submitted++;
-    const done = () => {
-      this.#submitted--;
-    };
+    this.#submitted.add(signal);
     const promise = this.#piscina.run(request, {
       signal,
       transferList: transfer as Transferable[] as never,
     }) as Promise<JobOutcome>;
+    const done = () => this.#finished(signal);
     promise.then(done, done);
     return promise;
   }
@@ -265,6 +287,7 @@ export class WorkerPool implements JobHost {
     } finally {
       this.#capture = null;
     }
+    this.#finished(controller.signal);
     return capture.exit;
   }
 }
