@@ -46,8 +46,11 @@ describe("corio run --workers N", () => {
     const cluster = startCluster(["run", "--workers", "2", program]);
     const listening = await cluster.lines(/^listening (\d+) (\d+)$/, 2);
     process.kill(-(cluster.child.pid as number), "SIGINT"); // what a terminal does
+    await cluster.lines(/^cleanup started \d+$/, 2); // each copy has taken its own SIGINT
+    // Another SIGINT to the primary alone: were it forwarded, each copy would see
+    // a second SIGINT, on which main() exits at once, before "cleanup finished".
+    cluster.child.kill("SIGINT");
     const { code } = await cluster.exited;
-    // A second SIGINT makes main() exit at once, before "cleanup finished".
     expect(finished(cluster.stdout())).toEqual(listening.map((m) => m[2] as string).sort());
     expect(code).toBe(130);
   });
