@@ -108,7 +108,9 @@ function runPrimary(n: number): Promise<number> {
   };
   process.on("SIGINT", onInterrupt);
   process.on("SIGTERM", terminate);
-  const stopAnswering = answerListingsForCopies(() => [...copies].map((c) => c.process.pid ?? 0));
+  const stopAnswering = answerListingsForCopies(() =>
+    [...copies].flatMap((c) => (c.process.pid === undefined ? [] : [c.process.pid])),
+  );
 
   return new Promise((resolveCode) => {
     cluster.on("exit", (copy, code, signal) => {
@@ -118,7 +120,9 @@ function runPrimary(n: number): Promise<number> {
         128 + (signal === null ? 0 : ((constants.signals as Record<string, number>)[signal] ?? 0));
       if (status !== 0 && exitCode === 0) {
         exitCode = status;
-        terminate(); // one copy failed: the program has failed; stop the others
+        // One copy failed: the program has failed; stop the others (after a
+        // Ctrl-C they are stopping already, each on its own SIGINT).
+        if (!interrupted) terminate();
       }
       if (copies.size === 0) {
         process.off("SIGINT", onInterrupt);
