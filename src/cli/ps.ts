@@ -4,13 +4,12 @@
  * `corio/trace`'s `readTaskSnapshot` (docs/observability.md); this file only
  * prints.
  */
-import { formatCopies } from "../trace/format.js";
 import {
+  formatCopies,
   formatTaskTable,
   formatTaskTree,
   InspectError,
   readTaskSnapshot,
-  type TaskSnapshot,
 } from "../trace/index.js";
 
 export interface PsOptions {
@@ -33,20 +32,23 @@ export async function psCommand(
     if (error instanceof InspectError) throw new Error(`${error.message} (${error.code})`);
     throw error;
   }
+  if (snapshot.copies !== undefined && options.json !== true) {
+    // The primary of `corio run --workers N`: each copy under its own header.
+    const each =
+      which === "pstree"
+        ? formatTaskTree
+        : (copy: typeof snapshot) => formatTaskTable(copy.runtimes.flatMap((r) => r.tasks));
+    process.stdout.write(withNewline(formatCopies(snapshot.copies, each)));
+    return 0;
+  }
   if (options.json === true) {
     process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);
   } else if (which === "pstree") {
     process.stdout.write(withNewline(formatTaskTree(snapshot)));
-  } else if (snapshot.copies !== undefined) {
-    process.stdout.write(withNewline(formatCopies(snapshot.copies, table)));
   } else {
-    process.stdout.write(withNewline(table(snapshot)));
+    process.stdout.write(withNewline(formatTaskTable(snapshot.runtimes.flatMap((r) => r.tasks))));
   }
   return 0;
-}
-
-function table(snapshot: TaskSnapshot): string {
-  return formatTaskTable(snapshot.runtimes.flatMap((r) => r.tasks));
 }
 
 function withNewline(text: string): string {

@@ -1,7 +1,7 @@
 /** Text renderings of task listings: the `corio ps` table and the `corio pstree` tree. */
 import { oneLine, renderTaskTree } from "../core/instrument.js";
 import type { TaskInfo } from "../core/runtime.js";
-import type { CopySnapshot, TaskSnapshot } from "./inspect.js";
+import type { TaskSnapshot } from "./inspect.js";
 
 /** Longest name shown in a table column; longer ones are cut with "…". */
 const NAME_WIDTH = 32;
@@ -74,8 +74,7 @@ export function formatTaskTable(tasks: readonly TaskInfo[]): string {
  */
 export function formatTaskTree(snapshot: TaskSnapshot | readonly TaskInfo[]): string {
   if (Array.isArray(snapshot)) return renderTaskTree(snapshot as readonly TaskInfo[]);
-  const { runtimes, copies } = snapshot as TaskSnapshot;
-  if (copies !== undefined) return formatCopies(copies, formatTaskTree);
+  const { runtimes } = snapshot as TaskSnapshot;
   if (runtimes.length === 0) return "(no runtime is running)";
   return runtimes
     .map((rt, i) => {
@@ -83,24 +82,6 @@ export function formatTaskTree(snapshot: TaskSnapshot | readonly TaskInfo[]): st
       const more = rt.truncated ? "\n… (more tasks not listed)" : "";
       if (runtimes.length === 1) return `${tree}${more}`;
       return `runtime ${i + 1} of ${runtimes.length} (${rt.tasks.length} tasks)\n${tree}${more}`;
-    })
-    .join("\n\n");
-}
-
-/**
- * The copies of a `corio run --workers N` primary, one section each, headed
- * `copy I of N (pid P)`, with `each(snapshot)` as its body (or why it could
- * not be read).
- */
-export function formatCopies(
-  copies: readonly CopySnapshot[],
-  each: (snapshot: TaskSnapshot) => string,
-): string {
-  if (copies.length === 0) return "(no copies are running)";
-  return copies
-    .map((c, i) => {
-      const body = c.snapshot === undefined ? `(not listed: ${c.error})` : each(c.snapshot);
-      return `copy ${i + 1} of ${copies.length} (pid ${c.pid})\n${body}`;
     })
     .join("\n\n");
 }

@@ -66,7 +66,7 @@ export interface TaskSnapshot {
   /**
    * The primary of `corio run --workers N` runs no program: it lists its
    * copies instead, each one's own snapshot (or why it could not be read).
-   * Absent for any other process.
+   * Absent for any other process. See copies.ts.
    */
   copies?: CopySnapshot[];
 }
@@ -126,31 +126,11 @@ export function detachInspector(): void {
 }
 
 function onSignal(): void {
-  answer(takeSnapshot);
-}
-
-/**
- * For the primary of `corio run --workers N`, which runs no runtime: answer
- * `corio ps` with the pids of the copies (`copyPids()` when asked); the reader
- * then asks each copy itself. Returns the function that stops answering.
- */
-export function answerListingsForCopies(copyPids: () => number[]): () => void {
-  if (process.platform === "win32" || optedOut(process.env)) return () => {};
-  const onRequest = (): void =>
-    answer(() => ({ ...takeSnapshot(), runtimes: [], copies: copyPids() }));
-  process.on(INSPECT_SIGNAL, onRequest);
-  return () => process.off(INSPECT_SIGNAL, onRequest);
-}
-
-/** The file a primary writes: the copies by pid only (the reader fills them in). */
-export type PrimarySnapshotFile = Omit<TaskSnapshot, "copies"> & { copies: number[] };
-
-function answer(take: () => TaskSnapshot | PrimarySnapshotFile): void {
   const now = Date.now();
   if (now - lastDump < 10) return; // a burst of signals gets one answer
   lastDump = now;
   try {
-    writeSnapshot(take());
+    writeSnapshot(takeSnapshot());
   } catch (error) {
     if (!warned) {
       warned = true;
@@ -176,7 +156,7 @@ function takeSnapshot(): TaskSnapshot {
   };
 }
 
-function writeSnapshot(snapshot: TaskSnapshot | PrimarySnapshotFile): void {
+function writeSnapshot(snapshot: TaskSnapshot): void {
   const uid = (process.getuid as () => number)();
   const dir = snapshotDir(process.env, uid);
   try {
@@ -203,4 +183,36 @@ function writeSnapshot(snapshot: TaskSnapshot | PrimarySnapshotFile): void {
     unlinkSync(tmp);
     throw error;
   }
+}
+
+/**
+ * For the primary of `corio run --workers N`, which runs no runtime: answers
+ * `corio ps` with the pids of its copies (`copyPids()` when asked), and the
+ * reader asks each copy itself (copies.ts). Returns the function that stops
+ * answering.
+ */
+export function answerListingsForCopies(copyPids: () => number[]): () => void {
+  if (process.platform === "win32" || optedOut(process.env)) return () => {};
+  const onRequest = (): void => {
+    const now = Date.now();
+    if (now - lastDump < 10) return; // a burst of signals gets one answer
+    lastDump = now;
+    // The file holds the copies as pids; readTaskSnapshot replaces them with their snapshots.
+    const file = {
+      pid: process.pid,
+      takenAt: now,
+      argv: process.argv,
+      runtimes: [],
+      copies: copyPids(),
+    };
+    try {
+      writeSnapshot(file as unknown as TaskSnapshot);
+    } catch (error) {
+      console.error(
+        `corio: could not answer a task listing request (corio ps): ${(error as Error).message}`,
+      );
+    }
+  };
+  process.on(INSPECT_SIGNAL, onRequest);
+  return () => process.off(INSPECT_SIGNAL, onRequest);
 }

@@ -7,7 +7,8 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { oneLine } from "../core/instrument.js";
 import type { TaskInfo } from "../core/runtime.js";
-import type { CopySnapshot, RuntimeSnapshot, TaskSnapshot } from "./inspect.js";
+import { copyPidsIn, readCopies } from "./copies.js";
+import type { RuntimeSnapshot, TaskSnapshot } from "./inspect.js";
 import { INSPECT_SIGNAL, insecurity, optedOut, snapshotDir } from "./inspect.js";
 
 /** Why a process could not be listed. */
@@ -111,8 +112,17 @@ export async function readTaskSnapshot(
   }
   const deadline = performance.now() + timeoutMs;
   for (;;) {
-    const snapshot = await tryRead(file, uid, pid);
-    if (snapshot !== null) return readCopies(snapshot, deadline);
+    const answer = await tryRead(file, uid, pid);
+    if (answer !== null) {
+      const [snapshot, copies] = answer;
+      if (copies === undefined) return snapshot;
+      return readCopies(
+        snapshot,
+        copies,
+        Math.max(0, deadline - performance.now()),
+        readTaskSnapshot,
+      );
+    }
     if (performance.now() >= deadline) break;
     await new Promise((r) => setTimeout(r, POLL_MS));
     alive(pid);
@@ -123,42 +133,6 @@ export async function readTaskSnapshot(
     `process ${pid} did not answer within ${timeoutMs} ms: it does not use corio, has no run in progress, ` +
       "or its event loop is blocked",
   );
-}
-
-/** A primary's answer lists its copies by pid: read each one (in parallel). */
-async function readCopies(
-  snapshot: TaskSnapshot & { copyPids?: number[] },
-  deadline: number,
-): Promise<TaskSnapshot> {
-  const { copyPids, ...rest } = snapshot;
-  if (copyPids === undefined) return rest;
-  const timeoutMs = Math.max(0, deadline - performance.now());
-  const copies = await Promise.all(
-    copyPids.map(async (copy): Promise<CopySnapshot> => {
-      // Only the primary's own children: its file must not make us signal anyone else.
-      if (!isChildOf(copy, snapshot.pid))
-        return { pid: copy, error: `process ${copy} is not a copy of ${snapshot.pid}` };
-      try {
-        return { pid: copy, snapshot: await readTaskSnapshot(copy, { timeoutMs }) };
-      } catch (error) {
-        return { pid: copy, error: (error as Error).message };
-      }
-    }),
-  );
-  return { ...rest, copies };
-}
-
-/** True unless the system shows that `pid`'s parent is not `parent` (Linux's /proc). */
-function isChildOf(pid: number, parent: number): boolean {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, "latin1");
-  } catch {
-    return process.platform !== "linux";
-  }
-  // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[1]) === parent;
 }
 
 /** Throws ESRCH / EPERM unless we may signal `pid`. */
@@ -222,11 +196,12 @@ function checkDir(dir: string, uid: number, pid: number): void {
     );
 }
 
+/** The snapshot in `file` and, from a cluster's primary, the pids of its copies. */
 async function tryRead(
   file: string,
   uid: number,
   pid: number,
-): Promise<(TaskSnapshot & { copyPids?: number[] }) | null> {
+): Promise<[TaskSnapshot, number[] | undefined] | null> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -249,11 +224,11 @@ async function tryRead(
   try {
     unlinkSync(file);
   } catch {}
-  return parseSnapshot(text, pid);
+  return [parseSnapshot(text, pid), copyPidsIn(text, pid)];
 }
 
 /** Parses and checks the shape of a snapshot (the file is data only: nothing in it is run). */
-function parseSnapshot(text: string, pid: number): TaskSnapshot & { copyPids?: number[] } {
+function parseSnapshot(text: string, pid: number): TaskSnapshot {
   const bad = (why: string): InspectError =>
     new InspectError("EINSECURE", pid, `the snapshot from process ${pid} is malformed: ${why}`);
   let raw: unknown;
@@ -281,19 +256,7 @@ function parseSnapshot(text: string, pid: number): TaskSnapshot & { copyPids?: n
       truncated: r.truncated === true,
     };
   });
-  const parsed: TaskSnapshot & { copyPids?: number[] } = {
-    pid,
-    takenAt: s.takenAt,
-    argv: s.argv.map((a) => oneLine(String(a))),
-    runtimes,
-  };
-  const copies = (raw as { copies?: unknown }).copies;
-  if (copies !== undefined) {
-    if (!Array.isArray(copies) || !copies.every((c) => Number.isSafeInteger(c) && c > 0))
-      throw bad("copies that are not pids");
-    parsed.copyPids = copies as number[];
-  }
-  return parsed;
+  return { pid, takenAt: s.takenAt, argv: s.argv.map((a) => oneLine(String(a))), runtimes };
 }
 
 function checkTask(t: unknown, bad: (why: string) => Error): TaskInfo {
