@@ -6,15 +6,17 @@
 //       worker_threads postMessage echo, piscina's run() called directly, corio's runInWorker.
 //   speedup     two CPU jobs of ~0.5 s: in a row on the main thread vs both at once on the default
 //               pool (warm, and cold: the first use, which starts the threads).
-//   latency-worker | latency-loop | latency-idle
+//   speedup-raw the same two jobs on two raw worker_threads threads: what the machine gives now.
+//   latency-worker | latency-raw | latency-loop | latency-idle
 //       p99 lateness of a 5 ms ticker (a corio task sleeping 5 ms in a loop) while 50 MB are
-//       hashed with sha256: in a worker with the buffer transferred, or in one step on the loop;
-//       idle: the same ticker with nothing hashing, the machine's noise floor.
+//       hashed with sha256: in a corio pool thread with the buffer transferred, in a raw
+//       worker_threads thread (transferred too), or in one step on the loop; idle: the same
+//       ticker with nothing hashing, the machine's noise floor.
 
 import { once } from "node:events";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { all, type Coroutine, run, sleep, spawn } from "corio";
+import { all, type Coroutine, call, run, sleep, spawn } from "corio";
 import { runInWorker } from "corio/worker";
 import { Piscina } from "piscina";
 import { median, RESULT_TAG } from "../harness.js";
@@ -60,16 +62,15 @@ async function overheadRaw(): Promise<void> {
 
 async function overheadPiscina(): Promise<void> {
   // Configured as corio's pool configures it (no thread kept when idle, 10 s idle timeout), and
-  // with an abort signal per job, as corio passes one.
+  // called as a piscina user would: no abort signal (corio passes one to every job, which it
+  // makes cheap; a real AbortSignal costs several µs per job on Node 20).
   const pool = new Piscina({
     filename: jobs.href,
     minThreads: 0,
     maxThreads: availableParallelism(),
     idleTimeout: 10_000,
   });
-  await timeRoundTrips(JOBS, (i) =>
-    pool.run(i, { name: "echo", signal: new AbortController().signal }),
-  );
+  await timeRoundTrips(JOBS, (i) => pool.run(i, { name: "echo" }));
   await pool.destroy();
 }
 
@@ -97,6 +98,38 @@ async function calibrate(): Promise<number> {
   return Math.round((probe * (quick ? 100 : 500)) / ms);
 }
 
+/** A raw worker_threads thread running jobs.mjs functions: `call(name, args, transfer)`. */
+function rawThread() {
+  const worker = new Worker(new URL("./raw-call.mjs", import.meta.url));
+  return {
+    call(name: string, args: unknown[], transfer: ArrayBuffer[] = []): Promise<unknown> {
+      worker.postMessage({ name, args }, transfer);
+      return once(worker, "message").then(([x]) => x);
+    },
+    stop: () => worker.terminate(),
+  };
+}
+
+/** The same two jobs on two raw worker_threads threads: what the machine allows right now. */
+async function speedupRaw(): Promise<void> {
+  const rounds = await calibrate();
+  const { burn } = (await import(jobs.href)) as { burn: (n: number) => number };
+  const threads = [rawThread(), rawThread()];
+  const both = () => Promise.all(threads.map((t) => t.call("burn", [rounds])));
+  let t0 = performance.now();
+  await both();
+  const coldMs = performance.now() - t0;
+  t0 = performance.now();
+  await both();
+  const warmMs = performance.now() - t0;
+  t0 = performance.now();
+  burn(rounds);
+  burn(rounds);
+  const inARowMs = performance.now() - t0;
+  await Promise.all(threads.map((t) => t.stop()));
+  report(inARowMs / warmMs, { inARowMs, warmMs, coldMs, coldSpeedup: inARowMs / coldMs });
+}
+
 async function speedup(): Promise<void> {
   const rounds = await calibrate();
   const { burn } = (await import(jobs.href)) as { burn: (n: number) => number };
@@ -121,8 +154,10 @@ async function speedup(): Promise<void> {
 const HASH_MB = 50;
 const HASHES = quick ? 2 : 5;
 
-async function latency(where: "worker" | "loop" | "idle"): Promise<void> {
+async function latency(where: "worker" | "raw" | "loop" | "idle"): Promise<void> {
   const { sha256 } = (await import(jobs.href)) as { sha256: (b: ArrayBuffer) => string };
+  const raw = where === "raw" ? rawThread() : null;
+  if (raw !== null) await raw.call("echo", [0]);
   const lateness: number[] = [];
   let hashMs = 0;
   await run(function* () {
@@ -147,6 +182,8 @@ async function latency(where: "worker" | "loop" | "idle"): Promise<void> {
       const t0 = performance.now();
       if (where === "worker") {
         yield* runInWorker(jobs, "sha256", [buffer], { transfer: [buffer] });
+      } else if (raw !== null) {
+        yield* call(raw.call("sha256", [buffer], [buffer]));
       } else if (where === "loop") {
         sha256(buffer);
       } else {
@@ -158,6 +195,7 @@ async function latency(where: "worker" | "loop" | "idle"): Promise<void> {
     hashing = false;
     yield* ticker;
   });
+  await raw?.stop();
   const sorted = [...lateness].sort((a, b) => a - b);
   const p99 = sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] as number;
   report(p99, {
@@ -178,6 +216,10 @@ async function main(): Promise<void> {
       return overheadCorio();
     case "speedup":
       return speedup();
+    case "speedup-raw":
+      return speedupRaw();
+    case "latency-raw":
+      return latency("raw");
     case "latency-worker":
       return latency("worker");
     case "latency-loop":

@@ -29,7 +29,9 @@ const CASES = [
   "overhead-piscina",
   "overhead-corio",
   "speedup",
+  "speedup-raw",
   "latency-worker",
+  "latency-raw",
   "latency-loop",
   "latency-idle",
 ] as const;
@@ -129,19 +131,23 @@ if (cases.some((c) => c.startsWith("overhead"))) {
     );
   }
 }
-if (cases.includes("speedup")) {
+for (const c of ["speedup", "speedup-raw"] as const) {
+  if (!cases.includes(c)) continue;
+  const max = Math.max(...(results.get(c) ?? []).map((r) => r.value));
   console.log(
-    `\n2 CPU jobs: in a row ${f(med("speedup", "inARowMs"))} ms, on the pool ${f(med("speedup", "warmMs"))} ms ` +
-      `(first use, threads starting: ${f(med("speedup", "coldMs"))} ms) -> speed-up ${f(med("speedup"))}x ` +
-      `(min ${f(min("speedup"))}x; cold ${f(med("speedup", "coldSpeedup"))}x)`,
+    `\n2 CPU jobs ${c === "speedup" ? "on corio's default pool" : "on 2 raw worker_threads"}: ` +
+      `in a row ${f(med(c, "inARowMs"))} ms, in parallel ${f(med(c, "warmMs"))} ms ` +
+      `(first use, threads starting: ${f(med(c, "coldMs"))} ms) -> speed-up ${f(med(c))}x ` +
+      `(min ${f(min(c))}x, max ${f(max)}x; cold ${f(med(c, "coldSpeedup"))}x)`,
   );
 }
 const LATENCY = {
-  "latency-worker": "while hashing 50 MB in a worker (buffer transferred)",
+  "latency-worker": "while hashing 50 MB in a corio pool thread (buffer transferred)",
+  "latency-raw": "while hashing 50 MB in a raw worker_threads thread (transferred)",
   "latency-loop": "while hashing 50 MB on the loop, in one step",
   "latency-idle": "with nothing hashing (the machine's noise floor)",
 } as const;
-for (const c of ["latency-worker", "latency-loop", "latency-idle"] as const) {
+for (const c of ["latency-worker", "latency-raw", "latency-loop", "latency-idle"] as const) {
   if (!cases.includes(c)) continue;
   console.log(
     `\n5 ms ticker ${LATENCY[c]}: ` +

@@ -156,7 +156,7 @@ export class Debugger {
     this.warn(
       "slow-step",
       `${who(task, m)} blocked the event loop for ${ms(dur)} in one step (threshold ${this.slowStepMs} ms); ` +
-        `it resumed ${resumed}${suspended}. Move the work to smaller steps (yield* yieldNow()) or off the loop.`,
+        `it resumed ${resumed}${suspended}. Move the work to smaller steps (yield* yieldNow()) or off the loop (runInWorker from corio/worker).`,
       task,
       at,
     );

@@ -22,6 +22,7 @@ import { cur } from "../core/current.js";
 import type { Context, Coroutine, Pending, Waker } from "../core/future.js";
 import { FutureBase, PENDING } from "../core/future.js";
 import type { Runtime } from "../core/runtime.js";
+import { JobSignal } from "./job-signal.js";
 import { addPendingJob, type PendingJob, removePendingJob } from "./jobs.js";
 import { explainFailure, unpackOutcome } from "./outcome.js";
 import type { JobOutcome, JobRequest } from "./pool-thread.js";
@@ -32,12 +33,10 @@ export interface JobHost {
   _submit(
     request: JobRequest,
     transfer: readonly Transferable[],
-    signal: AbortSignal,
+    signal: JobSignal,
   ): Promise<JobOutcome>;
   /** Aborts a submitted job; returns its thread's exit when the job was running. */
-  _abort(controller: AbortController): Promise<void> | null;
-  /** True once `shutdown()` terminated the pool's threads under its jobs. */
-  readonly _destroyed: boolean;
+  _abort(signal: JobSignal): Promise<void> | null;
 }
 
 const NEW = 0;
@@ -57,7 +56,7 @@ export class JobFuture extends FutureBase<unknown> implements PendingJob {
   #ok = false;
   #result: unknown = undefined;
   #waker: Waker | null = null;
-  #controller: AbortController | null = null;
+  #signal: JobSignal | null = null;
   #rt: Runtime | null = null;
   #runtime: Runtime | null = null;
   /** Set by `cancel()` when a running job's thread is being terminated. */
@@ -86,10 +85,10 @@ export class JobFuture extends FutureBase<unknown> implements PendingJob {
     if (this.#state === WAITING) return PENDING;
     const request = this.#request as JobRequest;
     this.#request = null;
-    const controller = new AbortController();
-    const promise = this.#host._submit(request, this.#transfer, controller.signal);
+    const signal = new JobSignal();
+    const promise = this.#host._submit(request, this.#transfer, signal);
     this.#transfer = [];
-    this.#controller = controller;
+    this.#signal = signal;
     this.#state = WAITING;
     this.#runtime = cur.rt;
     this.#rt = cur.rt;
@@ -106,9 +105,7 @@ export class JobFuture extends FutureBase<unknown> implements PendingJob {
     if (this.#state !== WAITING) return;
     this.#state = SETTLED;
     try {
-      this.#result = ok
-        ? unpackOutcome(value as JobOutcome, this)
-        : explainFailure(value, this, this.#host._destroyed);
+      this.#result = ok ? unpackOutcome(value as JobOutcome, this) : explainFailure(value, this);
       this.#ok = ok;
     } catch (error) {
       this.#result = error;
@@ -137,7 +134,7 @@ export class JobFuture extends FutureBase<unknown> implements PendingJob {
     }
     this.#state = DROPPED;
     this.#stopCounting();
-    const exit = this.#host._abort(this.#controller as AbortController);
+    const exit = this.#host._abort(this.#signal as JobSignal);
     if (exit === null) {
       removePendingJob(this);
     } else {

@@ -44,7 +44,7 @@ export function unpackOutcome(outcome: JobOutcome, job: JobLabel): unknown {
 }
 
 /** The error for a job whose thread failed (piscina rejected it). */
-export function explainFailure(error: unknown, job: JobLabel, poolDestroyed: boolean): Error {
+export function explainFailure(error: unknown, job: JobLabel): Error {
   const what = `the worker thread running ${job.describe().replace(/^worker job /, "")}`;
   const e = error instanceof Error ? error : new Error(String(error));
   const code = (e as { code?: unknown }).code;
@@ -73,7 +73,7 @@ export function explainFailure(error: unknown, job: JobLabel, poolDestroyed: boo
     );
     return err;
   }
-  if (e.message === "Terminating worker thread" || poolDestroyed) {
+  if (e.message === "Terminating worker thread") {
     return new Error(`${job.api}(): the pool was shut down before ${job.describe()} finished`, {
       cause: e,
     });

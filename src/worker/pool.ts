@@ -20,6 +20,7 @@ import type { Coroutine } from "../core/future.js";
 import { findUncloneable } from "./clone-check.js";
 import { QUEUE_FULL } from "./errors.js";
 import { awaitJob, JobFuture, type JobHost } from "./job.js";
+import type { JobSignal } from "./job-signal.js";
 import { moduleUrl, threadEntry } from "./module-ref.js";
 import type { JobOutcome, JobRequest } from "./pool-thread.js";
 
@@ -51,8 +52,6 @@ export interface WorkerPoolStatistics {
   queued: number;
 }
 
-type ResourceLimitsLike = ResourceLimits;
-
 const OPEN = 0;
 const SHUTTING_DOWN = 1;
 const SHUT_DOWN = 2;
@@ -74,18 +73,17 @@ export class WorkerPool implements JobHost {
   readonly #size: number;
   readonly #maxQueue: number;
   readonly #idleTimeoutMs: number;
-  readonly #resourceLimits: ResourceLimitsLike | undefined;
+  readonly #resourceLimits: ResourceLimits | undefined;
   #piscina: Piscina | null = null;
   #state = OPEN;
   // Jobs handed to piscina whose outcome has not arrived and that were not
   // aborted, by their abort signal. A job takes a thread or a queue slot:
   // admission is `#submitted.size < size + maxQueue` (piscina's own maxQueue
   // does not count jobs that carry an abort signal, which all of ours do).
-  #submitted = new Set<AbortSignal>();
+  #submitted = new Set<JobSignal>();
   // Resolves `shutdown()` once `#submitted` is empty.
   #drained: (() => void) | null = null;
   #closing: Promise<void> | null = null;
-  #destroyed = false;
   // Set only while `_abort` runs: the exit of the thread piscina destroyed inside abort().
   #capture: { exit: Promise<void> | null } | null = null;
 
@@ -204,7 +202,7 @@ export class WorkerPool implements JobHost {
     yield* call(this.#closing as Promise<void>);
   }
 
-  #finished(signal: AbortSignal): void {
+  #finished(signal: JobSignal): void {
     if (this.#submitted.delete(signal) && this.#submitted.size === 0 && this.#drained !== null) {
       const drained = this.#drained;
       this.#drained = null;
@@ -248,16 +246,11 @@ export class WorkerPool implements JobHost {
     return piscina;
   }
 
-  /** @internal */
-  get _destroyed(): boolean {
-    return this.#destroyed;
-  }
-
   /** @internal Hands a job to piscina (started on first use). */
   _submit(
     request: JobRequest,
     transfer: readonly Transferable[],
-    signal: AbortSignal,
+    signal: JobSignal,
   ): Promise<JobOutcome> {
     this.#checkOpen("WorkerPool.run");
     if (this.#submitted.size >= this.#size + this.#maxQueue) {
@@ -270,8 +263,10 @@ export class WorkerPool implements JobHost {
     this.#piscina ??= this.#start();
     this.#submitted.add(signal);
     const promise = this.#piscina.run(request, {
-      signal,
-      transferList: transfer as Transferable[] as never,
+      signal: signal as never, // piscina accepts any object with addEventListener and aborted
+
+      // piscina's TransferList type is not exported; the values are the same.
+      transferList: transfer as never,
     }) as Promise<JobOutcome>;
     const done = () => this.#finished(signal);
     promise.then(done, done);
@@ -279,15 +274,15 @@ export class WorkerPool implements JobHost {
   }
 
   /** @internal Aborts a submitted job; the exit of its thread when it was running, else null. */
-  _abort(controller: AbortController): Promise<void> | null {
+  _abort(signal: JobSignal): Promise<void> | null {
     const capture: { exit: Promise<void> | null } = { exit: null };
     this.#capture = capture;
     try {
-      controller.abort();
+      signal.abort();
     } finally {
       this.#capture = null;
     }
-    this.#finished(controller.signal);
+    this.#finished(signal);
     return capture.exit;
   }
 }
