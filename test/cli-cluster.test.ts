@@ -3,12 +3,14 @@
  * share one listening socket; signals, exit codes, traces and `corio ps`
  * across the copies. Real processes, real HTTP over loopback (curl).
  */
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readTaskSnapshot } from "corio/trace";
 import { afterEach, describe, expect, it } from "vitest";
 import { curl, killClusters, startCluster } from "./fixtures/cluster.ts";
-import { runCorio } from "./fixtures/run-corio.ts";
+import { root, runCorio } from "./fixtures/run-corio.ts";
 
 const program = "test/fixtures/cluster-program.ts";
 
@@ -106,6 +108,28 @@ describe("corio run --workers N", () => {
     expect(table.stdout.match(/^ID\s+PARENT\s+STATE/gm)).toHaveLength(2);
     cluster.child.kill("SIGTERM");
     expect((await cluster.exited).code).toBe(143);
+  });
+
+  it("a primary's answer cannot make the reader signal processes that are not its copies", async () => {
+    const bystander = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"]);
+    const forged = spawn(
+      process.execPath,
+      ["--import", "tsx", "test/fixtures/cluster-forged-primary.ts", String(bystander.pid)],
+      { cwd: root },
+    );
+    try {
+      await new Promise((resolve) => forged.stdout.once("data", resolve));
+      const snapshot = await readTaskSnapshot(forged.pid as number);
+      expect(snapshot.runtimes).toEqual([]);
+      expect(snapshot.copies).toEqual([
+        { pid: 1, error: `process 1 is not a copy of ${forged.pid}` },
+        { pid: bystander.pid, error: `process ${bystander.pid} is not a copy of ${forged.pid}` },
+      ]);
+      // Refused before any signal is sent (pid 1 and the bystander were never asked).
+    } finally {
+      forged.kill("SIGKILL");
+      bystander.kill("SIGKILL");
+    }
   });
 
   it("--trace OUT writes one trace per copy, named with its pid", async () => {
