@@ -1,7 +1,11 @@
-// HTTP hello world on every core: `corio run --workers 2` against one copy (`corio run`), with the
-// load from a separate process (autocannon, an npm package, so it runs on a fresh machine).
+// HTTP on every core: `corio run --workers 2` against one copy (`corio run`), with the load from a
+// separate process (autocannon, an npm package, so it runs on a fresh machine). Workloads: hello
+// (bench/http/hello.ts: "Hello, world!", the runtime's own cost per request); plain, the baseline
+// (bench/http/plain-cluster.ts: node:http alone and in a node:cluster of the same size, no corio);
+// primes (examples/cpu-server.ts: /primes?below=1000000, a few ms of CPU per request, where the
+// second core should count).
 //
-//   npm run build && node --import tsx bench/http/cluster.ts [--rounds 5] [--duration 5] [--connections 50] [--workers 2]
+//   npm run build && node --import tsx bench/http/cluster.ts [--rounds 5] [--duration 5] [--connections 50] [--workers 2] [--workload hello,plain,primes]
 //
 // Each round starts each setup in a fresh process tree (the built CLI, dist/cli/main.js, with
 // "corio" resolving to dist/ as a user gets it), waits until every copy listens, warms it up with a
@@ -29,6 +33,7 @@ const { values } = parseArgs({
     duration: { type: "string", default: "5" },
     connections: { type: "string", default: "50" },
     workers: { type: "string", default: "2" },
+    workload: { type: "string", default: "hello,plain,primes" },
   },
 });
 const rounds = Number(values.rounds);
@@ -37,6 +42,15 @@ const connections = Number(values.connections);
 const workers = Number(values.workers);
 const SETUPS = { one: [] as string[], cluster: ["--workers", String(workers)] };
 type Setup = keyof typeof SETUPS;
+const WORKLOADS = {
+  hello: { program: join(HERE, "hello.ts"), path: "/" },
+  primes: { program: join(ROOT, "examples/cpu-server.ts"), path: "/primes?below=1000000" },
+  // The baseline: plain node:http, one process or a node:cluster of the same size, no corio.
+  plain: { program: join(HERE, "plain-cluster.ts"), path: "/" },
+};
+type Workload = keyof typeof WORKLOADS;
+const workloads = (values.workload as string).split(",") as Workload[];
+for (const w of workloads) if (!(w in WORKLOADS)) throw new Error(`unknown workload ${w}`);
 
 interface Sample {
   rps: number;
@@ -47,12 +61,14 @@ interface Sample {
   errors: number;
 }
 
-/** Starts `corio run [flags] hello.ts -- 0` and resolves once `copies` copies listen. */
-function start(setup: Setup): Promise<{ child: ChildProcess; port: number }> {
+/** Starts `corio run [flags] PROGRAM -- 0` and resolves once `copies` copies listen. */
+function start(setup: Setup, workload: Workload): Promise<{ child: ChildProcess; port: number }> {
   const copies = setup === "one" ? 1 : workers;
   const child = spawn(
     process.execPath,
-    [CLI, "run", ...SETUPS[setup], join(HERE, "hello.ts"), "--", "0"],
+    workload === "plain"
+      ? ["--import", "tsx", WORKLOADS.plain.program, String(copies), "0"]
+      : [CLI, "run", ...SETUPS[setup], WORKLOADS[workload].program, "--", "0"],
     {
       cwd: ROOT,
       // tsx without the tsconfig `paths` that point "corio" at src/: the program gets dist/.
@@ -64,7 +80,10 @@ function start(setup: Setup): Promise<{ child: ChildProcess; port: number }> {
     let out = "";
     child.stdout?.setEncoding("utf8").on("data", (s: string) => {
       out += s;
-      const ports = [...out.matchAll(/listening (\d+)/g)].map((m) => Number(m[1]));
+      // hello.ts prints "listening PORT", cpu-server.ts "copy PID serving http://HOST:PORT/".
+      const ports = [...out.matchAll(/(?:listening |serving http:\/\/[^:]+:)(\d+)/g)].map((m) =>
+        Number(m[1]),
+      );
       if (ports.length === copies) resolve({ child, port: ports[0] as number });
     });
     child.on("exit", (code) => reject(new Error(`${setup} exited (${code}) before listening`)));
@@ -80,7 +99,7 @@ async function stop(child: ChildProcess): Promise<void> {
 const run = promisify(execFile);
 
 /** One autocannon run in its own node process; its JSON report. */
-async function load(port: number, seconds: number): Promise<Sample> {
+async function load(port: number, path: string, seconds: number): Promise<Sample> {
   const { stdout } = await run(
     process.execPath,
     [
@@ -90,7 +109,7 @@ async function load(port: number, seconds: number): Promise<Sample> {
       String(connections),
       "-d",
       String(seconds),
-      `http://127.0.0.1:${port}/`,
+      `http://127.0.0.1:${port}${path}`,
     ],
     { maxBuffer: 16 << 20 },
   );
@@ -105,49 +124,65 @@ async function load(port: number, seconds: number): Promise<Sample> {
   };
 }
 
-async function measure(setup: Setup): Promise<Sample> {
-  const { child, port } = await start(setup);
+async function measure(setup: Setup, workload: Workload): Promise<Sample> {
+  const { child, port } = await start(setup, workload);
+  const { path } = WORKLOADS[workload];
   try {
-    await load(port, 1); // warm-up: JIT, connections
-    return await load(port, duration);
+    await load(port, path, 1); // warm-up: JIT, connections
+    return await load(port, path, duration);
   } finally {
     await stop(child);
   }
 }
 
-const results: Record<Setup, Sample[]> = { one: [], cluster: [] };
+const results = Object.fromEntries(
+  workloads.map((w) => [w, { one: [] as Sample[], cluster: [] as Sample[] }]),
+) as Record<Workload, Record<Setup, Sample[]>>;
 for (let r = 0; r < rounds; r++) {
-  for (const setup of Object.keys(SETUPS) as Setup[]) {
-    const s = await measure(setup);
-    if (s.non2xx > 0 || s.errors > 0)
-      throw new Error(`${setup}: ${s.non2xx} non-2xx answers, ${s.errors} errors or timeouts`);
-    results[setup].push(s);
-    console.error(
-      `round ${r + 1}/${rounds} ${setup.padEnd(8)} ${s.rps.toFixed(0).padStart(7)} req/s  p99 ${s.p99Ms} ms`,
-    );
+  for (const workload of workloads) {
+    for (const setup of Object.keys(SETUPS) as Setup[]) {
+      const s = await measure(setup, workload);
+      if (s.non2xx > 0 || s.errors > 0)
+        throw new Error(
+          `${workload} ${setup}: ${s.non2xx} non-2xx answers, ${s.errors} errors or timeouts`,
+        );
+      results[workload][setup].push(s);
+      console.error(
+        `round ${r + 1}/${rounds} ${workload.padEnd(7)} ${setup.padEnd(8)} ${s.rps.toFixed(0).padStart(7)} req/s  p99 ${s.p99Ms} ms`,
+      );
+    }
   }
 }
 
-const rps = (setup: Setup) => median(results[setup].map((s) => s.rps));
 console.log(
-  `\nHTTP hello world, autocannon -c${connections} -d${duration}s (its own process), ${rounds} rounds, node ${process.version}\n`,
+  `\nHTTP on every core, autocannon -c${connections} -d${duration}s (its own process), ${rounds} rounds, node ${process.version}\n`,
 );
-console.log("setup                         median req/s   best req/s   vs one   p50 ms   p99 ms");
-for (const setup of Object.keys(SETUPS) as Setup[]) {
-  const xs = results[setup];
-  const label = setup === "one" ? "corio run (one copy)" : `corio run --workers ${workers}`;
-  console.log(
-    [
-      label.padEnd(28),
-      rps(setup).toFixed(0).padStart(14),
-      Math.max(...xs.map((s) => s.rps))
-        .toFixed(0)
-        .padStart(12),
-      `${(rps(setup) / rps("one")).toFixed(2)}×`.padStart(8),
-      String(median(xs.map((s) => s.p50Ms))).padStart(8),
-      String(median(xs.map((s) => s.p99Ms))).padStart(8),
-    ].join(" "),
-  );
+console.log(
+  "workload  setup                      median req/s   best req/s   vs one   p50 ms   p99 ms",
+);
+for (const workload of workloads) {
+  const rps = (setup: Setup) => median(results[workload][setup].map((s) => s.rps));
+  for (const setup of Object.keys(SETUPS) as Setup[]) {
+    const xs = results[workload][setup];
+    const what =
+      workload === "plain"
+        ? ["node:http", "node:cluster of"]
+        : ["corio run", "corio run --workers"];
+    const label = setup === "one" ? `${what[0]} (one copy)` : `${what[1]} ${workers}`;
+    console.log(
+      [
+        workload.padEnd(9),
+        label.padEnd(24),
+        rps(setup).toFixed(0).padStart(14),
+        Math.max(...xs.map((s) => s.rps))
+          .toFixed(0)
+          .padStart(12),
+        `${(rps(setup) / rps("one")).toFixed(2)}×`.padStart(8),
+        String(median(xs.map((s) => s.p50Ms))).padStart(8),
+        String(median(xs.map((s) => s.p99Ms))).padStart(8),
+      ].join(" "),
+    );
+  }
 }
 const file = writeResults("http-cluster", { rounds, duration, connections, workers, results });
 console.log(`\nresults: ${file}`);
