@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { run } from "corio";
 import { afterAll, describe, expect, it } from "vitest";
 import { filesOf, hashFiles } from "../examples/parallel-hasher.ts";
+import { runCorio } from "./fixtures/run-corio.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "corio-hasher-"));
@@ -27,7 +28,7 @@ describe("examples/parallel-hasher.ts", () => {
     expect(lines.at(-1)).toMatch(/^\[4\/4\] [0-9a-f]{64} {2}/);
   });
 
-  it("Ctrl-C cancels the files still hashing, reports how far it got, exits with 130", async () => {
+  it("corio ps shows the jobs; Ctrl-C cancels the files still hashing, reports how far it got, exits with 130", async () => {
     // /dev/zero never ends: its two jobs hash until their threads are terminated.
     const small = join(dir, "small.txt");
     writeFileSync(small, "small\n");
@@ -48,10 +49,17 @@ describe("examples/parallel-hasher.ts", () => {
       });
       exited.then(() => reject(new Error(`exited before hashing the small file:\n${out}`)));
     });
+    // While they hash, `corio ps` shows what each file's task waits on.
+    const ps = await runCorio(["ps", String(child.pid)]);
+    expect(ps.code).toBe(0);
+    expect(ps.stdout).toMatch(
+      /waiting\s+hash \/dev\/zero\s+worker job sha256File in hash-file\.ts/,
+    );
     child.kill("SIGINT");
     expect(await exited).toBe(130);
     expect(out).toMatch(/\[1\/3\] [0-9a-f]{64} {2}.*small\.txt \(6 bytes\)/);
     expect(out).toContain("cancelled: 1 of 3 files hashed");
     expect(out).not.toContain("done:");
+    expect(out).not.toMatch(/\[2\/3\]/); // the cancelled files report no digest
   });
 });

@@ -2,11 +2,25 @@
  * corio/worker's pool: runInWorker and WorkerPool through the public imports,
  * with real threads running test/fixtures/worker-jobs.mjs.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { CancelledError, type Coroutine, now, Runtime, run, sleep, spawn, type Task } from "corio";
+import {
+  CancelledError,
+  type Coroutine,
+  now,
+  Runtime,
+  run,
+  sleep,
+  spawn,
+  type Task,
+  TimeoutError,
+  timeout,
+} from "corio";
 import { runTest } from "corio/testing";
 import { runInWorker, WorkerCrashError, WorkerPool } from "corio/worker";
 import { afterAll, describe, expect, it } from "vitest";
@@ -146,6 +160,53 @@ describe("cancellation", () => {
     expect(v).toBe(42);
   });
 
+  it("a job queued behind a cancelled running one runs once that thread is replaced", async () => {
+    const p = pool({ size: 1 });
+    const shared = new SharedArrayBuffer(8);
+    const flags = new Int32Array(shared);
+    const value = await run(function* () {
+      const running = spawn(() => p.run(jobs, "spinForever", [shared]));
+      const queued = spawn(() => p.run<number>(jobs, "add", [20, 1]));
+      yield* until(() => Atomics.load(flags, 0) === 1, "the first job to start");
+      running.cancel();
+      expect(yield* failureOf(running)).toBeInstanceOf(CancelledError);
+      return yield* queued;
+    });
+    expect(value).toBe(21);
+  });
+
+  it("the caller resumes only once the terminated thread has exited", async () => {
+    // The job blocks in open() of a FIFO; terminating its thread takes effect only when that
+    // system call returns, which is when the test opens the FIFO's other end.
+    const dir = mkdtempSync(join(tmpdir(), "corio-worker-"));
+    const fifo = join(dir, "fifo");
+    execFileSync("mkfifo", [fifo]);
+    const p = pool({ size: 1 });
+    const shared = new SharedArrayBuffer(8);
+    try {
+      let carriedOn = false;
+      await run(function* () {
+        const job = spawn(function* () {
+          yield* p.run(jobs, "blockInOpen", [shared, fifo]);
+          carriedOn = true; // must not run: the cancellation goes on after the thread is gone
+        });
+        yield* until(() => Atomics.load(new Int32Array(shared), 0) === 1, "the job to start");
+        yield* sleep(200); // from setting the flag to entering open(): microseconds
+        job.cancel();
+        yield* sleep(200);
+        expect(job.isComplete).toBe(false);
+        expect(job.state).toBe("cancelling");
+        // O_NONBLOCK: fails (ENXIO) instead of hanging if no reader is blocked in open().
+        closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+        expect(yield* failureOf(job)).toBeInstanceOf(CancelledError);
+      });
+      expect(carriedOn).toBe(false);
+      expect(await run(() => p.run<number>(jobs, "add", [1, 2]))).toBe(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("cancelling a queued job removes it; the running one is untouched", async () => {
     const p = pool({ size: 1 });
     const shared = new SharedArrayBuffer(8);
@@ -165,6 +226,28 @@ describe("cancellation", () => {
     });
     // The cancelled job never ran.
     expect(Atomics.load(new Int32Array(second), 0)).toBe(0);
+  });
+
+  it("a timeout around a job fails with TimeoutError, with no work left running", async () => {
+    const p = pool({ size: 1 });
+    const shared = new SharedArrayBuffer(8);
+    const flags = new Int32Array(shared);
+    const error = await run(function* () {
+      yield* p.run(jobs, "add", [0, 0]); // a warm thread, so the job most likely runs
+      try {
+        yield* timeout(200, () => p.run(jobs, "spinForever", [shared]));
+        return null;
+      } catch (e) {
+        return e;
+      }
+    });
+    expect(error).toBeInstanceOf(TimeoutError);
+    // Whether the deadline found the job running or (on a slow machine) still queued, nothing
+    // of it runs now.
+    const count = Atomics.load(flags, 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(Atomics.load(flags, 1)).toBe(count);
+    expect(await run(() => p.run<number>(jobs, "add", [1, 41]))).toBe(42);
   });
 
   it("a job cancelled before it was awaited never runs", async () => {
@@ -255,6 +338,16 @@ describe("bad input: a clear error at the call", () => {
     );
   });
 
+  it("a transfer list or a pool of the wrong kind is refused", () => {
+    const buffer = new ArrayBuffer(4);
+    expect(() =>
+      runInWorker(jobs, "byteLength", [buffer], { transfer: buffer as unknown as ArrayBuffer[] }),
+    ).toThrow(/transfer must be an array/);
+    expect(() => runInWorker(jobs, "add", [1, 2], { pool: {} as unknown as WorkerPool })).toThrow(
+      /options.pool must be a WorkerPool/,
+    );
+  });
+
   it("args that are not an array are refused", () => {
     expect(() => runInWorker(jobs, "add", 3 as unknown as unknown[])).toThrow(
       /args must be an array/,
@@ -304,6 +397,17 @@ describe("a thread that crashes fails its job; the pool replaces it", () => {
     expect(error.kind).toBe("exit");
     expect(error.message).toMatch(/exitThread in worker-jobs\.mjs exited with code 3/);
     expect(await run(() => p.run<number>(jobs, "add", [2, 2]))).toBe(4);
+  });
+
+  it("a job queued behind a crashing one still runs, on a new thread", async () => {
+    const p = pool({ size: 1 });
+    const [crash, next] = await run(function* () {
+      const crashing = spawn(() => p.run(jobs, "exitThread", [4]));
+      const queued = spawn(() => p.run<number>(jobs, "add", [5, 5]));
+      return [yield* failureOf(crashing), yield* queued];
+    });
+    expect(crash).toBeInstanceOf(WorkerCrashError);
+    expect(next).toBe(10);
   });
 
   it("an error escaping the job from a timer", async () => {

@@ -4,6 +4,9 @@
 //   overhead-raw | overhead-piscina | overhead-corio
 //       µs per trivial job, one in flight at a time (a round trip to a warm thread): a raw
 //       worker_threads postMessage echo, piscina's run() called directly, corio's runInWorker.
+//   overhead-alternating
+//       piscina and corio in one process, alternating blocks of jobs: corio's CPU time per job
+//       over piscina's, with less noise between them than separate processes have.
 //   speedup     two CPU jobs of ~0.5 s: in a row on the main thread vs both at once on the default
 //               pool (warm, and cold: the first use, which starts the threads).
 //   speedup-raw the same two jobs on two raw worker_threads threads: what the machine gives now.
@@ -85,6 +88,49 @@ async function overheadCorio(): Promise<void> {
       if ((yield* runInWorker(jobs, "echo", [i])) !== i) throw new Error("wrong answer");
     }
     report(((performance.now() - t0) * 1000) / n, { cpuUs: (cpuUs() - c0) / n });
+  });
+}
+
+/**
+ * piscina and corio in one process, alternating blocks of jobs 9 times (the first dropped): the
+ * same JIT state, heap and moment of machine noise for both. Reports corio's CPU µs/job ÷
+ * piscina's (median over blocks); the extras are each one's median µs/job.
+ */
+async function overheadAlternating(): Promise<void> {
+  const direct = new Piscina({
+    filename: jobs.href,
+    minThreads: 1,
+    maxThreads: availableParallelism(),
+    idleTimeout: 10_000,
+  });
+  const n = JOBS / 2;
+  const cpu: [number, number][] = [];
+  const wall: [number, number][] = [];
+  for (let block = 0; block < 9; block++) {
+    const times: number[] = [];
+    for (const which of ["piscina", "corio"] as const) {
+      const t0 = performance.now();
+      const c0 = cpuUs();
+      if (which === "piscina") {
+        for (let i = 0; i < n; i++) await direct.run(i, { name: "echo" });
+      } else {
+        await run(function* () {
+          for (let i = 0; i < n; i++) yield* runInWorker(jobs, "echo", [i]);
+        });
+      }
+      times.push((cpuUs() - c0) / n, ((performance.now() - t0) * 1000) / n);
+    }
+    if (block === 0) continue;
+    cpu.push([times[0] as number, times[2] as number]);
+    wall.push([times[1] as number, times[3] as number]);
+  }
+  await direct.destroy();
+  const col = (xs: [number, number][], k: 0 | 1) => median(xs.map((x) => x[k]));
+  report(col(cpu, 1) / col(cpu, 0), {
+    piscinaCpuUs: col(cpu, 0),
+    corioCpuUs: col(cpu, 1),
+    piscinaWallUs: col(wall, 0),
+    corioWallUs: col(wall, 1),
   });
 }
 
@@ -214,6 +260,8 @@ async function main(): Promise<void> {
       return overheadPiscina();
     case "overhead-corio":
       return overheadCorio();
+    case "overhead-alternating":
+      return overheadAlternating();
     case "speedup":
       return speedup();
     case "speedup-raw":

@@ -28,6 +28,7 @@ const CASES = [
   "overhead-raw",
   "overhead-piscina",
   "overhead-corio",
+  "overhead-alternating",
   "speedup",
   "speedup-raw",
   "latency-worker",
@@ -130,6 +131,14 @@ if (cases.some((c) => c.startsWith("overhead"))) {
       `  ${c.slice(9).padEnd(44)} ${f(w).padStart(6)} (${f(min(c))})  ${f(cpu).padStart(10)}  ${(w / pw).toFixed(2)}x / ${(cpu / pc).toFixed(2)}x`,
     );
   }
+}
+if (cases.includes("overhead-alternating")) {
+  const c = "overhead-alternating";
+  console.log(
+    `  same process, alternating blocks: piscina ${f(med(c, "piscinaCpuUs"))} CPU µs/job ` +
+      `(${f(med(c, "piscinaWallUs"))} wall), corio ${f(med(c, "corioCpuUs"))} CPU µs/job ` +
+      `(${f(med(c, "corioWallUs"))} wall) -> corio/piscina CPU ${med(c).toFixed(2)}x (min ${min(c).toFixed(2)}x)`,
+  );
 }
 for (const c of ["speedup", "speedup-raw"] as const) {
   if (!cases.includes(c)) continue;

@@ -3,7 +3,7 @@
  * function on a pool of worker threads (`WorkerPool`), cancellable and
  * visible in task listings as what its task waits on.
  */
-export type { SerializedError, WorkerCrashKind } from "./errors.js";
+export type { WorkerCrashKind } from "./errors.js";
 export { WorkerCrashError } from "./errors.js";
 export type { RunOptions, WorkerPoolOptions, WorkerPoolStatistics } from "./pool.js";
 export { WorkerPool } from "./pool.js";

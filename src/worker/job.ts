@@ -20,7 +20,7 @@ import type { Transferable } from "node:worker_threads";
 import { call } from "../core/call.js";
 import { cur } from "../core/current.js";
 import type { Context, Coroutine, Pending, Waker } from "../core/future.js";
-import { FutureBase, PENDING } from "../core/future.js";
+import { FutureBase, PENDING, UNWIND } from "../core/future.js";
 import type { Runtime } from "../core/runtime.js";
 import { JobSignal } from "./job-signal.js";
 import { addPendingJob, type PendingJob, removePendingJob } from "./jobs.js";
@@ -158,10 +158,21 @@ function label(url: string): string {
  * thread to be gone before the cancellation goes on.
  */
 export function* awaitJob<T>(job: JobFuture): Coroutine<T> {
+  let ended = false; // false while unwinding a cancellation (entered finally by return)
   try {
-    return (yield* job) as T;
+    const value = (yield* job) as T;
+    ended = true;
+    return value;
+  } catch (error) {
+    ended = true;
+    throw error;
   } finally {
     const exit = job.threadExit;
-    if (exit !== null) yield* call(exit);
+    if (exit !== null) {
+      yield* call(exit);
+      // The wait above resumed the chain with next(): without this, a caller's
+      // `yield* runInWorker(...)` would carry on as if it had returned.
+      if (!ended) yield* UNWIND;
+    }
   }
 }

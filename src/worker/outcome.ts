@@ -50,7 +50,7 @@ export function explainFailure(error: unknown, job: JobLabel): Error {
   const code = (e as { code?: unknown }).code;
   if (code === "ERR_WORKER_OUT_OF_MEMORY") {
     return new WorkerCrashError(
-      `${what} ran out of memory (the pool's resourceLimits); the pool started a new thread`,
+      `${what} ran out of memory (the pool's resourceLimits); the pool replaces the thread`,
       "out-of-memory",
       { cause: e },
     );
@@ -59,7 +59,7 @@ export function explainFailure(error: unknown, job: JobLabel): Error {
   if (exited !== null) {
     return new WorkerCrashError(
       `${what} exited with code ${exited[1]} before the job finished (process.exit() or a fatal ` +
-        `error in the thread); the pool started a new thread`,
+        `error in the thread); the pool replaces the thread`,
       "exit",
       { cause: e },
     );
@@ -86,7 +86,7 @@ export function explainFailure(error: unknown, job: JobLabel): Error {
   }
   return new WorkerCrashError(
     `${what} crashed: an error escaped the job (${e.name}: ${e.message}), thrown outside the ` +
-      `function's own call (a callback or timer); the pool started a new thread`,
+      `function's own call (a callback or timer); the pool replaces the thread`,
     "uncaught",
     { cause: e },
   );

@@ -30,7 +30,7 @@ export interface WorkerPoolOptions {
   size?: number;
   /** How many jobs may wait for a thread; one more fails at its call. @default Infinity */
   maxQueue?: number;
-  /** An idle thread exits after this long (the pool starts a new one when needed). @default 10000 */
+  /** An idle thread exits after this long, down to one (unref'd: it keeps no process alive). @default 10000 */
   idleTimeoutMs?: number;
   /** Each thread's memory limits (`worker_threads` `resourceLimits`); a thread over them fails its job. */
   resourceLimits?: ResourceLimits;
@@ -55,9 +55,6 @@ export interface WorkerPoolStatistics {
 const OPEN = 0;
 const SHUTTING_DOWN = 1;
 const SHUT_DOWN = 2;
-
-// Longest timer Node accepts: piscina's close() waits this long for running jobs.
-const FOREVER_MS = 2 ** 31 - 1;
 
 /**
  * A pool of worker threads running exported functions of modules
@@ -160,6 +157,12 @@ export class WorkerPool implements JobHost {
     }
     this.#checkOpen(api);
     const transfer = options.transfer ?? [];
+    if (!Array.isArray(transfer)) {
+      throw new TypeError(
+        `${api}(): transfer must be an array of the ArrayBuffers to move ({transfer: [buffer]}), ` +
+          `got ${typeof transfer}`,
+      );
+    }
     const request: JobRequest = { module: url, exportName, args: args as unknown[] };
     return awaitJob<T>(new JobFuture(this, api, request, transfer));
   }
@@ -224,21 +227,24 @@ export class WorkerPool implements JobHost {
     const piscina = new Piscina({
       filename: entry.filename,
       execArgv: entry.execArgv,
-      minThreads: 0,
+      // One thread is kept (unref'd when idle, so it keeps no process alive):
+      // piscina replaces a crashed or terminated thread only up to minThreads,
+      // and with none left, jobs already queued would wait for the next run().
+      minThreads: 1,
       maxThreads: this.#size,
       maxQueue: Infinity,
       idleTimeout: this.#idleTimeoutMs,
-      closeTimeout: FOREVER_MS,
       ...(this.#resourceLimits === undefined ? {} : { resourceLimits: this.#resourceLimits }),
     });
     // A thread that fails while idle (an error escaping a finished job's timer)
     // is reported here; piscina has already replaced it. Without a listener the
     // 'error' event would crash the whole process.
     piscina.on("error", () => {});
-    piscina.on("workerDestroy", (worker: { threadId: number }) => {
+    // piscina's worker interface names the thread's id `id` (its `Worker`'s `threadId`).
+    piscina.on("workerDestroy", (worker: { id: number }) => {
       const capture = this.#capture;
       if (capture === null) return;
-      const thread = piscina.threads.find((t) => t.threadId === worker.threadId);
+      const thread = piscina.threads.find((t) => t.threadId === worker.id);
       if (thread !== undefined) {
         capture.exit = new Promise<void>((resolve) => thread.once("exit", () => resolve()));
       }

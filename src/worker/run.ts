@@ -3,7 +3,7 @@
  * default pool (or the pool given).
  */
 import type { Coroutine } from "../core/future.js";
-import { getDefaultPool, type RunOptions, type WorkerPool } from "./pool.js";
+import { getDefaultPool, type RunOptions, WorkerPool } from "./pool.js";
 
 /** Options for `runInWorker`. */
 export interface RunInWorkerOptions extends RunOptions {
@@ -41,5 +41,10 @@ export function runInWorker<T = unknown>(
   options: RunInWorkerOptions = {},
 ): Coroutine<T> {
   const pool = options.pool ?? getDefaultPool();
+  if (!(pool instanceof WorkerPool)) {
+    throw new TypeError(
+      `runInWorker(): options.pool must be a WorkerPool (new WorkerPool({size})), got ${typeof pool}`,
+    );
+  }
   return pool._job<T>("runInWorker", module, exportName, args, options);
 }
