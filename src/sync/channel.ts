@@ -1,6 +1,6 @@
 /**
  * `channel(capacity)` and `unboundedChannel()`: thin handles over the shared
- * core in `chan.ts`.
+ * core in `channel-core.ts`.
  *
  * Allocation: the uncontended path allocates nothing but the result object of
  * a receive. Each handle caches one send (or recv) future; `send(v)` hands out
@@ -19,13 +19,13 @@
 
 import type { Context, Future, Pending } from "../core/future.js";
 import { instrumentation, trackCreation } from "../core/instrument.js";
+import { WAITING, type Waiter } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
 import { checkCount } from "./args.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
-import { Chan, type RecvOp, type SenderHandle, type SendOp } from "./chan.js";
+import { Chan, type RecvOp, type SenderHandle, type SendOp } from "./channel-core.js";
 import { ChannelClosedError } from "./errors.js";
 import { InlineFuture } from "./inline.js";
-import { WAITING, type Waiter } from "./parking-lot.js";
 
 /** What `statistics()` reports for a channel. */
 export interface ChannelStatistics {

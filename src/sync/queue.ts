@@ -19,15 +19,15 @@
 import type { Context, Future, Pending } from "../core/future.js";
 import { FutureBase, PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
+import { initialOwner, type Owner, touch } from "../core/touch.js";
 import { checkCount } from "./args.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
-import { DONE } from "./chan.js";
+import { DONE } from "./channel-core.js";
 import { QueueEmptyError, QueueFullError, QueueShutDownError } from "./errors.js";
 import { InlineFuture } from "./inline.js";
-import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "./parking-lot.js";
 import { defaultCompare, FifoStore, HeapStore, LifoStore, type Store } from "./queue-stores.js";
-import { initialOwner, type Owner, touch } from "./touch.js";
 import { WaitFuture, type WaitHost } from "./wait-future.js";
 
 /** What `statistics()` reports for a queue. */

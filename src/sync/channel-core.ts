@@ -32,10 +32,10 @@
 import { cur } from "../core/current.js";
 import type { Context, Pending } from "../core/future.js";
 import { PENDING } from "../core/future.js";
+import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
+import { initialOwner, type Owner, SHARED, touch } from "../core/touch.js";
 import { ChannelClosedError, ChannelEmptyError, ChannelFullError } from "./errors.js";
-import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "./parking-lot.js";
-import { initialOwner, type Owner, SHARED, touch } from "./touch.js";
 
 /** What `recv()` returns once the channel is closed and drained (shared: it is frozen). */
 export const DONE: IteratorReturnResult<undefined> = Object.freeze({
