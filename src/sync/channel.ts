@@ -23,8 +23,18 @@ import { WAITING, type Waiter } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
 import { checkCount } from "./args.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
-import { Chan, type RecvOp, type SenderHandle, type SendOp } from "./channel-core.js";
-import { ChannelClosedError } from "./errors.js";
+import {
+  Chan,
+  CLOSED,
+  DONE,
+  EMPTY,
+  FULL,
+  iteratorResult,
+  type RecvOp,
+  type SenderHandle,
+  type SendOp,
+} from "./channel-core.js";
+import { ChannelClosedError, ChannelEmptyError, ChannelFullError } from "./errors.js";
 import { InlineFuture } from "./inline.js";
 
 /** What `statistics()` reports for a channel. */
@@ -54,6 +64,18 @@ function statistics(chan: Chan<unknown>): ChannelStatistics {
   };
 }
 
+/** Why a send through `sender` failed: that sender was closed, or the receiver closed the channel. */
+function closedError(
+  chan: Chan<unknown>,
+  sender: SenderHandle,
+  value: unknown,
+): ChannelClosedError {
+  const why = sender.handleClosed
+    ? `send on a closed sender of channel#${chan.id}`
+    : `send on channel#${chan.id}, which its receiver closed`;
+  return new ChannelClosedError(why, value);
+}
+
 class SendFuture<T> extends InlineFuture<void> implements SendOp<T> {
   waiter: Waiter | null = null;
   value: T | undefined = undefined;
@@ -69,7 +91,11 @@ class SendFuture<T> extends InlineFuture<void> implements SendOp<T> {
   }
 
   poll(cx: Context): undefined | Pending {
-    return this.#chan.pollSend(this, cx);
+    const r = this.#chan.pollSend(this, cx);
+    if (r !== CLOSED) return r;
+    const value = this.value;
+    this.release();
+    throw closedError(this.#chan, this.sender, value);
   }
 
   protected override mayBeReady(): boolean {
@@ -107,7 +133,7 @@ class RecvFuture<T> extends InlineFuture<IteratorResult<T>> implements RecvOp {
   }
 
   poll(cx: Context): IteratorResult<T> | Pending {
-    return this.#chan.pollRecv(this, cx);
+    return iteratorResult(this.#chan.pollRecv(this, cx));
   }
 
   protected override mayBeReady(): boolean {
@@ -153,7 +179,7 @@ export class Sender<T> implements SenderHandle {
 
   /** True if sends fail now: this sender was closed, or the receiver was. */
   get isClosed(): boolean {
-    return this.#closed || this.#chan.rxClosed;
+    return this.#closed || this.#chan.sendsClosed;
   }
 
   /** The channel's capacity (`Infinity` when unbounded). */
@@ -197,7 +223,15 @@ export class Sender<T> implements SenderHandle {
    * try { tx.trySend(reading); } catch (e) { if (!(e instanceof ChannelFullError)) throw e; }
    */
   trySend(value: T): void {
-    this.#chan.trySend(value, this);
+    const chan = this.#chan;
+    const r = chan.trySend(value, this);
+    if (r === CLOSED) throw closedError(chan as Chan<unknown>, this, value);
+    if (r === FULL) {
+      throw new ChannelFullError(
+        `trySend on a full channel#${chan.id} (capacity ${chan.capacity})`,
+        value,
+      );
+    }
   }
 
   /**
@@ -316,7 +350,10 @@ export class Receiver<T> implements AsyncIterable<T> {
    * const r = rx.tryRecv();
    */
   tryRecv(): IteratorResult<T> {
-    return this.#chan.tryRecv();
+    const r = this.#chan.tryRecv();
+    if (r === CLOSED) return DONE;
+    if (r === EMPTY) throw new ChannelEmptyError(`tryRecv on an empty channel#${this.#chan.id}`);
+    return { done: false, value: r };
   }
 
   /**
@@ -341,7 +378,7 @@ export class Receiver<T> implements AsyncIterable<T> {
    * rx.close(); // producers stop at their next send
    */
   close(): void {
-    this.#chan.closeRx();
+    this.#chan.closeSends();
   }
 
   /** `using rx = …` closes the receiver at the end of the block. */
