@@ -19,8 +19,7 @@
 
 import type { Context, Future, Pending } from "../core/future.js";
 import { instrumentation, trackCreation } from "../core/instrument.js";
-import { WAITING, type Waiter } from "../core/parking-lot.js";
-import type { Runtime } from "../core/runtime.js";
+import { WAITING } from "../core/parking-lot.js";
 import { checkCount } from "./args.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
 import {
@@ -30,12 +29,10 @@ import {
   EMPTY,
   FULL,
   iteratorResult,
-  type RecvOp,
   type SenderHandle,
-  type SendOp,
 } from "./channel-core.js";
+import { RecvOpFuture, SendOpFuture } from "./channel-futures.js";
 import { ChannelClosedError, ChannelEmptyError, ChannelFullError } from "./errors.js";
-import { InlineFuture } from "./inline.js";
 
 /** What `statistics()` reports for a channel. */
 export interface ChannelStatistics {
@@ -76,34 +73,16 @@ function closedError(
   return new ChannelClosedError(why, value);
 }
 
-class SendFuture<T> extends InlineFuture<void> implements SendOp<T> {
-  waiter: Waiter | null = null;
-  value: T | undefined = undefined;
+class SendFuture<T> extends SendOpFuture<T> {
   /** True from `send()` until the send completed, failed or was dropped. */
   claimed = false;
-  readonly sender: Sender<T>;
-  readonly #chan: Chan<T>;
-
-  constructor(sender: Sender<T>, chan: Chan<T>) {
-    super();
-    this.sender = sender;
-    this.#chan = chan;
-  }
 
   poll(cx: Context): undefined | Pending {
-    const r = this.#chan.pollSend(this, cx);
+    const r = this.chan.pollSend(this, cx);
     if (r !== CLOSED) return r;
     const value = this.value;
     this.release();
-    throw closedError(this.#chan, this.sender, value);
-  }
-
-  protected override mayBeReady(): boolean {
-    return this.#chan.sendMayBeReady(this);
-  }
-
-  cancel(): void {
-    this.#chan.cancelSend(this);
+    throw closedError(this.chan as Chan<unknown>, this.sender, value);
   }
 
   release(): void {
@@ -111,49 +90,26 @@ class SendFuture<T> extends InlineFuture<void> implements SendOp<T> {
     this.claimed = false;
   }
 
-  isLocalTo(rt: Runtime): boolean {
-    return this.#chan.isLocalTo(rt);
-  }
-
   override describe(): string {
-    const c = this.#chan;
+    const c = this.chan;
     const full = this.waiter !== null && this.waiter.state === WAITING;
     return `send on channel#${c.id}${full ? ` (${c.length}/${c.capacity} full)` : ""}`;
   }
 }
 
-class RecvFuture<T> extends InlineFuture<IteratorResult<T>> implements RecvOp {
-  waiter: Waiter | null = null;
+class RecvFuture<T> extends RecvOpFuture<T, IteratorResult<T>> {
   claimed = false;
-  readonly #chan: Chan<T>;
-
-  constructor(chan: Chan<T>) {
-    super();
-    this.#chan = chan;
-  }
 
   poll(cx: Context): IteratorResult<T> | Pending {
-    return iteratorResult(this.#chan.pollRecv(this, cx));
-  }
-
-  protected override mayBeReady(): boolean {
-    return this.#chan.recvMayBeReady(this);
-  }
-
-  cancel(): void {
-    this.#chan.cancelRecv(this);
+    return iteratorResult(this.chan.pollRecv(this, cx));
   }
 
   release(): void {
     this.claimed = false;
   }
 
-  isLocalTo(rt: Runtime): boolean {
-    return this.#chan.isLocalTo(rt);
-  }
-
   override describe(): string {
-    return `recv on channel#${this.#chan.id}`;
+    return `recv on channel#${this.chan.id}`;
   }
 }
 
@@ -169,7 +125,7 @@ export class Sender<T> implements SenderHandle {
   /** @internal Use `channel()`, `unboundedChannel()` or `clone()`. */
   constructor(chan: Chan<T>) {
     this.#chan = chan;
-    this.#send = new SendFuture(this, chan);
+    this.#send = new SendFuture<T>(chan, this);
   }
 
   /** @internal For the core: this handle was closed. */
@@ -206,7 +162,7 @@ export class Sender<T> implements SenderHandle {
     let f = this.#send;
     // Debug mode tracks each future it sees created: it gets fresh ones, never the cache.
     if (f.claimed || instrumentation.track !== null)
-      f = trackCreation(new SendFuture(this, this.#chan));
+      f = trackCreation(new SendFuture<T>(this.#chan, this));
     f.claimed = true;
     f.value = value;
     return f;

@@ -16,25 +16,16 @@
  */
 
 import type { Context, Future, Pending } from "../core/future.js";
-import { FutureBase, PENDING } from "../core/future.js";
+import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
 import { checkCount } from "./args.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
-import {
-  Chan,
-  CLOSED,
-  EMPTY,
-  FULL,
-  iteratorResult,
-  NO_HANDLE,
-  type RecvOp,
-  type SendOp,
-} from "./channel-core.js";
+import { Chan, CLOSED, EMPTY, FULL, iteratorResult, NO_HANDLE } from "./channel-core.js";
+import { RecvOpFuture, SendOpFuture } from "./channel-futures.js";
 import { defaultCompare, HeapStore, LifoStore, RingStore, type Store } from "./channel-stores.js";
 import { QueueEmptyError, QueueFullError, QueueShutDownError } from "./errors.js";
-import { InlineFuture } from "./inline.js";
 import { WaitFuture, type WaitHost } from "./wait-future.js";
 
 /** What `statistics()` reports for a queue. */
@@ -57,20 +48,15 @@ export interface QueueStatistics {
 
 let nextId = 0;
 
-class PutFuture<T> extends InlineFuture<void> implements SendOp<T> {
+class PutFuture<T> extends SendOpFuture<T> {
   readonly #q: Queue<T>;
-  readonly #chan: Chan<T>;
-  waiter: Waiter | null = null;
-  value: T | undefined;
-  readonly sender = NO_HANDLE;
   constructor(q: Queue<T>, chan: Chan<T>, item: T) {
-    super();
+    super(chan, NO_HANDLE);
     this.#q = q;
-    this.#chan = chan;
     this.value = item;
   }
   poll(cx: Context): undefined | Pending {
-    const r = this.#chan.pollSend(this, cx);
+    const r = this.chan.pollSend(this, cx);
     if (r === undefined) this.#q._added();
     else if (r === CLOSED) {
       this.release();
@@ -78,65 +64,35 @@ class PutFuture<T> extends InlineFuture<void> implements SendOp<T> {
     }
     return r;
   }
-  protected override mayBeReady(): boolean {
-    return this.#chan.sendMayBeReady(this);
-  }
-  cancel(): void {
-    this.#chan.cancelSend(this);
-  }
   release(): void {
     this.value = undefined;
-  }
-  isLocalTo(rt: Runtime): boolean {
-    return this.#chan.isLocalTo(rt);
   }
   override describe(): string {
     return `put on queue#${this.#q._id} (full)`;
   }
 }
 
-class GetFuture<T> extends InlineFuture<T> implements RecvOp {
+class GetFuture<T> extends RecvOpFuture<T, T> {
   readonly #q: Queue<T>;
-  readonly #chan: Chan<T>;
-  waiter: Waiter | null = null;
   constructor(q: Queue<T>, chan: Chan<T>) {
-    super();
+    super(chan);
     this.#q = q;
-    this.#chan = chan;
   }
   poll(cx: Context): T | Pending {
-    const r = this.#chan.pollRecv(this, cx);
+    const r = this.chan.pollRecv(this, cx);
     if (r === CLOSED) throw this.#q._shutDownError("get");
     return r;
   }
-  protected override mayBeReady(): boolean {
-    return this.#chan.recvMayBeReady(this);
-  }
-  cancel(): void {
-    this.#chan.cancelRecv(this);
-  }
   release(): void {}
-  isLocalTo(rt: Runtime): boolean {
-    return this.#chan.isLocalTo(rt);
-  }
   override describe(): string {
     return `get on queue#${this.#q._id}`;
   }
 }
 
 /** Yields the next item as an iterator result; `done` once the queue is shut down and empty. */
-class NextItem<T> extends FutureBase<IteratorResult<T>> implements RecvOp {
-  readonly #chan: Chan<T>;
-  waiter: Waiter | null = null;
-  constructor(chan: Chan<T>) {
-    super();
-    this.#chan = chan;
-  }
+class NextItem<T> extends RecvOpFuture<T, IteratorResult<T>> {
   poll(cx: Context): IteratorResult<T> | Pending {
-    return iteratorResult(this.#chan.pollRecv(this, cx));
-  }
-  cancel(): void {
-    this.#chan.cancelRecv(this);
+    return iteratorResult(this.chan.pollRecv(this, cx));
   }
   release(): void {}
 }
