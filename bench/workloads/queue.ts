@@ -5,7 +5,8 @@
 // marks each job done (`taskDone`) and the producer waits for `join()`, as asyncio code does.
 // Peers: native is NativeChannel (peers/native.ts), one channel shared by the workers. Effection 4
 // has no bounded queue: `createQueue` is unbounded (an `add` never waits), so its number is not
-// like for like. Effect: `Queue.bounded(64)`.
+// like for like; its producer yields (peers/effection.ts's YIELD) after each `add`, because its
+// queue `unshift`s and a producer that runs far ahead goes quadratic. Effect: `Queue.bounded(64)`.
 
 import type { Task } from "corio";
 import { defineWorkload, measureThroughput, strictModule } from "../harness.js";
@@ -75,6 +76,7 @@ export default defineWorkload<Bench>({
 
     async effection() {
       const { run, spawn, createQueue } = await import("effection");
+      const { YIELD } = await import("../peers/effection.js");
       return (n) =>
         run(function* () {
           const q = createQueue<number, void>();
@@ -91,7 +93,10 @@ export default defineWorkload<Bench>({
               }),
             );
           }
-          for (let i = 0; i < n; i++) q.add(i);
+          for (let i = 0; i < n; i++) {
+            q.add(i);
+            yield* YIELD;
+          }
           for (let w = 0; w < WORKERS; w++) q.add(STOP);
           let total = 0;
           for (const w of workers) total += yield* w;
