@@ -365,10 +365,14 @@ export class Chan<T> {
 
   #take(): T {
     const value = this.#store.pop();
-    // Receivers parked behind items promised to others learn now that it is over.
-    if (--this.#len === 0 && this.recvq.length > 0 && this.closed) this.recvq.wakeAll();
+    if (--this.#len === 0) this.#drained();
     if (this.sendq.length > 0) this.#grantSlot();
     return value;
+  }
+
+  #drained(): void {
+    // Receivers parked behind items promised to others learn now that it is over.
+    if (this.recvq.length > 0 && this.closed) this.recvq.wakeAll();
   }
 
   // ------------------------------------------------------------ closing

@@ -29,10 +29,10 @@ const INITIAL_SIZE = 16;
  * ready send + recv).
  */
 export class RingStore<T> implements Store<T> {
+  // Invariant: #buf.length is a power of two; live items are #buf[(#head + i) & (#buf.length - 1)]
+  // for i < #len, and every other slot is undefined.
   #buf: (T | undefined)[] = new Array<T | undefined>(INITIAL_SIZE).fill(undefined);
-  #mask = INITIAL_SIZE - 1;
   #head = 0;
-  // Invariant: live items are #buf[(#head + i) & #mask] for i < #len; every other slot is undefined.
   #len = 0;
 
   get size(): number {
@@ -40,35 +40,37 @@ export class RingStore<T> implements Store<T> {
   }
 
   push(item: T): void {
-    if (this.#len > this.#mask) this.#grow();
-    this.#buf[(this.#head + this.#len) & this.#mask] = item;
-    this.#len++;
+    let buf = this.#buf;
+    const len = this.#len;
+    if (len === buf.length) buf = this.#grow();
+    buf[(this.#head + len) & (buf.length - 1)] = item;
+    this.#len = len + 1;
   }
 
   pop(): T {
+    const buf = this.#buf;
     const i = this.#head;
-    const item = this.#buf[i] as T;
-    this.#buf[i] = undefined;
-    this.#head = (i + 1) & this.#mask;
-    if (--this.#len === 0 && this.#mask >= SHRINK_ABOVE) this.clear();
+    const item = buf[i] as T;
+    buf[i] = undefined;
+    this.#head = (i + 1) & (buf.length - 1);
+    if (--this.#len === 0 && buf.length > SHRINK_ABOVE) this.clear();
     return item;
   }
 
   clear(): void {
     this.#buf = new Array<T | undefined>(INITIAL_SIZE).fill(undefined);
-    this.#mask = INITIAL_SIZE - 1;
     this.#head = 0;
     this.#len = 0;
   }
 
-  #grow(): void {
+  #grow(): (T | undefined)[] {
     const old = this.#buf;
-    const oldMask = this.#mask;
+    const mask = old.length - 1;
     const buf = new Array<T | undefined>(old.length * 2).fill(undefined);
-    for (let i = 0; i < this.#len; i++) buf[i] = old[(this.#head + i) & oldMask];
+    for (let i = 0; i < this.#len; i++) buf[i] = old[(this.#head + i) & mask];
     this.#buf = buf;
-    this.#mask = buf.length - 1;
     this.#head = 0;
+    return buf;
   }
 }
 
