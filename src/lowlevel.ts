@@ -7,5 +7,5 @@
 export type { Context, Pending, Waker } from "./core/future.js";
 export { FutureBase, PENDING, pending, pollFn, ready } from "./core/future.js";
 export { trackCreation } from "./core/instrument.js";
-export type { WaiterState } from "./sync/parking-lot.js";
-export { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "./sync/parking-lot.js";
+export type { WaiterState } from "./core/parking-lot.js";
+export { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "./core/parking-lot.js";

@@ -17,7 +17,7 @@
 import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
-import type { Waiter } from "../sync/parking-lot.js";
+import type { Waiter } from "../core/parking-lot.js";
 import { Arrivals } from "./arrivals.js";
 import { codeError, formatAddress, ioError, type SystemError } from "./errors.js";
 import { IoFuture } from "./io-future.js";

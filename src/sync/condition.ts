@@ -12,12 +12,12 @@
 import { withCleanup } from "../core/cleanup.js";
 import type { Context, Coroutine, Future, Pending } from "../core/future.js";
 import { PENDING } from "../core/future.js";
+import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
+import { initialOwner, type Owner, touch } from "../core/touch.js";
 import { checkCount } from "./args.js";
+import { AcquireFuture } from "./batch-semaphore.js";
 import { Mutex, type MutexGuard } from "./mutex.js";
-import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "./parking-lot.js";
-import { AcquireFuture } from "./sem.js";
-import { initialOwner, type Owner, touch } from "./touch.js";
 import { WaitFuture, type WaitHost } from "./wait-future.js";
 
 /** What `statistics()` reports for a Condition. */
