@@ -138,7 +138,7 @@ class ConnectFuture extends IoFuture<TcpStream> {
  * with the address in the message.
  *
  * @example
- * using conn = yield* connect({ host: "127.0.0.1", port: 8080, timeout: 5000 });
+ * using conn = yield* connect({ host: "127.0.0.1", port, timeout: 5000 });
  * yield* conn.write("ping\n");
  */
 export function connect(options: ConnectOptions): Future<TcpStream> {
