@@ -14,6 +14,7 @@ import type { RunOptions, Runtime } from "../core/runtime.js";
 import { run } from "../run.js";
 import { checkDuration } from "../time/duration.js";
 
+/** Options for `runTest`: those of `run`, with the virtual clock on by default. */
 export interface TestOptions extends Omit<RunOptions, "virtualTime"> {
   /** Seed for the scheduler's shuffled batch order. Without it, FIFO. */
   seed?: number;
