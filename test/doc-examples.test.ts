@@ -11,13 +11,22 @@
  * sleeps take no real time. docs/api.md describes the rules.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { type Coroutine, call } from "corio";
 import { runTest } from "corio/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { entryPoints, findExamples, isAsync, moduleFor, sceneKey } from "./doc-examples/extract.ts";
+import {
+  entryPoints,
+  examplesIn,
+  findExamples,
+  identifiers,
+  isAsync,
+  moduleFor,
+  sceneKey,
+} from "./doc-examples/extract.ts";
 import { noScene, type Scene, scenes, stopScenes } from "./doc-examples/scenes.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -81,7 +90,10 @@ describe("doc examples", () => {
       const e = examples[Number(n) - 1];
       return e ? `${e.file}:${e.line} (example ${n})` : `example ${n}`;
     });
-    expect(named).toBe("");
+    const hint = named.includes("Cannot find name")
+      ? "an example uses a name it neither declares nor imports: give it in its file's scene (test/doc-examples/scenes.ts, keyed by the file's path under src/) or write it into the example (docs/api.md)"
+      : "examples must typecheck against the built package (npm run build first)";
+    expect(named, hint).toBe("");
   });
 
   for (const [i, example] of examples.entries()) {
@@ -111,4 +123,90 @@ describe("doc examples", () => {
       expect(started).toBe(true);
     });
   }
+});
+
+describe("the example extractor", () => {
+  it("takes an example to the next block tag or the comment's end, fenced or not, and sees an opt-out", () => {
+    const text = [
+      "/**",
+      " * Does a thing.",
+      " *",
+      " * @example",
+      " * const a = 1;",
+      " *   indented(a);",
+      " * @throws never",
+      " */",
+      "/**",
+      " * @example",
+      " * ```ts",
+      " * // not run: it needs the moon",
+      " * moon();",
+      " * ```",
+      " */",
+    ].join("\n");
+    const [first, second, ...rest] = examplesIn("src/x.ts", text);
+    expect(rest).toEqual([]);
+    expect(first).toEqual({
+      file: "src/x.ts",
+      line: 4,
+      code: "const a = 1;\n  indented(a);",
+      notRun: null,
+    });
+    expect(second?.code).toBe("// not run: it needs the moon\nmoon();");
+    expect(second?.notRun).toBe("it needs the moon");
+  });
+
+  it("finds the names an example uses, not those in strings or comments, and template expressions too", () => {
+    const code =
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: this is source text holding a template
+      "const r = yield* fetch(`http://h:${port}/x`); // sleep\nsay(\"spawn\", 'race'); /* all */ f(`a${g(`${h}`)}b`)";
+    expect([...identifiers(code)].sort()).toEqual(
+      ["const", "f", "fetch", "g", "h", "port", "r", "say", "yield"].sort(),
+    );
+    expect(isAsync("const x = await run(body);")).toBe(true);
+    expect(isAsync('yield* sleep(1); // await nothing\nsay("await it")')).toBe(false);
+  });
+
+  it("reads the entry points from the exports map, so a new one is picked up, and imports types as types", () => {
+    const dir = mkdtempSync(join(tmpdir(), "corio-doc-extract-"));
+    try {
+      const pkg = {
+        name: "corio",
+        exports: {
+          ".": { types: "./dist/index.d.ts", default: "./dist/index.js" },
+          "./worker": { types: "./dist/worker/index.d.ts", default: "./dist/worker/index.js" },
+          "./package.json": "./package.json",
+        },
+      };
+      writeFileSync(join(dir, "package.json"), JSON.stringify(pkg));
+      mkdirSync(join(dir, "src/worker"), { recursive: true });
+      writeFileSync(join(dir, "src/index.ts"), 'export { spawn, type Task } from "./spawn.js";\n');
+      writeFileSync(
+        join(dir, "src/worker/index.ts"),
+        'export type { PoolOptions } from "./pool.js";\nexport * from "./more.js";\nexport function pool() {}\n',
+      );
+      writeFileSync(
+        join(dir, "src/worker/more.ts"),
+        "export interface Job {}\nexport const run = 1;\n",
+      );
+      const found = entryPoints(dir);
+      expect(found.map((e) => [e.specifier, e.source])).toEqual([
+        ["corio", "src/index.ts"],
+        ["corio/worker", "src/worker/index.ts"],
+      ]);
+      expect([...(found[1]?.names ?? [])].sort()).toEqual(["Job", "PoolOptions", "pool", "run"]);
+      const example = {
+        file: "src/worker/pool.ts",
+        line: 1,
+        code: "const p: PoolOptions = {}; const t: Task<void> = spawn(pool); run;",
+        notRun: null,
+      };
+      const text = moduleFor(example, found, "./scenes.ts", new Set());
+      expect(text).toContain('import { pool, type PoolOptions, run } from "corio/worker";');
+      expect(text).toContain('import { spawn, type Task } from "corio";');
+      expect(text).toContain("export default function* example(");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
