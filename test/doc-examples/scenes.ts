@@ -243,6 +243,17 @@ function corioProcessPid(): Promise<number> {
   return corioProcess;
 }
 
+/**
+ * The pid of that program, once it will answer a new request: a process answers
+ * one burst of SIGURG (signals within 10 ms) once, so a request sent right after
+ * the previous example's would go unanswered (src/trace/inspect.ts).
+ */
+function* corioProcessReady(): Coroutine<number> {
+  const pid = yield* call(corioProcessPid);
+  yield* call(() => new Promise((resolve) => setTimeout(resolve, 50)));
+  return pid;
+}
+
 /** Ends what the scenes started once for several examples. */
 export function stopScenes(): void {
   for (const child of started.splice(0)) child.kill("SIGKILL");
@@ -706,7 +717,7 @@ export const scenes = {
       const runtime = new Runtime();
       runtime.spawn(after(250, "done"), { name: "worker" });
       runtime.step();
-      const pid = yield* call(corioProcessPid);
+      const pid = yield* corioProcessReady();
       yield* example({ runtime, pid });
     },
     REAL_TIME,
@@ -715,7 +726,7 @@ export const scenes = {
   "trace/read": scene<{ pid: number }>(
     ["pid"],
     function* (example) {
-      yield* example({ pid: yield* call(corioProcessPid) });
+      yield* example({ pid: yield* corioProcessReady() });
     },
     REAL_TIME,
   ),
