@@ -59,6 +59,7 @@ async function generate(): Promise<boolean> {
     // Every exported declaration needs a doc comment (members are not required:
     // many are self-explanatory fields of an options or statistics interface).
     requiredToBeDocumented: [
+      "Module", // an entry point's opening comment, tagged @module
       "Class",
       "Interface",
       "Function",

@@ -156,6 +156,21 @@ describe("the example extractor", () => {
     expect(second?.notRun).toBe("it needs the moon");
   });
 
+  it("takes a ts code block in a doc comment's prose as an example too", () => {
+    const text = [
+      "/**",
+      " * The module. For instance:",
+      " * ```ts",
+      " * go();",
+      " * ```",
+      " * More prose.",
+      " */",
+    ];
+    expect(examplesIn("src/m/index.ts", text.join("\n"))).toEqual([
+      { file: "src/m/index.ts", line: 3, code: "go();", notRun: null },
+    ]);
+  });
+
   it("finds the names an example uses, not those in strings or comments, and template expressions too", () => {
     const code =
       // biome-ignore lint/suspicious/noTemplateCurlyInString: this is source text holding a template

@@ -40,6 +40,7 @@ import type { Runtime } from "./runtime.js";
 
 /** Returned by `poll()` when the value is not ready yet (after storing `cx.waker`). */
 export const PENDING: unique symbol = Symbol("corio.PENDING");
+/** The type of `PENDING`: what `poll()` returns when its value is not ready. */
 export type Pending = typeof PENDING;
 
 /** Puts a task back on its runtime's ready queue so the executor polls it again. */

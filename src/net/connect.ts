@@ -34,6 +34,7 @@ export interface UnixConnectOptions {
   timeout?: number;
 }
 
+/** Where `connect` connects: TCP `{host, port}` or a Unix socket `{path}`. */
 export type ConnectOptions = TcpConnectOptions | UnixConnectOptions;
 
 class ConnectFuture extends IoFuture<TcpStream> {

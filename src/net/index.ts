@@ -24,6 +24,8 @@
  * installed with `withTransport(transport, body)` — such as `MemoryNetwork`,
  * an in-memory network that follows the virtual clock — with no change to the
  * code inside `body`. See docs/io.md.
+ *
+ * @module
  */
 export type { ConnectOptions, TcpConnectOptions, UnixConnectOptions } from "./connect.js";
 export { connect } from "./connect.js";

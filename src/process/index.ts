@@ -7,6 +7,8 @@
  * `finally` — which kills it if it still runs and closes its pipes. So a
  * task cancelled while its child runs kills the child in its cleanup, and
  * Node reaps it as it exits.
+ *
+ * @module
  */
 export type { ExecOptions, ExitStatus, Output, StdioOption } from "./child.js";
 export { Child, exec, output } from "./child.js";

@@ -5,6 +5,8 @@
  * to the next timer when every task waits on time, so a one-hour sleep takes
  * microseconds) and, with a seed, a shuffled but replayable order of each batch
  * of ready tasks, to flush out assumptions about interleaving.
+ *
+ * @module
  */
 import type { Body } from "../core/body.js";
 import { cur } from "../core/current.js";

@@ -1,5 +1,5 @@
 /**
- * Finds every `@example` in src/ and turns each into a module that a test can
+ * Finds every `@example` (and ```ts code block) in src/'s doc comments and turns each into a module that a test can
  * typecheck and run: the example's code, unchanged, inside a function, with
  * imports of the public names it uses from the package's entry points (read
  * from package.json's `exports` map, so a new entry point is picked up without
@@ -56,11 +56,27 @@ function walk(dir: string): string[] {
   return out;
 }
 
-/** The examples of one file: each runs from its `@example` line to the next block tag or the comment's end. */
+/**
+ * The examples of one file: each runs from its `@example` line to the next
+ * block tag or the comment's end; a ```ts code block elsewhere in a doc comment
+ * counts as an example too.
+ */
 export function examplesIn(file: string, text: string): DocExample[] {
   const lines = text.split("\n");
   const examples: DocExample[] = [];
   for (let i = 0; i < lines.length; i++) {
+    if (/^\s*\*\s*```(?:ts|typescript)\s*$/.test(lines[i] as string)) {
+      // A code block in a doc comment's prose is shown in the reference too.
+      const start = i;
+      const body: string[] = [];
+      for (i++; i < lines.length && !/^\s*\*\s*```\s*$/.test(lines[i] as string); i++) {
+        body.push((lines[i] as string).replace(/^\s*\* ?/, ""));
+      }
+      const code = body.join("\n").trim();
+      const notRun = NOT_RUN.exec(code.split("\n")[0] as string);
+      examples.push({ file, line: start + 1, code, notRun: notRun ? (notRun[1] as string) : null });
+      continue;
+    }
     if (!/^\s*\*\s*@example\b/.test(lines[i] as string)) continue;
     const start = i;
     const body: string[] = [];

@@ -40,7 +40,18 @@ import {
 } from "corio";
 import { fetch, serve, text } from "corio/http";
 import type { Context } from "corio/lowlevel";
-import { connect, listen, type TcpListener, type TcpStream, type UdpSocket, udp } from "corio/net";
+import {
+  connect,
+  listen,
+  nodeTransport,
+  type RawListener,
+  type TcpListener,
+  type TcpStream,
+  type Transport,
+  type UdpSocket,
+  udp,
+  withTransport,
+} from "corio/net";
 import { type Child, exec } from "corio/process";
 import { type SignalStream, signal } from "corio/signal";
 import { waitIdle } from "corio/testing";
@@ -409,6 +420,46 @@ export const scenes = {
       });
       yield* example({ port: portOf(listener) });
       yield* peer;
+    },
+    REAL_TIME,
+  ),
+
+  // The module's opening example serves forever on a port it does not print: it
+  // runs over Node's sockets through a transport that tells the scene where it
+  // listens, and a real client checks that it echoes.
+  "net/index": scene<object>(
+    [],
+    function* (example) {
+      const listening = new Event();
+      let raw: RawListener | null = null;
+      const transport: Transport = {
+        ...nodeTransport,
+        listen(target, sink) {
+          raw = nodeTransport.listen(target, {
+            listening: () => {
+              sink.listening();
+              listening.set();
+            },
+            connection: (stream) => sink.connection(stream),
+            error: (error) => sink.error(error),
+          });
+          return raw;
+        },
+      };
+      const done = new Event();
+      yield* until(
+        withTransport(transport, () => example({})),
+        done,
+        function* () {
+          yield* listening.wait();
+          const address = (raw as RawListener | null)?.address();
+          if (!address || !("port" in address)) throw new Error("not listening on TCP");
+          using conn = yield* connect({ host: "127.0.0.1", port: address.port });
+          yield* conn.write("echo\n");
+          expect(yield* conn.readLine()).toBe("echo");
+          done.set();
+        },
+      );
     },
     REAL_TIME,
   ),
