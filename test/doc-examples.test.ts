@@ -94,7 +94,7 @@ describe("doc examples", () => {
       ? "an example uses a name it neither declares nor imports: give it in its file's scene (test/doc-examples/scenes.ts, keyed by the file's path under src/) or write it into the example (docs/api.md)"
       : "examples must typecheck against the built package (npm run build first)";
     expect(named, hint).toBe("");
-  });
+  }, 120_000); // one tsc run over every example: seconds, more on a loaded machine
 
   for (const [i, example] of examples.entries()) {
     const title = `${example.file}:${example.line}`;
