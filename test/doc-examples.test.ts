@@ -19,6 +19,7 @@ import { type Coroutine, call } from "corio";
 import { runTest } from "corio/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  type DocExample,
   entryPoints,
   examplesIn,
   findExamples,
@@ -33,16 +34,18 @@ const root = fileURLToPath(new URL("..", import.meta.url));
 const out = join(root, "test/output/doc-examples");
 const examples = findExamples(root);
 const entries = entryPoints(root);
-const sceneOf = (key: string): Scene<object> =>
-  (scenes as Record<string, Scene<object>>)[key] ?? noScene;
+const sceneKeys = Object.keys(scenes);
+const keyOf = (example: DocExample) => sceneKey(example, sceneKeys);
+const sceneOf = (example: DocExample): Scene<object> =>
+  (scenes as Record<string, Scene<object>>)[keyOf(example) ?? ""] ?? noScene;
 const moduleName = (i: number) => `example-${String(i + 1).padStart(3, "0")}.ts`;
 
 function writeModules(): void {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   examples.forEach((example, i) => {
-    const given = new Set(sceneOf(sceneKey(example)).names);
-    const text = moduleFor(example, entries, "../../doc-examples/scenes.ts", given);
+    const scene = { key: keyOf(example), given: new Set(sceneOf(example).names) };
+    const text = moduleFor(example, entries, "../../doc-examples/scenes.ts", scene);
     writeFileSync(join(out, moduleName(i)), text);
   });
   // The user's view: "corio/..." resolves through package.json's exports map to dist/*.d.ts.
@@ -68,7 +71,7 @@ describe("doc examples", () => {
     expect(readdirSync(out).filter((f) => f.startsWith("example-"))).toHaveLength(examples.length);
     for (const [key, scene] of Object.entries(scenes)) {
       expect(
-        examples.some((e) => sceneKey(e) === key),
+        examples.some((e) => keyOf(e) === key),
         `scene ${key} has examples`,
       ).toBe(true);
       expect(new Set(scene.names).size).toBe(scene.names.length);
@@ -106,7 +109,7 @@ describe("doc examples", () => {
       const mod = (await import(pathToFileURL(join(out, moduleName(i))).href)) as {
         default: (given: object) => Coroutine<unknown> | Promise<unknown>;
       };
-      const scene = sceneOf(sceneKey(example));
+      const scene = sceneOf(example);
       let started = false; // a scene may cancel an example that runs forever, once it saw it work
       const asCoroutine = isAsync(example.code)
         ? (given: object) => call(() => mod.default(given) as Promise<unknown>)
@@ -171,6 +174,15 @@ describe("the example extractor", () => {
     ]);
   });
 
+  it("finds a file's scene by its path, or by its name alone once it moved to another folder", () => {
+    const at = (file: string) => ({ file, line: 1, code: "", notRun: null });
+    const keys = ["sync/parking-lot", "net/stream", "a/index", "b/index"];
+    expect(sceneKey(at("src/net/stream.ts"), keys)).toBe("net/stream");
+    expect(sceneKey(at("src/core/parking-lot.ts"), keys)).toBe("sync/parking-lot");
+    expect(sceneKey(at("src/c/index.ts"), keys)).toBe(null); // two candidates: none
+    expect(sceneKey(at("src/net/other.ts"), keys)).toBe(null);
+  });
+
   it("finds the names an example uses, not those in strings or comments, and template expressions too", () => {
     const code =
       // biome-ignore lint/suspicious/noTemplateCurlyInString: this is source text holding a template
@@ -216,7 +228,7 @@ describe("the example extractor", () => {
         code: "const p: PoolOptions = {}; const t: Task<void> = spawn(pool); run;",
         notRun: null,
       };
-      const text = moduleFor(example, found, "./scenes.ts", new Set());
+      const text = moduleFor(example, found, "./scenes.ts", { key: null, given: new Set() });
       expect(text).toContain('import { pool, type PoolOptions, run } from "corio/worker";');
       expect(text).toContain('import { spawn, type Task } from "corio";');
       expect(text).toContain("export default function* example(");

@@ -241,9 +241,18 @@ export function isAsync(code: string): boolean {
   return /(^|[^\w$.])await\s/.test(codeOnly(code));
 }
 
-/** The scene an example's file uses: its path under src/ without ".ts" ("net/stream"). */
-export function sceneKey(example: DocExample): string {
-  return example.file.replace(/^src\//, "").replace(/\.ts$/, "");
+/**
+ * The scene an example's file uses, among `scenes` (their keys): its path under
+ * src/ without ".ts" ("net/stream"); or, for a file that moved to another folder,
+ * the one scene with the same file name ("sync/parking-lot" for
+ * src/core/parking-lot.ts). Null if none.
+ */
+export function sceneKey(example: DocExample, scenes: readonly string[]): string | null {
+  const key = example.file.replace(/^src\//, "").replace(/\.ts$/, "");
+  if (scenes.includes(key)) return key;
+  const base = key.slice(key.lastIndexOf("/") + 1);
+  const same = scenes.filter((k) => k.slice(k.lastIndexOf("/") + 1) === base);
+  return same.length === 1 ? (same[0] as string) : null;
 }
 
 /**
@@ -254,14 +263,14 @@ export function moduleFor(
   example: DocExample,
   entries: EntryPoint[],
   scenesImport: string,
-  given: ReadonlySet<string>,
+  scene: { key: string | null; given: ReadonlySet<string> },
 ): string {
+  const { key, given } = scene;
   const used = identifiers(example.code);
   const takes = [...given].filter((n) => used.has(n)).sort();
   const imports = [...importsFor(example, entries, given)].map(
     ([specifier, names]) => `import { ${names.join(", ")} } from "${specifier}";`,
   );
-  const key = sceneKey(example);
   const body = example.code
     .split("\n")
     .map((l) => (l ? `    ${l}` : l))
@@ -273,7 +282,7 @@ export function moduleFor(
     ...imports,
     `import type { Given } from "${scenesImport}";`,
     "",
-    `export default ${fn} example(given: Given<${JSON.stringify(key)}>) {`,
+    `export default ${fn} example(given: Given<${JSON.stringify(key ?? "(no scene)")}>) {`,
     takes.length > 0 ? `  const { ${takes.join(", ")} } = given;` : "  void given;",
     "  {",
     body,
