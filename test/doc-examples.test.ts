@@ -48,6 +48,11 @@ function writeModules(): void {
     const text = moduleFor(example, entries, "../../doc-examples/scenes.ts", scene);
     writeFileSync(join(out, moduleName(i)), text);
   });
+  for (const scene of Object.values(scenes) as Scene<object>[]) {
+    for (const [name, content] of Object.entries(scene.files)) {
+      writeFileSync(join(out, name), content);
+    }
+  }
   // The user's view: "corio/..." resolves through package.json's exports map to dist/*.d.ts.
   const tsconfig = {
     extends: "../../../tsconfig.json",

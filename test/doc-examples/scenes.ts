@@ -7,7 +7,8 @@
  *
  * An example that runs until cancelled (a server, a loop over a signal) is run
  * as a task that the scene cancels once it has seen the example work: `until`.
- * A scene may give `console`, to read what the example prints.
+ * A scene may give `console`, to read what the example prints, and files that
+ * examples find beside themselves (a worker module).
  */
 import { type ChildProcess, spawn as spawnProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -66,15 +67,20 @@ import { expect } from "vitest";
 export interface Scene<G extends object> {
   names: readonly (keyof G & string)[];
   realTime: boolean;
+  /**
+   * Files written next to the example's module, for examples that name one
+   * beside themselves (`new URL("./hash.js", import.meta.url)`).
+   */
+  files: Readonly<Record<string, string>>;
   run(example: (given: G) => Coroutine<unknown>): Coroutine<void>;
 }
 
 function scene<G extends object>(
   names: readonly (keyof G & string)[],
   run: (example: (given: G) => Coroutine<unknown>) => Coroutine<void>,
-  options: { realTime?: boolean } = {},
+  options: { realTime?: boolean; files?: Record<string, string> } = {},
 ): Scene<G> {
-  return { names, run, realTime: options.realTime ?? false };
+  return { names, run, realTime: options.realTime ?? false, files: options.files ?? {} };
 }
 
 const REAL_TIME = { realTime: true };
