@@ -17,11 +17,20 @@ export default defineConfig({
       { find: /^corio\/process$/, replacement: src("process/index.ts") },
       { find: /^corio\/signal$/, replacement: src("signal/index.ts") },
       { find: /^corio\/http$/, replacement: src("http/index.ts") },
+      { find: /^corio\/worker$/, replacement: src("worker/index.ts") },
     ],
   },
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    setupFiles: ["test/support/setup.ts"],
+    // `npm run coverage`: line and branch coverage of src/ (not part of CI's pass/fail).
+    coverage: {
+      provider: "v8",
+      include: ["src/**/*.ts"],
+      reporter: ["text-summary", "text", "html"],
+      reportsDirectory: "coverage",
+    },
   },
 });

@@ -18,6 +18,8 @@ export function parseOptions<Impl extends string>(known: readonly Impl[]) {
       rounds: { type: "string", default: "5" },
       duration: { type: "string", default: "5" },
       connections: { type: "string", default: "50" },
+      // HTTP only: a fixed offered load in requests/s (0: as fast as the client can)
+      rate: { type: "string", default: "0" },
       impl: { type: "string", multiple: true },
       "server-cpu": { type: "string", default: "0" },
       "client-cpu": { type: "string", default: "1" },
@@ -30,6 +32,7 @@ export function parseOptions<Impl extends string>(known: readonly Impl[]) {
     rounds: Number(values.rounds),
     duration: Number(values.duration),
     connections: Number(values.connections),
+    rate: Number(values.rate),
     impls,
     serverCpu: values["server-cpu"] as string,
     clientCpu: values["client-cpu"] as string,

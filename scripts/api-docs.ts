@@ -70,8 +70,9 @@ async function generate(): Promise<boolean> {
     ],
     validation: { notExported: true, invalidLink: true, notDocumented: true },
     // Internal interfaces that public classes implement (the wait protocol of the
-    // synchronisation primitives, a channel's sender bookkeeping): not API.
-    intentionallyNotExported: ["WaitHost", "SenderHandle"],
+    // synchronisation primitives, a channel's sender bookkeeping, a worker pool's
+    // job bookkeeping): not API.
+    intentionallyNotExported: ["WaitHost", "SenderHandle", "JobHost"],
     treatWarningsAsErrors: true,
     treatValidationWarningsAsErrors: true,
     githubPages: false,

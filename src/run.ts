@@ -1,5 +1,6 @@
 /** The entry points: `run` (one runtime per call, like `asyncio.run`) and `main` (a process). */
 import type { Body } from "./core/body.js";
+import { isInstance, thrownText } from "./core/describe-thrown.js";
 import { CancelledError } from "./core/errors.js";
 import type { RunOptions } from "./core/runtime.js";
 import { Runtime } from "./core/runtime.js";
@@ -22,6 +23,15 @@ export function run<T>(body: Body<T>, options: RunOptions = {}): Promise<T> {
   installObservability(); // again: a bundler trusting `sideEffects: false` may drop the call above
   const { signal, name, ...runtimeOptions } = options;
   return new Runtime(runtimeOptions).run(body, { signal, name });
+}
+
+/** Prints an error as `console.error` would, or as plain text when inspecting it throws (a hostile Proxy). */
+function printError(error: unknown): void {
+  try {
+    console.error(error);
+  } catch {
+    process.stderr.write(`${thrownText(error)}\n`);
+  }
 }
 
 const EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -64,10 +74,10 @@ export async function main<T>(
     await run(body, { ...options, signal: controller.signal });
     process.exitCode = received === null ? 0 : EXIT_CODES[received];
   } catch (error) {
-    if (received !== null && error instanceof CancelledError) {
+    if (received !== null && isInstance(error, CancelledError)) {
       process.exitCode = EXIT_CODES[received];
     } else {
-      console.error(error);
+      printError(error);
       process.exitCode = received === null ? 1 : EXIT_CODES[received];
     }
   } finally {

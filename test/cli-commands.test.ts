@@ -1,9 +1,10 @@
 /** The `corio` command line: help, usage errors (exit code 2), `corio trace`. */
+import { spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runCorio } from "./fixtures/run-corio.ts";
+import { bin, root, runCorio } from "./fixtures/run-corio.ts";
 
 const commands = ["run", "trace", "ps", "pstree", "tour"];
 const sample = "test/fixtures/sample.trace.json";
@@ -115,5 +116,22 @@ describe("corio trace", () => {
     const other = await runCorio(["trace", join(dir, "other.json")]);
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/not a Chrome trace/);
+  });
+
+  it("--text into a pipe whose reader has gone (`| head -1`) exits quietly", async () => {
+    // Our end of the pipe is closed before corio writes anything: every write is EPIPE.
+    const child = spawn(process.execPath, [bin, "trace", sample, "--text"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => {
+      stderr += b.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
   });
 });

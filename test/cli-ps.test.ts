@@ -34,7 +34,9 @@ describe("corio ps / pstree", () => {
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split("\n");
     expect(lines[0]).toMatch(/ID\s+PARENT\s+STATE\s+NAME\s+WAITING ON/);
-    expect(lines.some((l) => /^\s*1\s+-\s+waiting\s+task#1\s+join worker/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\s*1\s+-\s+waiting\s+cli-program\.ts\s+join worker/.test(l))).toBe(
+      true,
+    );
     expect(
       lines.some((l) =>
         /^\s*\d+\s+1\s+waiting\s+worker\s+sleep (60000 ms )?\(\d+ ms left\)/.test(l),
@@ -46,7 +48,7 @@ describe("corio ps / pstree", () => {
     const { code, stdout } = await runCorio(["pstree", String(child.pid)]);
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split("\n");
-    const parent = lines.findIndex((l) => /task#1 \[waiting\] join worker/.test(l));
+    const parent = lines.findIndex((l) => /cli-program\.ts #1 \[waiting\] join worker/.test(l));
     const worker = lines.findIndex((l) =>
       /worker #\d+ \[waiting\] sleep (60000 ms )?\(\d+ ms left\)/.test(l),
     );
@@ -60,7 +62,7 @@ describe("corio ps / pstree", () => {
     const snapshot = JSON.parse(stdout);
     expect(snapshot.pid).toBe(child.pid);
     const names = snapshot.runtimes.flatMap((r: any) => r.tasks.map((t: any) => t.name));
-    expect(names).toEqual(expect.arrayContaining(["task#1", "worker"]));
+    expect(names).toEqual(expect.arrayContaining(["cli-program.ts", "worker"]));
   });
 
   it("a process that does not exist is an error (exit 1) naming the reason", async () => {

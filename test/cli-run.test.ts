@@ -56,7 +56,7 @@ describe("corio run", () => {
     const file = join(dir, "nothing.ts");
     writeFileSync(file, "export const x = 1;\n");
     const { code, stderr } = await runCorio(["run", file]);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(stderr).toMatch(/no default-exported coroutine function/);
     expect(stderr).toMatch(/export default function\*/);
   });
@@ -99,5 +99,62 @@ describe("corio run", () => {
     const drawn = await runCorio(["trace", out, "-o", page]);
     expect(drawn.code).toBe(0);
     expect(readFileSync(page, "utf8")).toMatch(/^<!doctype html>/);
+  });
+
+  it("a module with no default export that started a server itself exits 2 at once", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "corio-run-"));
+    const file = join(dir, "server.ts");
+    writeFileSync(
+      file,
+      'import { createServer } from "node:net";\n' +
+        "createServer().listen(0, '127.0.0.1');\n" +
+        "export const nothing = 1;\n",
+    );
+    // Without the fix the open server keeps the process alive until runCorio's kill.
+    const { code, signal, stderr } = await runCorio(["run", file], { timeoutMs: 15_000 });
+    expect(signal).toBe(null);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/no default-exported coroutine function/);
+  });
+
+  it("the root task is named after the module; waiting on a taskGroup reads 'join taskGroup[0]'", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "corio-run-"));
+    const file = join(dir, "app.mjs");
+    writeFileSync(
+      file,
+      `import { sleep, taskGroup } from ${JSON.stringify(join(root, "dist/index.js"))};\n` +
+        "export default function* () {\n" +
+        "  yield* taskGroup(function* (group) {\n" +
+        "    group.spawn(function* () { yield* sleep(5); });\n" +
+        "  });\n" +
+        "}\n",
+    );
+    const out = join(dir, "app.trace.json");
+    const { code, stderr } = await runCorio(["run", file, "--trace", out]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    const events: { name: string; ph: string; tid: number; args?: { name?: string } }[] =
+      JSON.parse(readFileSync(out, "utf8")).traceEvents;
+    const names = new Map(
+      events.filter((e) => e.name === "thread_name").map((e) => [e.tid, e.args?.name]),
+    );
+    expect(names.get(1)).toBe("app.mjs");
+    const rootWaits = events.filter((e) => e.tid === 1 && e.ph === "X" && e.name !== "step");
+    expect(rootWaits.map((e) => e.name)).toEqual(["join taskGroup[0]"]);
+  });
+
+  it("a program that throws a Proxy whose traps throw exits 1 with a message, no crash", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "corio-run-"));
+    const file = join(dir, "proxy.ts");
+    writeFileSync(
+      file,
+      "export default function* () {\n" +
+        "  throw new Proxy({}, { getPrototypeOf() { throw new Error('trap'); }, get() { throw new Error('trap'); } });\n" +
+        "}\n",
+    );
+    const { code, stderr } = await runCorio(["run", file]);
+    expect(code).toBe(1);
+    expect(stderr).not.toMatch(/^\s+at /m); // no stack of a crash in corio's own error path
+    expect(stderr.length).toBeGreaterThan(0);
   });
 });

@@ -19,16 +19,22 @@ import { pending, pollFn } from "corio/lowlevel";
 import { runTest } from "corio/testing";
 import { describe, expect, it } from "vitest";
 
-/** A body that sleeps `ms`, logs its cleanup (which takes 5 ms), and returns `value`. */
+/**
+ * A body that sleeps `ms`, logs that it ran to its end, logs its cleanup
+ * (which takes 5 ms) with the virtual time, and returns `value`. A loser that
+ * was cancelled logs no "ran to its end", and cleans up 5 ms after the moment
+ * it was cancelled (a loser left running would clean up at `ms + 5`).
+ */
 function worker<T>(log: string[], name: string, ms: number, value: T): () => Coroutine<T> {
   return function* () {
     try {
       yield* sleep(ms);
+      log.push(`${name} ran to its end`);
       return value;
     } finally {
       if (ms > 0) {
         yield* sleep(5);
-        log.push(`${name} cleaned up`);
+        log.push(`${name} cleaned up at ${now()}`);
       }
     }
   };
@@ -76,7 +82,7 @@ describe("all", () => {
       }
     });
     expect((error as Error).message).toBe("boom");
-    expect(log).toEqual(["slow cleaned up", "caught"]);
+    expect(log).toEqual(["slow cleaned up at 15", "caught"]);
   });
 
   it("a task handed in is joined, not owned: when all() fails it keeps running", async () => {
@@ -119,7 +125,12 @@ describe("race, any, select", () => {
       return v;
     });
     expect(value).toBe("fast");
-    expect(log).toEqual(["fast cleaned up", "slow cleaned up", "won by fast"]);
+    expect(log).toEqual([
+      "fast ran to its end",
+      "fast cleaned up at 15",
+      "slow cleaned up at 20", // cancelled when fast returned at 15 (not at 10: cleanup first)
+      "won by fast",
+    ]);
   });
 
   it("race: a failure that comes first is rethrown", async () => {
@@ -162,7 +173,7 @@ describe("race, any, select", () => {
       });
     });
     expect(got).toEqual({ key: "tick", value: undefined });
-    expect(log).toEqual(["work cleaned up"]);
+    expect(log).toEqual(["work cleaned up at 15"]);
   });
 
   it("futures are polled in the caller's task: the first ready one wins, the others were never completed", async () => {
@@ -222,7 +233,7 @@ describe("timeout", () => {
         log.push(`timed out at ${now() - start}`);
       }
     });
-    expect(log).toEqual(["body cleaned up", "timed out at 25"]);
+    expect(log).toEqual(["body cleaned up at 25", "timed out at 25"]);
   });
 
   it("Infinity means no deadline; a negative or NaN duration is a RangeError/TypeError", async () => {

@@ -1,7 +1,18 @@
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { type Coroutine, call, DeadlockError, run, sleep, spawn, type Task, yieldNow } from "corio";
+import {
+  CancelledError,
+  type Coroutine,
+  call,
+  DeadlockError,
+  now,
+  run,
+  sleep,
+  spawn,
+  type Task,
+  yieldNow,
+} from "corio";
 import { PENDING, pending, pollFn } from "corio/lowlevel";
 import { runTest } from "corio/testing";
 import { describe, expect, it } from "vitest";
@@ -160,12 +171,20 @@ describe("deadlock is reported, not silent", () => {
 
 describe("pending() waits until cancelled", () => {
   it("is not a deadlock when a timer will cancel it", async () => {
-    await runTest(function* () {
+    const got = await runTest(function* () {
       const t = spawn(function* () {
         yield* pending();
       });
       yield* sleep(100);
       t.cancel();
+      try {
+        yield* t;
+      } catch (e) {
+        return { at: now(), cancelled: e instanceof CancelledError };
+      }
+      return null;
     });
+    // The run neither rejected with DeadlockError nor ended early: the cancel came at 100 ms.
+    expect(got).toEqual({ at: 100, cancelled: true });
   });
 });

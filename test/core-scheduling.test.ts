@@ -46,22 +46,36 @@ describe("batches", () => {
   });
 
   it("a task that only meets ready futures still lets others run (cooperative budget)", async () => {
-    let otherRan = 0;
+    // The budget is 128 ready futures per step (Tokio's coop budget): after
+    // exactly 128 the task goes to the back of the queue and the other runs.
+    const BUDGET = 128;
+    const seen: number[] = [];
     let polls = 0;
+    let done = false;
     await run(function* () {
-      const other = spawn(function* () {
-        otherRan++;
+      const observer = spawn(function* () {
+        while (!done) {
+          seen.push(polls); // how many ready futures the busy task consumed before this step
+          yield* yieldNow();
+        }
       });
       // 1,000 ready futures in a row never suspend on their own, yet the
       // budget sends this task to the back of the queue.
       for (let i = 0; i < 1000; i++) {
         yield* ready(i);
         polls++;
-        if (polls === 200) expect(otherRan).toBe(1);
       }
-      yield* other;
+      done = true;
+      yield* observer;
     });
     expect(polls).toBe(1000);
+    // The 128th ready future spends the budget: its value is delivered in the
+    // task's next step, so the observer sees 127, 255, ... completed yields.
+    const expected = Array.from(
+      { length: Math.floor(1000 / BUDGET) },
+      (_, i) => (i + 1) * BUDGET - 1,
+    );
+    expect(seen).toEqual(expected);
   });
 });
 

@@ -18,14 +18,14 @@ import { describe, expect, it } from "vitest";
 
 describe("virtual time", () => {
   it("a one-hour sleep returns at once, and now() moved by exactly one hour", async () => {
-    const started = performance.now();
+    // "At once" without a stopwatch: a real wait would take the hour and hit
+    // the test timeout; how fast the jump is lives in bench/.
     const elapsed = await runTest(function* () {
       const t0 = now();
       yield* sleep(60 * 60 * 1000);
       return now() - t0;
     });
     expect(elapsed).toBe(3_600_000);
-    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   it("three counters finish in one sleep, not three", async () => {

@@ -272,6 +272,7 @@ describe("request bodies", () => {
         expect(chunked.body).toBe("5");
         expect((await curl([`${base}/count`])).body).toBe("0"); // GET: no body
       },
+      { maxBodyBytes: 4 * 1024 * 1024 }, // 3 MiB bodies: over the 1 MiB default
     );
   });
 

@@ -47,6 +47,7 @@ describe("package", () => {
         "corio/fs",
         "corio/process",
         "corio/signal",
+        "corio/worker",
       ]),
     );
   });
@@ -128,6 +129,7 @@ describe("package", () => {
       "corio/process": ["exec", "output", "Child", "stdin"],
       "corio/signal": ["signal", "SignalStream"],
       "corio/http": ["serve", "fetch", "text", "json", "bytes", "response"],
+      "corio/worker": ["runInWorker", "WorkerPool", "WorkerCrashError"],
     };
     for (const [entry, values] of Object.entries(expected)) {
       for (const value of values) expect(seen.get(value), value).toBe(entry);

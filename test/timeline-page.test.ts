@@ -11,8 +11,10 @@ import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderTimelineHtml } from "../src/timeline/html.ts";
 import { parseTraceText, type TraceEvent } from "../src/timeline/model.ts";
+import { systemTool } from "./support/system-tool.js";
 
-const CHROMIUM = "/usr/bin/chromium";
+const chromiumTool = systemTool("chromium", "chromium");
+const CHROMIUM = chromiumTool.path ?? "/usr/bin/chromium";
 const output = fileURLToPath(new URL("./output/", import.meta.url));
 const samplePath = fileURLToPath(new URL("./fixtures/sample.trace.json", import.meta.url));
 const sample = parseTraceText(readFileSync(samplePath, "utf8")) as { traceEvents: TraceEvent[] };
@@ -20,10 +22,7 @@ const taskNames = sample.traceEvents
   .filter((e) => e.ph === "M" && e.name === "thread_name")
   .map((e) => e.args?.name as string);
 
-// CI installs chromium (.ci/run); elsewhere the test is skipped without it.
-const haveChromium = existsSync(CHROMIUM) || process.env.CI !== undefined;
-
-describe.skipIf(!haveChromium)("timeline page in Chromium", () => {
+describe.skipIf(chromiumTool.skip)("timeline page in Chromium", () => {
   let browser: BrowserContext;
   let errors: string[];
 
@@ -171,6 +170,81 @@ describe.skipIf(!haveChromium)("timeline page in Chromium", () => {
     expect(await page.locator(".row-label .name").textContent()).toBe(evil);
     expect(await page.locator("h1").textContent()).toBe(evil);
     expect(await page.locator("img, b, h1 *, #view i").count()).toBe(0);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  /** A 60 s trace: a long-lived task, and a one-step task alive for 12 µs at 154 ms. */
+  function longTrace(): { traceEvents: TraceEvent[] } {
+    const traceEvents: TraceEvent[] = [
+      { ph: "M", name: "thread_name", pid: 1, tid: 1, args: { name: "server" } },
+      { ph: "M", name: "thread_name", pid: 1, tid: 2, args: { name: "blip" } },
+    ];
+    for (let t = 0; t < 60e6; t += 100_000) {
+      traceEvents.push({ ph: "X", cat: "step", name: "step", pid: 1, tid: 1, ts: t, dur: 30 });
+      traceEvents.push({
+        ph: "X",
+        cat: "wait",
+        name: "sleep",
+        pid: 1,
+        tid: 1,
+        ts: t + 30,
+        dur: 99_970,
+      });
+    }
+    traceEvents.push({ ph: "X", cat: "step", name: "step", pid: 1, tid: 2, ts: 154_000, dur: 12 });
+    return { traceEvents };
+  }
+
+  it("axis labels never repeat, at every zoom into a long trace (precision follows the zoom)", async () => {
+    const page = await open(renderTimelineHtml(longTrace()), "timeline-long.html");
+    const windows: [number, number][] = [
+      [0, 60e6], // everything
+      [32.0e6, 33.0e6], // 1 s at 32 s
+      [32.4e6, 32.41e6], // 10 ms
+      [32.4e6, 32.4001e6], // 100 µs
+      [32_400_000, 32_400_006], // a few µs: as close as it gets
+    ];
+    for (const [i, [start, end]] of windows.entries()) {
+      const labels: string[] = await page.evaluate(
+        ([s, e]) => {
+          const tl = (window as any).corioTimeline;
+          tl.setView(s, e);
+          return tl.axisLabels();
+        },
+        [start, end],
+      );
+      expect(labels.length, `${start}–${end}`).toBeGreaterThanOrEqual(2);
+      expect(new Set(labels).size, `${start}–${end}: ${labels.join(", ")}`).toBe(labels.length);
+      const range = (await page.locator("#range").textContent()) ?? "";
+      const [from, to] = range.split(" – ");
+      expect(from, range).not.toBe(to);
+      await page.screenshot({ path: join(output, `timeline-zoom-${i}.png`) });
+    }
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("a row's tooltip says '1 step' and an alive range whose ends differ", async () => {
+    const page = await open(renderTimelineHtml(longTrace()), "timeline-blip.html");
+    expect(await page.locator('.row-label[data-row="1"]').getAttribute("title")).toMatch(
+      /\n1 step, ran 12 µs/,
+    );
+    // Hover the blip's row away from its one step: the row summary.
+    await page.evaluate(() => (window as any).corioTimeline.setView(0, 1e6));
+    const label = (await page.locator('.row-label[data-row="1"]').boundingBox())!;
+    const x = await page.evaluate(() => (window as any).corioTimeline.xOf(600_000));
+    await page.mouse.move(x, label.y + label.height / 2);
+    const tooltip = page.locator("#tooltip");
+    await expect.poll(() => tooltip.isVisible()).toBe(true);
+    const text = (await page.locator("#tooltip > div").allTextContents()).join("\n");
+    expect(text).toMatch(/^1 step, ran 12 µs in all$/m);
+    const alive = /^alive (.+) – (.+?) \(12 µs\)$/m.exec(text);
+    expect(alive, text).not.toBeNull();
+    expect(alive?.[1]).not.toBe(alive?.[2]);
+    expect(alive?.[1]).toBe("154.00 ms");
+    expect(alive?.[2]).toBe("154.01 ms");
+    await page.screenshot({ path: join(output, "timeline-blip.png") });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -60,13 +60,14 @@ describe("debug mode", () => {
         yield* spawn(
           function* () {
             yield* sleep(1); // resume-site
-            busy(80);
+            busy(400);
             yield* sleep(1); // next-site
           },
           { name: "hog" },
         ); // spawn-site
       },
-      { slowStepMs: 50 },
+      // Far above what a loaded machine adds to a trivial step, far below the hog's.
+      { slowStepMs: 200 },
     );
     const slow = warnings.filter((w) => w.kind === "slow-step");
     expect(slow).toHaveLength(1);
@@ -74,12 +75,13 @@ describe("debug mode", () => {
     expect(w.task?.name).toBe("hog");
     expect(w.at).toContain(site("resume-site"));
     expect(w.message).toMatch(
-      /task "hog" #\d+ \(spawned at test\/trace-debug\.test\.ts:\d+:\d+\) blocked the event loop for \d+ ms in one step \(threshold 50 ms\)/,
+      /task "hog" #\d+ \(spawned at test\/trace-debug\.test\.ts:\d+:\d+\) blocked the event loop for \d+ ms in one step \(threshold 200 ms\)/,
     );
     expect(w.message).toContain(`resumed at ${site("resume-site")}`);
     expect(w.message).toContain("(after sleep 1 ms)");
     expect(w.message).toContain(`suspended next at ${site("next-site")}`);
-    expect(warnings.filter((x) => x.kind !== "slow-step")).toEqual([]);
+    // Nothing else (a machine stall by itself may add a starvation warning naming no task).
+    expect(warnings.filter((x) => x.kind !== "slow-step" && x.task !== null)).toEqual([]);
   });
 
   it("warns of a finally that swallowed a cancellation", async () => {
@@ -162,14 +164,20 @@ describe("debug mode", () => {
   it("a task spinning on promises that settle at once does not starve Node's loop: no warning", async () => {
     // The runtime's slice spans its re-entries from microtasks, so Node gets
     // a turn every few ms even here (this was a kernel bug debug mode caught).
+    // The spinner spins until Node's timers have ticked five times: if they
+    // were starved it would spin forever (the test's timeout), however slow
+    // the machine; no stopwatch involved.
     let ticks = 0;
+    let spins = 0;
     const ticker = setInterval(() => ticks++, 10);
     const warnings = await warningsOf(
       function* () {
         yield* spawn(
           function* () {
-            const end = performance.now() + 300;
-            while (performance.now() < end) yield* call(Promise.resolve(1));
+            while (ticks < 5) {
+              yield* call(Promise.resolve(1));
+              spins++;
+            }
           },
           { name: "spinner" },
         );
@@ -177,14 +185,18 @@ describe("debug mode", () => {
       { starvationMs: 100 },
     );
     clearInterval(ticker);
-    expect(warnings.filter((w) => w.kind === "starvation")).toEqual([]);
-    expect(ticks).toBeGreaterThanOrEqual(5); // Node's timers kept running
+    // None blames the spinner. (A loaded machine may stall Node by itself: that
+    // warning names no task, "outside corio's task steps", and is not the point.)
+    expect(warnings.filter((w) => w.kind === "starvation" && w.task !== null)).toEqual([]);
+    expect(ticks).toBeGreaterThanOrEqual(5); // Node's timers kept running...
+    expect(spins).toBeGreaterThan(5); // ...while the spinner spun on settled promises
   });
 
   it("warns when many short steps together starve Node's loop, naming the busiest task", async () => {
     // Each step is under the slow-step threshold, but the executor reads the clock
     // only every 64 steps (as Tokio polls its driver every 61 ticks): 40 steps of
-    // 10 ms keep Node's timers waiting for 400 ms.
+    // 12 and 2 ms keep Node's timers waiting for 280 ms. Heavy does 6× light's
+    // work, so a loaded machine stretching some steps does not change the answer.
     const warnings = await warningsOf(
       function* () {
         const worker = (ms: number) =>
@@ -195,13 +207,14 @@ describe("debug mode", () => {
             }
           };
         const a = spawn(worker(12), { name: "heavy" });
-        const b = spawn(worker(8), { name: "light" });
+        const b = spawn(worker(2), { name: "light" });
         yield* a;
         yield* b;
       },
       { starvationMs: 150, slowStepMs: 1000 },
     );
-    const starvation = warnings.filter((w) => w.kind === "starvation");
+    // Stalls of a loaded machine by itself name no task; this warning names one.
+    const starvation = warnings.filter((w) => w.kind === "starvation" && w.task !== null);
     expect(starvation).toHaveLength(1);
     expect(starvation[0]?.task?.name).toBe("heavy");
     expect(starvation[0]?.message).toMatch(

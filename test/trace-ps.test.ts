@@ -130,15 +130,42 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return (error as InspectError).code;
 }
 
-const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Resolves once `check()` holds, polling every 10 ms; fails after 15 s (the machine may be loaded). */
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let waited = 0; !check(); waited += 10) {
+    if (waited > 15_000) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/**
+ * Sends SIGURG until `check()` holds: a target answers one signal of a burst
+ * (10 ms apart), so a signal right after a reader's may be dropped.
+ */
+async function signalUntil(target: Target, check: () => boolean, what: string): Promise<void> {
+  let sent = 0;
+  await until(() => {
+    if (check()) return true;
+    if (sent++ % 10 === 0) process.kill(target.pid, "SIGURG"); // every ~100 ms
+    return false;
+  }, what);
+}
+
+// A target started through tsx may take its time to answer on a loaded
+// machine: wait for the answer well past readTaskSnapshot's 3 s default.
+const ANSWER = { timeoutMs: 15_000 };
 
 describe("readTaskSnapshot()", () => {
   it("lists the task tree of a live process that did nothing to allow it", async () => {
     const target = await start();
-    const snapshot = await readTaskSnapshot(target.pid);
+    const asked = Date.now();
+    const snapshot = await readTaskSnapshot(target.pid, ANSWER);
+    const answered = Date.now();
     expect(snapshot.pid).toBe(target.pid);
     expect(snapshot.argv).toContain(program);
-    expect(Date.now() - snapshot.takenAt).toBeLessThan(10_000);
+    // Taken for this request: between asking and the answer (same machine, same clock).
+    expect(snapshot.takenAt).toBeGreaterThanOrEqual(asked);
+    expect(snapshot.takenAt).toBeLessThanOrEqual(answered);
     expect(snapshot.runtimes).toHaveLength(1);
     const { tasks, dump, truncated } = snapshot.runtimes[0] as (typeof snapshot.runtimes)[0];
     expect(truncated).toBe(false);
@@ -168,7 +195,7 @@ describe("readTaskSnapshot()", () => {
     expect(statSync(target.dir).mode & 0o777).toBe(0o700);
     expect(existsSync(join(target.dir, `${target.pid}.json`))).toBe(false);
     // A second listing works the same.
-    expect((await readTaskSnapshot(target.pid)).runtimes[0]?.tasks).toHaveLength(4);
+    expect((await readTaskSnapshot(target.pid, ANSWER)).runtimes[0]?.tasks).toHaveLength(4);
     target.child.kill("SIGTERM");
   });
 
@@ -176,7 +203,7 @@ describe("readTaskSnapshot()", () => {
     const target = await start();
     process.kill(target.pid, "SIGURG");
     const file = join(target.dir, `${target.pid}.json`);
-    for (let i = 0; i < 200 && !existsSync(file); i++) await pause(10);
+    await until(() => existsSync(file), "the answer file");
     const st = statSync(file);
     expect(st.isFile()).toBe(true);
     expect(st.mode & 0o777).toBe(0o600);
@@ -187,41 +214,39 @@ describe("readTaskSnapshot()", () => {
 
   it("refuses a directory open to other users, on both sides", async () => {
     const target = await start();
-    await readTaskSnapshot(target.pid); // creates the directory
+    await readTaskSnapshot(target.pid, ANSWER); // creates the directory
     chmodSync(target.dir, 0o755);
-    expect(await codeOf(readTaskSnapshot(target.pid))).toBe("EINSECURE");
+    expect(await codeOf(readTaskSnapshot(target.pid, ANSWER))).toBe("EINSECURE");
     // Signalled anyway, the target writes nothing and says why.
-    process.kill(target.pid, "SIGURG");
-    await pause(200);
+    await signalUntil(target, () => /refusing to write/.test(target.stderr()), "its refusal");
     expect(existsSync(join(target.dir, `${target.pid}.json`))).toBe(false);
     expect(target.stderr()).toMatch(
       /refusing to write to .*: it is open to other users \(mode 0755/,
     );
     // Fixed, it answers again.
     chmodSync(target.dir, 0o700);
-    expect((await readTaskSnapshot(target.pid)).runtimes).toHaveLength(1);
+    expect((await readTaskSnapshot(target.pid, ANSWER)).runtimes).toHaveLength(1);
     target.child.kill("SIGTERM");
   });
 
   it("refuses a directory replaced by a symbolic link", async () => {
     const target = await start();
-    await readTaskSnapshot(target.pid);
+    await readTaskSnapshot(target.pid, ANSWER);
     const elsewhere = mkdtempSync(join(scratch, "elsewhere-"));
     chmodSync(elsewhere, 0o700);
     rmSync(target.dir, { recursive: true });
     symlinkSync(elsewhere, target.dir);
-    expect(await codeOf(readTaskSnapshot(target.pid))).toBe("EINSECURE");
-    process.kill(target.pid, "SIGURG");
-    await pause(200);
+    expect(await codeOf(readTaskSnapshot(target.pid, ANSWER))).toBe("EINSECURE");
+    await signalUntil(target, () => /refusing to write/.test(target.stderr()), "its refusal");
     expect(existsSync(join(elsewhere, `${target.pid}.json`))).toBe(false);
     target.child.kill("SIGTERM");
   });
 
   it.skipIf(!isRoot)("refuses a directory owned by another user", async () => {
     const target = await start();
-    await readTaskSnapshot(target.pid);
+    await readTaskSnapshot(target.pid, ANSWER);
     chownSync(target.dir, NOBODY, NOBODY);
-    expect(await codeOf(readTaskSnapshot(target.pid))).toBe("EINSECURE");
+    expect(await codeOf(readTaskSnapshot(target.pid, ANSWER))).toBe("EINSECURE");
     target.child.kill("SIGTERM");
   });
 
@@ -249,7 +274,7 @@ describe("readTaskSnapshot()", () => {
     "root can list another user's process (its directory is that user's)",
     async () => {
       const target = await start("tree", {}, { uid: NOBODY });
-      const snapshot = await readTaskSnapshot(target.pid);
+      const snapshot = await readTaskSnapshot(target.pid, ANSWER);
       expect(snapshot.runtimes[0]?.tasks).toHaveLength(4);
       expect(statSync(target.dir).uid).toBe(NOBODY);
       target.child.kill("SIGTERM");
@@ -258,14 +283,14 @@ describe("readTaskSnapshot()", () => {
 
   it("a process with CORIO_INSPECT=0 is not listed", async () => {
     const target = await start("tree", { CORIO_INSPECT: "0" });
-    expect(await codeOf(readTaskSnapshot(target.pid))).toBe("EOPTOUT");
+    expect(await codeOf(readTaskSnapshot(target.pid, ANSWER))).toBe("EOPTOUT");
     target.child.kill("SIGTERM");
   });
 
   it("the program's own SIGURG handler keeps working", async () => {
     const target = await start("own-handler");
-    expect((await readTaskSnapshot(target.pid)).runtimes[0]?.tasks).toHaveLength(4);
-    for (let i = 0; i < 100 && !target.stdout().includes("user handler"); i++) await pause(10);
+    expect((await readTaskSnapshot(target.pid, ANSWER)).runtimes[0]?.tasks).toHaveLength(4);
+    await until(() => target.stdout().includes("user handler"), "the program's own handler");
     expect(target.stdout()).toContain("user handler");
     target.child.kill("SIGTERM");
   });
@@ -273,7 +298,7 @@ describe("readTaskSnapshot()", () => {
   it("a process that does not use corio does not answer, and is not harmed", async () => {
     const child = spawnProcess(process.execPath, ["-e", "setTimeout(() => {}, 20000)"]);
     children.push(child);
-    await pause(200);
+    await new Promise((r) => child.once("spawn", r));
     const pid = child.pid as number;
     expect(await codeOf(readTaskSnapshot(pid, { timeoutMs: 300 }))).toBe("ETIMEDOUT");
     expect(child.exitCode).toBeNull(); // SIGURG's default action is to do nothing
@@ -282,9 +307,10 @@ describe("readTaskSnapshot()", () => {
   });
 
   it("no such process", async () => {
-    const { pid } = spawnProcess(process.execPath, ["-e", ""]);
-    await pause(300);
-    expect(await codeOf(readTaskSnapshot(pid as number))).toBe("ESRCH");
+    const gone = spawnProcess(process.execPath, ["-e", ""]);
+    const pid = gone.pid;
+    await new Promise((r) => gone.once("exit", r));
+    expect(await codeOf(readTaskSnapshot(pid as number, ANSWER))).toBe("ESRCH");
     await expect(readTaskSnapshot(-1)).rejects.toThrow(TypeError);
   });
 });

@@ -1,21 +1,35 @@
-// The HTTP benchmark: hello-world under wrk, corio's serve() beside plain node:http.
+// The HTTP benchmark: hello-world under autocannon, corio's serve() beside plain node:http, over
+// HTTP and HTTPS, with serve's default limits on (and plain node:http given the same settings).
 //
 //   npm run build && node --import tsx bench/http/run.ts [--rounds 5] [--duration 5] [--connections 50]
+//   node --import tsx bench/http/run.ts --impl plain,corio-lazy   # a subset
+//   node --import tsx bench/http/run.ts --rate 1500   # a fixed offered load: compare CPU µs/request
 //   node --import tsx bench/http/run.ts --from-src      # corio from src/ (tsx + tsconfig paths), no build
 //
 // Each round starts every implementation in its own fresh node process pinned to one core
-// (`taskset -c 0`), waits for it to listen, warms it up with a 1 s wrk run, then measures it with
-// `taskset -c 1 wrk -t1 -c<connections> -d<duration>s` on the other core, and stops it. Rounds
-// interleave the implementations (plain, corio, corio-lazy, plain, ...) so machine noise hits
-// them alike; the table gives the median and the best over rounds and the median's ratio to
-// plain. Besides requests per second it reports the server's CPU time per request (from
-// /proc/<pid>/stat over the measured run), a second view of the same cost. A run with non-2xx
-// answers or socket errors is reported as failed, not as a number. Results also go to
+// (`taskset -c 0`), waits for it to listen, warms it up with a 1 s run, then measures it with
+// autocannon (an npm devDependency, so this runs on a fresh machine; `taskset -c 1`) on the other
+// core, and stops it. Rounds interleave the implementations (plain, corio, corio-lazy, ...) so
+// machine noise hits them alike; the table gives the median and the best over rounds and the
+// median's ratio to its baseline (plain for HTTP, plain-https for HTTPS). Besides requests per
+// second it reports the server's CPU time per request (from /proc/<pid>/stat over the measured
+// run), a second view of the same cost that does not depend on the load generator keeping up.
+// A run with non-2xx answers or errors is reported as failed, not as a number. The HTTPS
+// servers use a self-signed certificate made at run time. Results also go to
 // bench/out/http-<date>.json.
+//
+// On this 2-core machine one core of autocannon cannot saturate a server on the other (least of
+// all over TLS, where the client decrypts too), so req/s partly measures the client and the
+// latency of each answer. `--rate N` offers the same fixed load to every server instead; then
+// CPU µs per request is the comparison that counts.
 
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import selfsigned from "selfsigned";
 import {
   cpuSeconds,
   median,
@@ -26,11 +40,34 @@ import {
 } from "../servers.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const IMPLS = ["plain", "corio", "corio-lazy"] as const;
+const IMPLS = [
+  "plain",
+  "corio",
+  "corio-lazy",
+  "corio-before",
+  "plain-https",
+  "corio-https",
+] as const;
 type Impl = (typeof IMPLS)[number];
+const baseline = (impl: Impl): Impl => (impl.endsWith("https") ? "plain-https" : "plain");
 
 const options = parseOptions(IMPLS);
-const { rounds, duration, connections, impls } = options;
+const { rounds, duration, connections, rate, impls } = options;
+const AUTOCANNON = createRequire(import.meta.url).resolve("autocannon/autocannon.js");
+
+// A self-signed certificate for the HTTPS servers, made now (never a committed key).
+const tlsDir = mkdtempSync(join(tmpdir(), "corio-bench-tls-"));
+process.on("exit", () => rmSync(tlsDir, { recursive: true, force: true }));
+{
+  const pems = await selfsigned.generate([{ name: "commonName", value: "localhost" }], {
+    keyType: "ec",
+    curve: "P-256",
+  });
+  writeFileSync(join(tlsDir, "key.pem"), pems.private);
+  writeFileSync(join(tlsDir, "cert.pem"), pems.cert);
+  process.env.BENCH_TLS_KEY = join(tlsDir, "key.pem");
+  process.env.BENCH_TLS_CERT = join(tlsDir, "cert.pem");
+}
 
 interface Sample {
   rps: number;
@@ -39,36 +76,38 @@ interface Sample {
   p99Ms: number;
   requests: number;
   non2xx: number;
-  socketErrors: number;
-  /** wrk's report, kept for a failed run. */
-  output?: string;
+  errors: number;
 }
 
-function wrk(port: number, seconds: number): string {
-  return execFileSync(
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+
+function load(url: string, seconds: number): AutocannonResult {
+  const out = execFileSync(
     "taskset",
     [
       "-c",
       options.clientCpu,
-      "wrk",
-      "-t1",
-      `-c${connections}`,
-      `-d${seconds}s`,
-      "--latency",
-      "--timeout",
-      "10s", // a stall of this shared machine is not a server error
-      `http://127.0.0.1:${port}/`,
+      process.execPath,
+      AUTOCANNON,
+      "-c",
+      String(connections),
+      "-d",
+      String(seconds),
+      "-t",
+      "10", // a stall of this shared machine is not a server error
+      ...(rate > 0 ? ["-R", String(rate)] : []),
+      "-j",
+      url,
     ],
-    { encoding: "utf8" },
+    { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
   );
-}
-
-/** A wrk duration ("812.00us", "7.45ms", "1.20s", "1.01m") in milliseconds. */
-function ms(text: string): number {
-  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text);
-  if (!m) return Number.NaN;
-  const scale = { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2] as "us" | "ms" | "s" | "m"];
-  return Number(m[1]) * scale;
+  return JSON.parse(out) as AutocannonResult;
 }
 
 async function measure(impl: Impl): Promise<Sample> {
@@ -79,23 +118,21 @@ async function measure(impl: Impl): Promise<Sample> {
     options.fromSrc,
   );
   try {
-    wrk(port, 1); // warm-up: JIT, connection pool
+    const url = `${impl.endsWith("https") ? "https" : "http"}://127.0.0.1:${port}/`;
+    load(url, 1); // warm-up: JIT, connections
     // taskset execs node, so the child's pid is the server's.
     const pid = child.pid as number;
     const cpu0 = cpuSeconds(pid);
-    const out = wrk(port, duration);
+    const r = load(url, duration);
     const cpu = cpuSeconds(pid) - cpu0;
-    const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-    const errors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
     return {
-      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-      cpuUsPerReq: (cpu * 1e6) / requests,
-      p50Ms: ms(/50%\s+(\S+)/.exec(out)?.[1] ?? ""),
-      p99Ms: ms(/99%\s+(\S+)/.exec(out)?.[1] ?? ""),
-      requests,
-      non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0),
-      socketErrors: errors ? errors.slice(1).reduce((a, b) => a + Number(b), 0) : 0,
-      output: out,
+      rps: r.requests.average,
+      cpuUsPerReq: (cpu * 1e6) / r.requests.total,
+      p50Ms: r.latency.p50,
+      p99Ms: r.latency.p99,
+      requests: r.requests.total,
+      non2xx: r.non2xx,
+      errors: r.errors + r.timeouts,
     };
   } finally {
     await stopServer(child);
@@ -106,41 +143,40 @@ const results: Record<string, Sample[]> = Object.fromEntries(impls.map((i) => [i
 for (let r = 0; r < rounds; r++) {
   for (const impl of impls) {
     const s = await measure(impl);
-    if (s.non2xx > 0 || s.socketErrors > 0) {
-      throw new Error(
-        `${impl}: ${s.non2xx} non-2xx answers, ${s.socketErrors} socket errors\n${s.output}`,
-      );
+    if (s.non2xx > 0 || s.errors > 0) {
+      throw new Error(`${impl}: ${s.non2xx} non-2xx answers, ${s.errors} errors/timeouts`);
     }
-    delete s.output;
     (results[impl] as Sample[]).push(s);
     console.error(
-      `round ${r + 1}/${rounds} ${impl.padEnd(10)} ${s.rps.toFixed(0).padStart(7)} req/s  ${s.cpuUsPerReq.toFixed(1).padStart(6)} µs CPU/req`,
+      `round ${r + 1}/${rounds} ${impl.padEnd(14)} ${s.rps.toFixed(0).padStart(7)} req/s  ${s.cpuUsPerReq.toFixed(1).padStart(6)} µs CPU/req`,
     );
   }
 }
 
-const base = median((results.plain ?? []).map((s) => s.rps));
-const baseCpu = median((results.plain ?? []).map((s) => s.cpuUsPerReq));
+const medianOf = (impl: Impl, key: "rps" | "cpuUsPerReq"): number =>
+  median((results[impl] ?? []).map((s) => s[key]));
 console.log(
-  `\nHTTP hello-world, wrk -t1 -c${connections} -d${duration}s on cpu ${options.clientCpu}, server on cpu ${options.serverCpu}, ${rounds} rounds, node ${process.version}\n`,
+  `\nHTTP hello-world, autocannon -c${connections} -d${duration}${rate > 0 ? ` -R${rate}` : ""} on cpu ${options.clientCpu}, server on cpu ${options.serverCpu}, ${rounds} rounds, node ${process.version}\n`,
 );
 console.log(
-  "impl        median req/s   best req/s   vs plain   median µs CPU/req   vs plain   p50 ms   p99 ms",
+  "impl            median req/s   best req/s   vs base   median µs CPU/req   vs base   p50 ms   p99 ms",
 );
 for (const impl of impls) {
   const xs = results[impl] as Sample[];
+  const base = medianOf(baseline(impl), "rps");
+  const baseCpu = medianOf(baseline(impl), "cpuUsPerReq");
   const rps = median(xs.map((s) => s.rps));
   const cpu = median(xs.map((s) => s.cpuUsPerReq));
   console.log(
     [
-      impl.padEnd(10),
+      impl.padEnd(14),
       rps.toFixed(0).padStart(14),
       Math.max(...xs.map((s) => s.rps))
         .toFixed(0)
         .padStart(12),
-      base ? `${(rps / base).toFixed(2)}×`.padStart(10) : "",
+      base ? `${(rps / base).toFixed(2)}×`.padStart(9) : "",
       cpu.toFixed(1).padStart(19),
-      baseCpu ? `${(baseCpu / cpu).toFixed(2)}×`.padStart(10) : "",
+      baseCpu ? `${(baseCpu / cpu).toFixed(2)}×`.padStart(9) : "",
       median(xs.map((s) => s.p50Ms))
         .toFixed(2)
         .padStart(8),
@@ -152,7 +188,7 @@ for (const impl of impls) {
 }
 
 const file = writeResults("http", {
-  options: { rounds, duration, connections, fromSrc: options.fromSrc },
+  options: { rounds, duration, connections, rate, fromSrc: options.fromSrc },
   results,
 });
 console.log(`\nwritten ${file}`);

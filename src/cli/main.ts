@@ -10,6 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { isInstance, thrownMessage } from "../core/describe-thrown.js";
 import { type Command, commands, UsageError } from "./commands.js";
 
 const USAGE = `corio — lazy, cancellable, structured, inspectable coroutines for Node.js
@@ -79,23 +80,41 @@ export async function cli(argv: string[]): Promise<number> {
     }
     return await command.run(parsed.values, parsed.positionals);
   } catch (error) {
-    if (error instanceof UsageError) {
-      const where = error.command === undefined ? "" : ` ${error.command.name}`;
+    if (isInstance(error, UsageError)) {
+      const command = error.command ?? (first === undefined ? undefined : find(first));
+      const where = command === undefined ? "" : ` ${command.name}`;
       process.stderr.write(
         `corio${where}: ${error.message}\n` +
-          `${error.command === undefined ? "Usage: corio <command> [options]" : `Usage: ${error.command.synopsis}`}\n` +
+          `${command === undefined ? "Usage: corio <command> [options]" : `Usage: ${command.synopsis}`}\n` +
           `Try 'corio${where} --help'.\n`,
       );
       return 2;
     }
-    process.stderr.write(`corio ${first}: ${(error as Error).message ?? String(error)}\n`);
+    process.stderr.write(`corio ${first}: ${thrownMessage(error)}\n`);
     return 1;
   }
 }
 
+// A reader that went away (`corio trace t.json --text | head -1`) is not an
+// error: stop quietly, as a Unix tool killed by SIGPIPE does. Not under
+// `corio run`, where stdout belongs to the program.
+const argv = process.argv.slice(2);
+const running = argv[0] !== undefined && find(argv[0])?.name === "run";
+if (!running) {
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(0);
+    throw error;
+  });
+}
+
 // `corio run` hands the process over to the program: it sets process.exitCode
 // itself (through main()) and the process ends when the program's work does.
+// If it fails before main() takes over (no default export, an import that
+// threw) the exit is immediate: the module may have opened a server or a timer
+// that would keep the process alive with nothing to run it.
 // Every other command resolves with its exit code.
-cli(process.argv.slice(2)).then((code) => {
-  if (code >= 0) process.exitCode = code;
+cli(argv).then((code) => {
+  if (code < 0) return;
+  if (running) process.exit(code);
+  process.exitCode = code;
 });

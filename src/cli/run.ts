@@ -11,8 +11,9 @@
  * installed elsewhere (a global `corio`) defers to the copy the program sees.
  */
 import { createRequire } from "node:module";
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { thrownMessage } from "../core/describe-thrown.js";
 import { UsageError } from "./commands.js";
 
 export interface RunFileOptions {
@@ -44,8 +45,11 @@ export async function runFile(
   try {
     mod = await import(url);
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === "ERR_MODULE_NOT_FOUND" && String((error as Error).message).includes(path)) {
+    let code: unknown;
+    try {
+      code = (error as { code?: unknown }).code; // the module may throw anything, a Proxy too
+    } catch {}
+    if (code === "ERR_MODULE_NOT_FOUND" && thrownMessage(error).includes(path)) {
       throw new UsageError(`cannot find ${file}`);
     }
     throw error;
@@ -56,13 +60,14 @@ export async function runFile(
     body = (body as { default: unknown }).default;
   }
   if (typeof body !== "function" && !isGenerator(body)) {
-    throw new Error(
+    throw new UsageError(
       `${file} has no default-exported coroutine function; add one:\n\n` +
         `  export default function* main() {\n    // ...\n  }\n`,
     );
   }
   const corio = await corioFor(path);
-  const runOptions: Record<string, unknown> = {};
+  // The root task is named after the module ("server.ts"), not task#1.
+  const runOptions: Record<string, unknown> = { name: basename(path) };
   if (options.trace !== undefined) runOptions.trace = resolve(options.trace);
   if (options.debug === true) runOptions.debug = true;
   await corio.main(

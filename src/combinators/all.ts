@@ -1,8 +1,7 @@
 /** `all` and `allSettled`: wait for every item. */
 import type { Coroutine } from "../core/future.js";
-import { UNWIND } from "../core/future.js";
-import type { Item, ItemValue } from "../core/gather.js";
-import { Gather, throwAll } from "../core/gather.js";
+import type { Gather, Item, ItemValue } from "../core/gather.js";
+import { gathered } from "../core/gather.js";
 
 /**
  * Runs every item concurrently (each body as its own child task) and returns
@@ -15,32 +14,19 @@ import { Gather, throwAll } from "../core/gather.js";
  * @example
  * const [a, b] = yield* all([fetchA, fetchB]);
  */
-export function* all<const I extends readonly Item<unknown>[]>(
+export function all<const I extends readonly Item<unknown>[]>(
   items: I,
 ): Coroutine<{ -readonly [K in keyof I]: ItemValue<I[K]> }> {
-  const gather = Gather.start(items, "all");
-  const results: unknown[] = new Array(items.length);
-  const errors: unknown[] = [];
-  let ended = false; // false while unwinding a cancellation (entered finally by return)
-  try {
-    for (let left = items.length; left > 0; left--) {
-      const i = yield* gather.next();
-      if (!gather.ok(i)) {
-        errors.push(gather.error(i));
-        break;
-      }
-      results[i] = gather.value(i);
-    }
-    ended = true;
-  } catch (error) {
-    ended = true;
-    throw error;
-  } finally {
-    errors.push(...(yield* gather.stop(true)));
-    if (errors.length > 0) throwAll(errors, "all()");
-    if (!ended) yield* UNWIND;
+  return gathered(items, "all", true, allValues, undefined) as never;
+}
+
+function* allValues(gather: Gather): Coroutine<unknown[]> {
+  const results: unknown[] = new Array(gather.size);
+  for (let left = gather.size; left > 0; left--) {
+    const i = yield* gather.next();
+    results[i] = gather.take(i);
   }
-  return results as { -readonly [K in keyof I]: ItemValue<I[K]> };
+  return results;
 }
 
 /** The outcome of one item of `allSettled`, as `Promise.allSettled` reports it. */
@@ -55,28 +41,19 @@ export type Settled<T> =
  * @example
  * const outcomes = yield* allSettled([mayFail, alsoMayFail]);
  */
-export function* allSettled<const I extends readonly Item<unknown>[]>(
+export function allSettled<const I extends readonly Item<unknown>[]>(
   items: I,
 ): Coroutine<{ -readonly [K in keyof I]: Settled<ItemValue<I[K]>> }> {
-  const gather = Gather.start(items, "allSettled");
-  const results: Settled<unknown>[] = new Array(items.length);
-  const errors: unknown[] = [];
-  let ended = false; // false while unwinding a cancellation (entered finally by return)
-  try {
-    for (let left = items.length; left > 0; left--) {
-      const i = yield* gather.next();
-      results[i] = gather.ok(i)
-        ? { status: "fulfilled", value: gather.value(i) }
-        : { status: "rejected", reason: gather.error(i) };
-    }
-    ended = true;
-  } catch (error) {
-    ended = true;
-    throw error;
-  } finally {
-    errors.push(...(yield* gather.stop(false)));
-    if (errors.length > 0) throwAll(errors, "allSettled()");
-    if (!ended) yield* UNWIND;
+  return gathered(items, "allSettled", false, allOutcomes, undefined) as never;
+}
+
+function* allOutcomes(gather: Gather): Coroutine<Settled<unknown>[]> {
+  const results: Settled<unknown>[] = new Array(gather.size);
+  for (let left = gather.size; left > 0; left--) {
+    const i = yield* gather.next();
+    results[i] = gather.ok(i)
+      ? { status: "fulfilled", value: gather.value(i) }
+      : { status: "rejected", reason: gather.error(i) };
   }
-  return results as { -readonly [K in keyof I]: Settled<ItemValue<I[K]>> };
+  return results;
 }

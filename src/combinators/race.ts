@@ -1,8 +1,7 @@
 /** `race`, `any` and `select`: the first item decides; the losers are cancelled. */
 import type { Coroutine } from "../core/future.js";
-import { UNWIND } from "../core/future.js";
-import type { Item, ItemValue } from "../core/gather.js";
-import { Gather, throwAll } from "../core/gather.js";
+import type { Gather, Item, ItemValue } from "../core/gather.js";
+import { gathered } from "../core/gather.js";
 
 /**
  * Runs the items concurrently; the first to finish (with a value or an error)
@@ -12,28 +11,15 @@ import { Gather, throwAll } from "../core/gather.js";
  * @example
  * const first = yield* race([fromCache, fromNetwork]);
  */
-export function* race<const I extends readonly Item<unknown>[]>(
+export function race<const I extends readonly Item<unknown>[]>(
   items: I,
 ): Coroutine<ItemValue<I[number]>> {
-  if (items.length === 0) throw new RangeError("race([]): needs at least one item");
-  const gather = Gather.start(items, "race");
-  const errors: unknown[] = [];
-  let value: unknown;
-  let ended = false; // false while unwinding a cancellation (entered finally by return)
-  try {
-    const i = yield* gather.next();
-    if (gather.ok(i)) value = gather.value(i);
-    else errors.push(gather.error(i));
-    ended = true;
-  } catch (error) {
-    ended = true;
-    throw error;
-  } finally {
-    errors.push(...(yield* gather.stop(true)));
-    if (errors.length > 0) throwAll(errors, "race()");
-    if (!ended) yield* UNWIND;
-  }
-  return value as ItemValue<I[number]>;
+  return gathered(items, "race", true, first, undefined) as never;
+}
+
+function* first(gather: Gather): Coroutine<unknown> {
+  if (gather.size === 0) throw new RangeError("race([]): needs at least one item");
+  return gather.take(yield* gather.next());
 }
 
 /**
@@ -43,37 +29,21 @@ export function* race<const I extends readonly Item<unknown>[]>(
  * @example
  * const reply = yield* any([askMirror1, askMirror2]);
  */
-export function* any<const I extends readonly Item<unknown>[]>(
+export function any<const I extends readonly Item<unknown>[]>(
   items: I,
 ): Coroutine<ItemValue<I[number]>> {
-  if (items.length === 0) throw new AggregateError([], "any([]): no item to succeed");
-  const gather = Gather.start(items, "any");
-  const failures: unknown[] = new Array(items.length);
-  const errors: unknown[] = [];
-  let value: unknown;
-  let won = false;
-  let ended = false; // false while unwinding a cancellation (entered finally by return)
-  try {
-    for (let left = items.length; left > 0 && !won; left--) {
-      const i = yield* gather.next();
-      if (gather.ok(i)) {
-        value = gather.value(i);
-        won = true;
-      } else {
-        failures[i] = gather.error(i);
-      }
-    }
-    ended = true;
-  } catch (error) {
-    ended = true;
-    throw error;
-  } finally {
-    errors.push(...(yield* gather.stop(false)));
-    if (errors.length > 0) throwAll(errors, "any()");
-    if (!ended) yield* UNWIND;
+  return gathered(items, "any", false, firstSuccess, undefined) as never;
+}
+
+function* firstSuccess(gather: Gather): Coroutine<unknown> {
+  if (gather.size === 0) throw new AggregateError([], "any([]): no item to succeed");
+  const failures: unknown[] = new Array(gather.size);
+  for (let left = gather.size; left > 0; left--) {
+    const i = yield* gather.next();
+    if (gather.ok(i)) return gather.value(i);
+    failures[i] = gather.error(i);
   }
-  if (!won) throw new AggregateError(failures, "any(): every item failed");
-  return value as ItemValue<I[number]>;
+  throw new AggregateError(failures, "any(): every item failed");
 }
 
 /** What `select` returns: which branch won, and its value. */
@@ -98,26 +68,11 @@ export function* select<const M extends Record<string, Item<unknown>>>(
   }
   const keys = Object.keys(branches);
   if (keys.length === 0) throw new RangeError("select({}): needs at least one branch");
-  const gather = Gather.start(
-    keys.map((k) => branches[k] as Item<unknown>),
-    "select",
-    keys,
-  );
-  const errors: unknown[] = [];
-  let result: { key: string; value: unknown } | undefined;
-  let ended = false; // false while unwinding a cancellation (entered finally by return)
-  try {
-    const i = yield* gather.next();
-    if (gather.ok(i)) result = { key: keys[i] as string, value: gather.value(i) };
-    else errors.push(gather.error(i));
-    ended = true;
-  } catch (error) {
-    ended = true;
-    throw error;
-  } finally {
-    errors.push(...(yield* gather.stop(true)));
-    if (errors.length > 0) throwAll(errors, "select()");
-    if (!ended) yield* UNWIND;
-  }
-  return result as Selected<M>;
+  const items = keys.map((k) => branches[k] as Item<unknown>);
+  return (yield* gathered(items, "select", true, firstKeyed, keys, keys)) as Selected<M>;
+}
+
+function* firstKeyed(gather: Gather, keys: string[]): Coroutine<{ key: string; value: unknown }> {
+  const i = yield* gather.next();
+  return { key: keys[i] as string, value: gather.take(i) };
 }

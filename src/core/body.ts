@@ -1,5 +1,6 @@
 /** Turning what users pass as a "body" into a coroutine, with clear errors for the usual mistakes. */
 import type { Coroutine } from "./future.js";
+import { describeFuture, isFuture } from "./future.js";
 
 /** A coroutine (a generator object, not yet started) or a function returning one. */
 export type Body<T> = Coroutine<T> | (() => Coroutine<T>);
@@ -42,4 +43,31 @@ export function typeName(value: unknown): string {
     return name ? `a ${name}` : "an object";
   }
   return typeof value === "undefined" ? "undefined" : `a ${typeof value} (${String(value)})`;
+}
+
+/** @internal The error for a coroutine that yielded something other than a future through `yield*`. */
+export function badYield(value: unknown): TypeError {
+  if (
+    value instanceof Promise ||
+    (value !== null &&
+      typeof (value as { then?: unknown })?.then === "function" &&
+      !isFuture(value))
+  ) {
+    return new TypeError(
+      "a coroutine yielded a Promise: use `yield* call(promise)` to wait for it",
+    );
+  }
+  if (isFuture(value)) {
+    return new TypeError(
+      `a coroutine used \`yield\` on a future (${describeFuture(value)}); use \`yield*\`: \`const v = yield* future\``,
+    );
+  }
+  if (isCoroutine(value)) {
+    return new TypeError(
+      "a coroutine yielded a generator; use `yield*` to run it: `const v = yield* body()`",
+    );
+  }
+  return new TypeError(
+    `a coroutine yielded ${typeName(value)}; corio coroutines only wait on futures, with \`yield*\` (e.g. \`yield* sleep(10)\`)`,
+  );
 }

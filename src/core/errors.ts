@@ -1,4 +1,5 @@
 /** Errors the kernel throws to users. Each has its own class so `instanceof` tells them apart. */
+import { thrownMessage } from "./describe-thrown.js";
 
 /**
  * Thrown to whoever joins a task that was cancelled. The task itself never sees
@@ -17,8 +18,7 @@ export class CancelledError extends Error {
 
 function describeReason(reason: unknown): string {
   if (reason === undefined) return "task was cancelled";
-  if (reason instanceof Error) return `task was cancelled: ${reason.message}`;
-  return `task was cancelled: ${String(reason)}`;
+  return `task was cancelled: ${thrownMessage(reason)}`;
 }
 
 /** One task that was stuck when a deadlock was found. */

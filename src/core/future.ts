@@ -258,9 +258,9 @@ export const CANCEL_TOKEN: unique symbol = Symbol("corio.cancelled");
  * suspends (asynchronous cleanup), the executor must resume the chain with
  * `next()` so the cleanup can finish; but that takes the enclosing frames out
  * of return mode, and once the inner frame completes they would carry on as if
- * nothing happened (JavaScript's yield* forgets the return). corio's own
- * generators that run cleanup or delegate to user code yield `UNWIND` at that
- * point to re-arm the return (as Effection's `scoped()` re-arms its trap).
+ * nothing happened (JavaScript's yield* forgets the return). `withCleanup` and
+ * `delegate` (cleanup.ts) yield `UNWIND` at that point to re-arm the return (as
+ * Effection's `scoped()` re-arms its trap); nothing else should.
  */
 export const UNWIND: Future<void> = new Unwind();
 

@@ -17,8 +17,32 @@
  * Cost when unused: a runtime without trace, debug or stats has `_hooks ===
  * null` (one branch per event); `trackCreation` is one load and one compare.
  */
+import type { Future } from "./future.js";
 import type { Runtime, RuntimeOptions, TaskInfo } from "./runtime.js";
-import type { Hooks } from "./task.js";
+import type { Task } from "./task.js";
+
+/**
+ * @internal Observability hooks (`src/trace/`); each call site costs one branch
+ * when none are installed.
+ */
+export interface Hooks {
+  spawn(task: Task<unknown>): void;
+  stepStart(task: Task<unknown>): void;
+  stepEnd(task: Task<unknown>): void;
+  wake(task: Task<unknown>, by: Task<unknown> | null): void;
+  park(task: Task<unknown>, on: Future<unknown>): void;
+  complete(task: Task<unknown>): void;
+  /** A cancelled body ended with `value` instead of unwinding (a `finally` swallowed the cancel). */
+  cancelSwallowed(task: Task<unknown>, value: unknown): void;
+  /** A run started (the runtime became active). */
+  runStart(): void;
+  /** A run ended, just before its promise settles. */
+  runEnd(): void;
+  /** Fills the optional fields of a `tasks()` entry (statistics, spawn site). */
+  info(task: Task<unknown>, info: TaskInfo): void;
+  /** The recorded trace, or null if this runtime does not trace. */
+  traceEvents(): unknown;
+}
 
 /** What debug mode warns about. */
 export type DebugWarningKind =

@@ -22,15 +22,22 @@
  * on an inactive runtime are only queued (nothing runs until `run()` or
  * `step()`). `#inLoop` is true while the loop is on the stack; `#armed` while a
  * microtask, immediate or Node timer will call the loop.
+ *
+ * Why this file is over 600 lines: it is one class, whose ready queue, wheel,
+ * clock and run state are `#private` fields that the loop reads on every
+ * batch; the options and listing shapes users see (`RuntimeOptions`,
+ * `TaskInfo`) and their documentation take a sixth of it.
  */
 import type { Body } from "./body.js";
 import { cur } from "./current.js";
+import { isInstance } from "./describe-thrown.js";
 import { CancelledError, DeadlockError, type StuckTask } from "./errors.js";
 import { ChunkedFifo } from "./fifo.js";
 import { isLocalWait } from "./future.js";
-import type { DebugOptions, TraceFile } from "./instrument.js";
+import type { DebugOptions, Hooks, TraceFile } from "./instrument.js";
 import { instrumentation, renderTaskTree } from "./instrument.js";
-import type { Hooks, Joiner, Siblings, SpawnOptions, TaskState } from "./task.js";
+import type { Joiner } from "./join.js";
+import type { Siblings, SpawnOptions, TaskState } from "./task.js";
 import { Task } from "./task.js";
 import { type TimerNode, TimerWheel } from "./timer-wheel.js";
 
@@ -213,7 +220,14 @@ export class Runtime {
   run<T>(body?: Body<T>, options: { signal?: AbortSignal; name?: string } = {}): Promise<T> {
     if (this.#active) throw new Error("Runtime.run: this runtime is already running");
     const spawnOptions = options.name === undefined ? undefined : { name: options.name };
-    const main = body === undefined ? null : Task._spawn(body, null, this, spawnOptions, "run");
+    let main: Task<unknown> | null;
+    try {
+      main = body === undefined ? null : Task._spawn(body, null, this, spawnOptions, "run");
+    } catch (error) {
+      // A body function that throws before returning its coroutine (or is not one):
+      // run() returns a Promise, so it rejects rather than throws.
+      return Promise.reject(error);
+    }
     return new Promise<T>((resolve, reject) => {
       const run: RunState = {
         main,
@@ -334,6 +348,11 @@ export class Runtime {
     return this.now() - this.#epoch;
   }
 
+  /** @internal Checks the timer wheel's invariants (tests). */
+  _checkTimers(): void {
+    this.#wheel.check();
+  }
+
   /** @internal True while some timer is filed (debug mode's leak report). */
   get _timersPending(): boolean {
     return !this.#wheel.isEmpty;
@@ -366,12 +385,28 @@ export class Runtime {
   }
 
   /**
-   * @internal Files a timer for the absolute deadline `at` (runtime clock ms).
-   * Returns false if the deadline has already passed.
+   * @internal Files a timer for the absolute deadline `at` (runtime clock ms),
+   * `now` being the runtime's clock as the caller just read it. Returns false,
+   * filing nothing, if the deadline is not after `now`: the caller treats it as
+   * due at once.
+   *
+   * Why against the clock and not the wheel: the wheel's `elapsed` only moves
+   * when timers are fired (between batches, every CHECK_EVERY steps, on idle,
+   * and not at all while the wheel is empty), so it can lag the clock. A
+   * deadline that has passed but is still after `elapsed` would be filed and
+   * wait for the next check, or, after `clock.advance` moved an empty wheel's
+   * clock, for the next idle jump, after `waitIdle()` returned.
    */
-  _fileTimer(node: TimerNode, at: number): boolean {
-    node.when = Math.ceil(at - this.#epoch);
-    return this.#wheel.insert(node);
+  _fileTimer(node: TimerNode, at: number, now: number): boolean {
+    const tick = at - this.#epoch;
+    const tickNow = now - this.#epoch;
+    if (tick <= tickNow) return false;
+    const wheel = this.#wheel;
+    // An empty wheel has not followed the clock; catch it up so the timer is
+    // filed on the level its distance from now calls for (nothing can fire).
+    if (wheel.isEmpty) wheel.advance(Math.floor(tickNow), fire);
+    node.when = Math.ceil(tick);
+    return wheel.insert(node);
   }
 
   /** @internal Moves the virtual clock forward by `ms` and fires what became due (testing). */
@@ -645,7 +680,7 @@ export class Runtime {
         value = main._result();
       } catch (error) {
         // A main body cancelled because a root failed reports that failure alone.
-        if (!(error instanceof CancelledError && run.errors.length > 0)) errors.push(error);
+        if (!(isInstance(error, CancelledError) && run.errors.length > 0)) errors.push(error);
       }
     }
     errors.push(...run.errors);

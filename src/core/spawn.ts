@@ -4,9 +4,10 @@
  */
 import type { Body } from "./body.js";
 import { toCoroutine } from "./body.js";
+import { delegate } from "./cleanup.js";
 import { cur } from "./current.js";
 import type { Context, Coroutine, Future, Pending } from "./future.js";
-import { CANCEL_TOKEN, FutureBase, isFuture, PENDING, UNWIND } from "./future.js";
+import { FutureBase, isFuture, PENDING } from "./future.js";
 import type { Runtime } from "./runtime.js";
 import type { SpawnOptions } from "./task.js";
 import { Task } from "./task.js";
@@ -59,17 +60,14 @@ export function requireTask(what: string): Task<unknown> {
 export function* shield<T>(body: Body<T> | Future<T>): Coroutine<T> {
   const task = requireTask("shield()");
   task._enterShield();
-  let value: T;
   try {
-    if (body instanceof Task || isFuture(body)) value = yield* body;
-    else value = yield* toCoroutine(body as Body<T>, "shield");
+    if (body instanceof Task || isFuture(body)) return yield* body;
+    // A cancellation that began before the shield and reached an inner frame's
+    // asynchronous cleanup goes on unwinding after it (delegate).
+    return yield* delegate(toCoroutine(body as Body<T>, "shield"));
   } finally {
     task._exitShield();
   }
-  // A cancellation that began before the shield reached an inner frame's
-  // asynchronous cleanup: go on unwinding.
-  if ((value as unknown) === CANCEL_TOKEN) yield* UNWIND;
-  return value;
 }
 
 /** @internal Ready when the current task has no children left. Not a join: failures still fail the task. */

@@ -1,10 +1,10 @@
 /** `taskGroup`: a scope whose children are all waited for (Trio's nursery, asyncio's TaskGroup). */
 import type { Body } from "./body.js";
 import { toCoroutine } from "./body.js";
+import { delegate, type Exit, withCleanup } from "./cleanup.js";
 import { cur } from "./current.js";
 import type { Coroutine } from "./future.js";
-import { UNWIND } from "./future.js";
-import { Gather, throwAll } from "./gather.js";
+import { Gather } from "./gather.js";
 import type { Runtime } from "./runtime.js";
 import { ChildrenDone } from "./spawn.js";
 import type { SpawnOptions } from "./task.js";
@@ -63,28 +63,28 @@ export function* taskGroup<T>(body: (group: TaskGroup) => Coroutine<T>): Corouti
   const group = new TaskGroup();
   function* groupBody(): Coroutine<T> {
     group._open(cur.task as Task<unknown>);
-    const value = yield* toCoroutine(() => body(group), "taskGroup");
+    const value = yield* delegate(toCoroutine(() => body(group), "taskGroup"));
     yield* new ChildrenDone();
     return value;
   }
   const gather = Gather.start([groupBody], "taskGroup");
-  const errors: unknown[] = [];
-  let value: unknown;
-  let ended = false; // false while unwinding a cancellation (entered finally by return)
+  return (yield* withCleanup(groupResult(gather, group), (exit) =>
+    windDownGroup(gather, group, exit),
+  )) as T;
+}
+
+// Module-level generators, not closures made on every call (see `gathered`).
+
+function* groupResult(gather: Gather, group: TaskGroup): Coroutine<unknown> {
+  yield* gather.next();
+  group._close();
+  return gather.take(0);
+}
+
+function* windDownGroup(gather: Gather, group: TaskGroup, exit: Exit<unknown>): Coroutine<void> {
   try {
-    const i = yield* gather.next();
-    group._close();
-    if (gather.ok(i)) value = gather.value(i);
-    else errors.push(gather.error(i));
-    ended = true;
-  } catch (error) {
-    ended = true;
-    throw error;
+    yield* gather.windDown(exit, true);
   } finally {
-    errors.push(...(yield* gather.stop(true)));
-    group._close();
-    if (errors.length > 0) throwAll(errors, "taskGroup()");
-    if (!ended) yield* UNWIND;
+    group._close(); // only now: children may spawn into the group during their cleanup
   }
-  return value as T;
 }

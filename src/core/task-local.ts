@@ -1,9 +1,9 @@
 /** `TaskLocal`: per-task values inherited by children, as `contextvars` and `AsyncLocalStorage`. */
 import type { Body } from "./body.js";
 import { toCoroutine } from "./body.js";
+import { delegate } from "./cleanup.js";
 import { cur } from "./current.js";
 import type { Coroutine } from "./future.js";
-import { CANCEL_TOKEN, UNWIND } from "./future.js";
 import { requireTask } from "./spawn.js";
 
 /**
@@ -37,14 +37,10 @@ export class TaskLocal<T> {
     const locals = new Map(saved ?? undefined);
     locals.set(this, value);
     task._locals = locals;
-    let result: R;
     try {
-      result = yield* toCoroutine(body, "TaskLocal.with");
+      return yield* delegate(toCoroutine(body, "TaskLocal.with"));
     } finally {
       task._locals = saved;
     }
-    // An inner frame finished asynchronous cleanup of a cancellation: go on unwinding.
-    if ((result as unknown) === CANCEL_TOKEN) yield* UNWIND;
-    return result;
   }
 }

@@ -37,9 +37,22 @@
  * The class has `#private` fields but no `#private` methods: V8 gives every
  * instance of a class with private methods a hidden brand field (8 bytes), so
  * the kernel's helpers are `_methods` marked `@internal` instead.
+ *
+ * The parts, as Tokio splits `runtime/task/`: this file is the task itself
+ * (its states, the step, cancellation, completion and its place in the tree);
+ * joiners (`yield* task`, `await task`) are in join.ts, the observability
+ * hooks it calls in instrument.ts, the bad-`yield` diagnosis in body.ts.
+ *
+ * Why this file is over 600 lines: it is one class whose state lives in
+ * `#private` fields (a state word, the future, the generator, the sibling
+ * links) that only code inside the class body can touch, and the hot path
+ * (`_step`, `wake`, `_complete`) reads them directly; moving a part out would
+ * mean accessor calls on that path or public fields. About half the lines are
+ * the public getters' documentation and the one-line `@internal` accessors
+ * the rest of the kernel uses.
  */
 import type { Body } from "./body.js";
-import { isCoroutine, toCoroutine, typeName } from "./body.js";
+import { badYield, toCoroutine, typeName } from "./body.js";
 import { cur } from "./current.js";
 import { CancelledError } from "./errors.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "./future.js";
@@ -48,7 +61,6 @@ import {
   describeFuture,
   FutureBase,
   handoff,
-  isFuture,
   PENDING,
   RESUME,
   UNWIND,
@@ -56,7 +68,9 @@ import {
   YIELDED,
 } from "./future.js";
 import { trackSite } from "./instrument.js";
-import type { Runtime, TaskInfo } from "./runtime.js";
+import type { Joiner } from "./join.js";
+import { JoinFuture, PromiseJoiner, settle } from "./join.js";
+import type { Runtime } from "./runtime.js";
 
 /** A task's lifecycle, as `task.state` reports it. */
 export type TaskState =
@@ -107,48 +121,35 @@ const PARKED = { done: false, value: undefined } as unknown as IteratorResult<
 export const BUDGET = 128;
 
 let nextId = 0;
+/**
+ * Where task ids come from: this thread's counter, until the process has
+ * worker runtimes (`spawnWorker`); from then on one counter in shared memory
+ * for every thread, so an id names one task in the whole process (one task
+ * tree across threads in `corio ps` and traces).
+ */
+let takeId = (): number => ++nextId;
+
+/**
+ * @internal Makes task ids come from `shared` (a worker thread gets its
+ * parent's), or shares this thread's counter; returns the shared counter.
+ */
+export function _shareTaskIds(shared?: SharedArrayBuffer): SharedArrayBuffer {
+  const buffer = shared ?? new SharedArrayBuffer(8);
+  const counter = new BigInt64Array(buffer);
+  if (shared === undefined) counter[0] = BigInt(nextId);
+  takeId = () => Number(Atomics.add(counter, 0, 1n)) + 1;
+  return buffer;
+}
 
 // Sibling-list operations; defined in Task's static block, which can reach the
 // private links of any task.
 let link: (task: Task<unknown>, list: Siblings) => void;
 let unlink: (task: Task<unknown>, list: Siblings) => void;
 
-/** @internal Something waiting for a task to complete: a join, a promise, a run. */
-export interface Joiner {
-  /** The waker of the joining task, if the joiner is a task (used to tell "the parent joins"). */
-  readonly waker: Waker | null;
-  nextJoiner: Joiner | null;
-  /** The task completed; the joiner is already unlinked. */
-  joinerDone(): void;
-}
-
 /** @internal A doubly-linked list of tasks through their sibling links. */
 export interface Siblings {
   first: Task<unknown> | null;
   last: Task<unknown> | null;
-}
-
-/**
- * @internal Observability hooks (`src/trace/`); each call site costs one branch
- * when none are installed.
- */
-export interface Hooks {
-  spawn(task: Task<unknown>): void;
-  stepStart(task: Task<unknown>): void;
-  stepEnd(task: Task<unknown>): void;
-  wake(task: Task<unknown>, by: Task<unknown> | null): void;
-  park(task: Task<unknown>, on: Future<unknown>): void;
-  complete(task: Task<unknown>): void;
-  /** A cancelled body ended with `value` instead of unwinding (a `finally` swallowed the cancel). */
-  cancelSwallowed(task: Task<unknown>, value: unknown): void;
-  /** A run started (the runtime became active). */
-  runStart(): void;
-  /** A run ended, just before its promise settles. */
-  runEnd(): void;
-  /** Fills the optional fields of a `tasks()` entry (statistics, spawn site). */
-  info(task: Task<unknown>, info: TaskInfo): void;
-  /** The recorded trace, or null if this runtime does not trace. */
-  traceEvents(): unknown;
 }
 
 /** The rarely used parts of a task, allocated on first use. */
@@ -203,7 +204,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
   /** A process-wide unique number, in order of first use. */
   get id(): number {
     const x = this._extras();
-    if (x.id === 0) x.id = ++nextId;
+    if (x.id === 0) x.id = takeId();
     return x.id;
   }
 
@@ -441,24 +442,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
         r = gen.next(RESUME);
       } else {
         this.#fut = null;
-        let v: unknown;
-        let threw = false;
-        try {
-          v = f.poll(this);
-        } catch (error) {
-          threw = true;
-          v = error;
-        }
-        if (threw) {
-          r = gen.throw(v);
-        } else if (v === PENDING) {
-          this.#fut = f;
-          this._park(rt, f);
-          r = PARKED;
-        } else {
-          handoff.value = v;
-          r = gen.next(RESUME);
-        }
+        r = this._pollAndResume(gen, f, rt);
       }
       // Drive: poll each yielded future; continue while they are ready.
       while (r !== PARKED) {
@@ -492,30 +476,40 @@ export class Task<T = unknown> implements PromiseLike<T> {
           rt._push(this);
           break;
         }
-        let v: unknown;
-        let threw = false;
-        try {
-          v = f.poll(this);
-        } catch (error) {
-          threw = true;
-          v = error;
-        }
-        if (threw) {
-          r = gen.throw(v);
-        } else if (v === PENDING) {
-          this.#fut = f;
-          this._park(rt, f);
-          break;
-        } else {
-          handoff.value = v;
-          r = gen.next(RESUME);
-        }
+        r = this._pollAndResume(gen, f, rt);
       }
     } catch (error) {
       this._bodyEnded(error, true);
     }
     cur.task = null;
     if (hooks !== null) hooks.stepEnd(this);
+  }
+
+  /**
+   * @internal One poll of `f` for the coroutine: resumes it with the value or
+   * the error, or parks the task and returns PARKED if `f` is pending.
+   */
+  _pollAndResume(
+    gen: Coroutine<T>,
+    f: Future<unknown>,
+    rt: Runtime,
+  ): IteratorResult<Future<unknown>, T> {
+    let v: unknown;
+    let threw = false;
+    try {
+      v = f.poll(this);
+    } catch (error) {
+      threw = true;
+      v = error;
+    }
+    if (threw) return gen.throw(v);
+    if (v === PENDING) {
+      this.#fut = f;
+      this._park(rt, f);
+      return PARKED;
+    }
+    handoff.value = v;
+    return gen.next(RESUME);
   }
 
   /** @internal */
@@ -829,7 +823,11 @@ export class Task<T = unknown> implements PromiseLike<T> {
     return (this.#state & F_CANCELLING) !== 0;
   }
 
-  /** @internal The cancel reason, if any. */
+  /**
+   * @internal True once `cancel()` was called, whether or not it has taken
+   * effect yet (it waits for the next `yield*`, or for a shield to end); the
+   * reason itself is in the extras (`reason`).
+   */
   get _cancelRequested(): boolean {
     return (this.#state & F_CANCEL) !== 0;
   }
@@ -854,124 +852,4 @@ export class Task<T = unknown> implements PromiseLike<T> {
       task.#next = null;
     };
   }
-}
-
-function settle<T>(task: Task<T>, resolve: (v: T) => void, reject: (e: unknown) => void): void {
-  let value: T;
-  try {
-    value = task._result();
-  } catch (error) {
-    reject(error);
-    return;
-  }
-  resolve(value);
-}
-
-class PromiseJoiner<T> implements Joiner {
-  readonly waker = null;
-  nextJoiner: Joiner | null = null;
-  readonly #task: Task<T>;
-  readonly #resolve: (v: T) => void;
-  readonly #reject: (e: unknown) => void;
-  constructor(task: Task<T>, resolve: (v: T) => void, reject: (e: unknown) => void) {
-    this.#task = task;
-    this.#resolve = resolve;
-    this.#reject = reject;
-  }
-  joinerDone(): void {
-    settle(this.#task, this.#resolve, this.#reject);
-  }
-}
-
-/** `yield* task`: waits for the task; dropping the wait leaves the task running. */
-export class JoinFuture<T> extends FutureBase<T> implements Joiner {
-  waker: Waker | null;
-  nextJoiner: Joiner | null = null;
-  readonly #task: Task<T>;
-  /**
-   * Set when the task completed while this join was registered, so its failure
-   * was routed here (not to the parent); cleared when a poll hands it over.
-   * Invariant: a failure routed here is delivered by a poll or, if the join is
-   * dropped first, handed to the parent as if nobody had joined: never lost.
-   */
-  #owed = false;
-
-  constructor(task: Task<T>, waker: Waker | null = null) {
-    super();
-    this.#task = task;
-    this.waker = waker;
-  }
-
-  get task(): Task<T> {
-    return this.#task;
-  }
-
-  /** Only tasks of `rt` can complete a join of one of its own tasks still running. */
-  isLocalTo(rt: Runtime): boolean {
-    return !this.#task.isComplete && this.#task._findRuntime() === rt;
-  }
-
-  poll(cx: Context): T | Pending {
-    const t = this.#task;
-    if (t.isComplete) {
-      this.#owed = false;
-      return t._result();
-    }
-    if (this.waker === null) {
-      this.waker = cx.waker;
-      t._addJoiner(this);
-    } else {
-      this.waker = cx.waker;
-    }
-    return PENDING;
-  }
-
-  cancel(): void {
-    if (this.waker !== null) {
-      this.#task._removeJoiner(this);
-      this.waker = null;
-    } else if (this.#owed) {
-      this.#owed = false;
-      this.#task._undelivered();
-    }
-  }
-
-  joinerDone(): void {
-    const w = this.waker;
-    this.waker = null;
-    // Owed only if the failure came here instead of to the parent (see _complete).
-    const parent = this.#task.parent;
-    this.#owed = this.#task.state === "failed" && (parent === null || w === parent);
-    w?.wake();
-  }
-
-  override describe(): string {
-    return `join ${this.#task.name}`;
-  }
-}
-
-function badYield(value: unknown): TypeError {
-  if (
-    value instanceof Promise ||
-    (value !== null &&
-      typeof (value as { then?: unknown })?.then === "function" &&
-      !isFuture(value))
-  ) {
-    return new TypeError(
-      "a coroutine yielded a Promise: use `yield* call(promise)` to wait for it",
-    );
-  }
-  if (isFuture(value)) {
-    return new TypeError(
-      `a coroutine used \`yield\` on a future (${describeFuture(value)}); use \`yield*\`: \`const v = yield* future\``,
-    );
-  }
-  if (isCoroutine(value)) {
-    return new TypeError(
-      "a coroutine yielded a generator; use `yield*` to run it: `const v = yield* body()`",
-    );
-  }
-  return new TypeError(
-    `a coroutine yielded ${typeName(value)}; corio coroutines only wait on futures, with \`yield*\` (e.g. \`yield* sleep(10)\`)`,
-  );
 }

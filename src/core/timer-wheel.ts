@@ -138,12 +138,22 @@ export class TimerWheel {
     const level = 31 - Math.clz32(this.#levels & -this.#levels);
     const at = this.#expiration(level);
     if (level === 0) return at;
-    // Everything on lower levels is empty and later slots hold later deadlines.
-    const slot = Math.floor(at / (SPANS[level] as number)) & SLOT_MASK;
-    const head = this.#slots[level * SLOTS + slot] as Sentinel;
+    // Everything on lower levels is empty and, below the top level, later
+    // slots hold later deadlines: the earliest is in the slot reached first.
+    // A top-level slot may also hold deadlines whole rotations away, so there
+    // every slot is scanned (only timers more than ~12 days away live there).
+    let first = Math.floor(at / (SPANS[level] as number)) & SLOT_MASK;
+    let last = first;
+    if (level === LEVELS - 1) {
+      first = 0;
+      last = SLOTS - 1;
+    }
     let earliest = Number.POSITIVE_INFINITY;
-    for (let node = head.nextT; node !== head; node = node.nextT as TimerNode) {
-      if (node.when < earliest) earliest = node.when;
+    for (let slot = first; slot <= last; slot++) {
+      const head = this.#slots[level * SLOTS + slot] as Sentinel;
+      for (let node = head.nextT; node !== head; node = node.nextT as TimerNode) {
+        if (node.when < earliest) earliest = node.when;
+      }
     }
     return earliest;
   }
@@ -179,11 +189,46 @@ export class TimerWheel {
     this.#levels = 0;
   }
 
-  /** Calls `visit` on every filed timer (for listings and leak reports). */
-  forEach(visit: (node: TimerNode) => void): void {
-    for (const head of this.#slots) {
-      for (let node = head.nextT; node !== head; node = node.nextT as TimerNode) visit(node);
+  /**
+   * Checks the invariants (for tests; O(timers + slots)): each slot's list is
+   * well linked and its occupancy bit says whether it is empty; every timer is
+   * after `elapsed`, in the slot its deadline names on its level, and, below
+   * the top level, in the level's current rotation and in a slot not yet
+   * reached (so the wheel will find it on time). Throws on the first breach.
+   */
+  check(): void {
+    const fail = (what: string): never => {
+      throw new Error(`timer wheel (elapsed ${this.elapsed}): ${what}`);
+    };
+    let levels = 0;
+    for (let level = 0; level < LEVELS; level++) {
+      const span = SPANS[level] as number;
+      const levelSpan = SPANS[level + 1] as number;
+      let occupied = 0;
+      for (let slot = 0; slot < SLOTS; slot++) {
+        const head = this.#slots[level * SLOTS + slot] as Sentinel;
+        if (head.when !== level * SLOTS + slot) fail(`sentinel ${level}/${slot} mislabelled`);
+        let prev: TimerNode = head;
+        for (let node = head.nextT; node !== head; node = node.nextT as TimerNode) {
+          const where = `timer at ${node.when} in slot ${level}/${slot}`;
+          if (node.prevT !== prev) fail(`${where}: broken back link`);
+          if (!(node.when > this.elapsed)) fail(`${where}: not after elapsed`);
+          if ((Math.floor(node.when / span) & SLOT_MASK) !== slot) fail(`${where}: wrong slot`);
+          if (level < LEVELS - 1) {
+            if (Math.floor(node.when / levelSpan) !== Math.floor(this.elapsed / levelSpan))
+              fail(`${where}: outside the level's current rotation`);
+            if (level > 0 && Math.floor(node.when / span) * span <= this.elapsed)
+              fail(`${where}: its slot was reached but not cascaded`);
+          }
+          prev = node;
+        }
+        if (head.prevT !== prev) fail(`slot ${level}/${slot}: broken tail link`);
+        if (head.nextT !== head) occupied |= 1 << slot;
+      }
+      if (occupied !== this.#occupied[level]) fail(`level ${level}: occupancy bits disagree`);
+      if (occupied !== 0) levels |= 1 << level;
     }
+    if (levels !== this.#levels) fail("the level bits disagree with the slots");
   }
 
   /** The start tick of the next occupied slot on `level`, at or after `elapsed`. */
@@ -193,10 +238,13 @@ export class TimerWheel {
     const levelSpan = SPANS[level + 1] as number;
     const elapsed = this.elapsed;
     const current = Math.floor(elapsed / slotSpan) & SLOT_MASK;
-    // Rotate so bit 0 is the current slot, then find the first set bit.
-    const rotated =
-      current === 0 ? occupied : (occupied >>> current) | (occupied << (SLOTS - current));
-    const slot = (current + (31 - Math.clz32(rotated & -rotated))) & SLOT_MASK;
+    // Rotate so bit 0 is the first slot to look at, then find the first set bit.
+    // Above level 0 that is the slot after the current one: the current slot
+    // was emptied when time reached its start, so what it holds now (only on
+    // the top level: deadlines a whole rotation or more away) comes last.
+    const from = level > 0 ? (current + 1) & SLOT_MASK : current;
+    const rotated = from === 0 ? occupied : (occupied >>> from) | (occupied << (SLOTS - from));
+    const slot = (from + (31 - Math.clz32(rotated & -rotated))) & SLOT_MASK;
     const levelStart = elapsed - (elapsed % levelSpan);
     let at = levelStart + slot * slotSpan;
     // A slot behind the current one (or, above level 0, the current one, which

@@ -62,9 +62,10 @@ export class Timer extends FutureBase<void> implements TimerNode {
     const when = this.when;
     if (when === FIRED) return undefined;
     const rt = cur.rt as Runtime;
-    const deadline = when < 0 ? rt.now() + (-when - 1) : when;
+    const now = rt.now();
+    const deadline = when < 0 ? now + (-when - 1) : when;
     this.waker = cx.waker;
-    if (!rt._fileTimer(this, deadline)) {
+    if (!rt._fileTimer(this, deadline, now)) {
       // Already due: still suspend once, to the back of the queue, then be ready.
       this.when = FIRED;
       this.waker = null;

@@ -25,7 +25,9 @@ const decoder = new TextDecoder();
  * response the connection is released); what was read is lost and the body
  * cannot be read again.
  * Throws: `TypeError` if the body was already read; the stream's error if the
- * peer goes away mid-body.
+ * peer goes away mid-body; for a handler's request, `BodyTooLargeError` once
+ * the body passes serve's `maxBodyBytes` (nothing more is read; left uncaught,
+ * the client gets 413).
  *
  * @example
  * const res = yield* fetch(url);
@@ -34,9 +36,13 @@ const decoder = new TextDecoder();
 export function* bytes(message: HasBody): Coroutine<Uint8Array> {
   if (message instanceof ServerRequest && message._fast) {
     const msg = message._takeNodeBody();
-    return msg === null ? new Uint8Array(0) : yield* readNode(msg);
+    return msg === null ? new Uint8Array(0) : yield* readNode(msg, message);
   }
-  if (message.bodyUsed) throw new TypeError("Body is unusable: the body has already been read");
+  if (message.bodyUsed) {
+    throw new TypeError(
+      "Body is unusable: the body has already been read; read it once and keep the result (or clone() before the first read)",
+    );
+  }
   const body = message.body;
   if (body === null) return new Uint8Array(0);
   const reader = body.getReader();
@@ -84,14 +90,23 @@ export function* json(message: HasBody): Coroutine<unknown> {
   return JSON.parse(yield* text(message));
 }
 
-/** Collects a Node request body; a drop stops listening (the rest is discarded by Node). */
-function readNode(msg: IncomingMessage): Future<Uint8Array> {
+/**
+ * Collects a Node request body, up to the server's `maxBodyBytes`; a drop, or
+ * a body past the limit, stops listening (the rest is discarded by Node).
+ */
+function readNode(msg: IncomingMessage, request: ServerRequest): Future<Uint8Array> {
+  const limit = request._bodyLimit;
   return waitOutside<Uint8Array>("read request body", (settle) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer): void => {
-      chunks.push(chunk);
       size += chunk.length;
+      if (size > limit) {
+        chunks.length = 0;
+        settle(request._tooLarge());
+        return;
+      }
+      chunks.push(chunk);
     };
     const onEnd = (): void =>
       settle(null, chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size));

@@ -9,6 +9,7 @@
 export type { HasBody } from "./body.js";
 export { bytes, json, text } from "./body.js";
 export { fetch } from "./fetch.js";
+export { BodyTooLargeError } from "./limits.js";
 export { response } from "./response.js";
 export type { Address, Handler, ServeOptions } from "./serve.js";
 export { serve } from "./serve.js";

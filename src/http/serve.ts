@@ -35,19 +35,24 @@
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createSecureServer } from "node:https";
+import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { isCoroutine } from "../core/body.js";
+import { delegate, withCleanup } from "../core/cleanup.js";
 import { cur } from "../core/current.js";
 import { TimeoutError } from "../core/errors.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "../core/future.js";
-import { CANCEL_TOKEN, PENDING, pollFn, UNWIND } from "../core/future.js";
+import { PENDING, pollFn } from "../core/future.js";
 import type { Runtime } from "../core/runtime.js";
-import { shield } from "../core/spawn.js";
 import type { Task } from "../core/task.js";
 import type { TaskGroup } from "../core/task-group.js";
 import { taskGroup } from "../core/task-group.js";
+import { TcpListener } from "../net/listener.js";
+import { checkServerTls, secureContextError, type TlsServerOptions } from "../net/tls.js";
+import type { NetAddress } from "../net/transport.js";
 import { checkDuration } from "../time/duration.js";
 import { timeout } from "../time/timeout.js";
+import { BodyTooLargeError, type Limits, nodeServerOptions, resolveLimits } from "./limits.js";
 import { waitOutside } from "./outside.js";
 import { sendFast, sendStream } from "./respond.js";
 import { ServerRequest } from "./server-request.js";
@@ -67,6 +72,57 @@ export interface ServeOptions {
   host?: string;
   /** The TCP port; 0 picks a free one (learn it from `onListen`). @default 0 */
   port?: number;
+  /**
+   * Serve on this already bound TCP listener from `listen` instead of
+   * binding `host`/`port` (so the port is known before serving starts).
+   * `serve` takes it over: `accept()` on it fails from then on, connections
+   * it had queued are served, and it is closed when `serve` ends. It must be
+   * over Node's sockets (serve runs on `node:http`), not a memory or
+   * simulated network's. A listener made with `listen({tls})` serves HTTPS.
+   */
+  listener?: TcpListener<NetAddress>;
+  /**
+   * Serve HTTPS with this key and certificate (on `node:https`); request
+   * URLs are `https://`. A client's TLS handshake must finish within
+   * `headersTimeoutMs`.
+   */
+  tls?: TlsServerOptions;
+  /**
+   * The largest request body accepted, in bytes. A larger declared
+   * `Content-Length` is answered 413 before any handler runs; a chunked body
+   * that grows past it makes `text`/`json`/`bytes` (and `req.body`) throw
+   * `BodyTooLargeError`, answered 413 unless the handler answers itself, and
+   * the connection is closed without reading on. `Infinity`: no limit.
+   * @default 1048576 (1 MiB)
+   */
+  maxBodyBytes?: number;
+  /**
+   * How long a client may take to send a request's headers, from the moment
+   * it connects or starts the request (then 408 and the connection closes):
+   * against slowloris.
+   * @default 10000
+   */
+  headersTimeoutMs?: number;
+  /**
+   * How long a client may take to send a whole request, body included (then
+   * 408): against slow uploads. At least `headersTimeoutMs`.
+   * @default 30000
+   */
+  requestTimeoutMs?: number;
+  /**
+   * How long an idle keep-alive connection is kept for the client's next
+   * request.
+   * @default 5000
+   */
+  keepAliveTimeoutMs?: number;
+  /** The largest header block accepted, in bytes (then 431). @default 16384 */
+  maxHeaderBytes?: number;
+  /**
+   * The most connections open at once; further ones are closed as they
+   * arrive. Bounded in practice by the process's file descriptors.
+   * @default Infinity
+   */
+  maxConnections?: number;
   /** Called once the server is listening, with the address it bound. */
   onListen?: (address: Address) => void;
   /**
@@ -99,16 +155,33 @@ class Exchange {
   readonly request: ServerRequest;
   readonly #server: HttpServer;
 
-  constructor(server: HttpServer, req: IncomingMessage, res: ServerResponse, origin: string) {
+  /** The body went past the limit half-read: the connection cannot carry another request. */
+  mustClose = false;
+
+  constructor(
+    server: HttpServer,
+    req: IncomingMessage,
+    res: ServerResponse,
+    scheme: string,
+    origin: string,
+  ) {
     this.#server = server;
     this.req = req;
     this.res = res;
-    this.request = new ServerRequest(req, origin, this);
+    this.request = new ServerRequest(req, scheme, origin, this);
   }
 
   /** The request's abort signal is its task's: aborted when the task is cancelled. */
   get signal(): AbortSignal {
     return (this.task as Task<void>).signal;
+  }
+
+  get maxBodyBytes(): number {
+    return this.#server.limits.maxBodyBytes;
+  }
+
+  bodyTooLarge(): void {
+    this.mustClose = true;
   }
 
   /** Node's `close` on the response: delivered, or the connection died first. */
@@ -127,7 +200,13 @@ function onResponseClose(this: ServerResponse): void {
 }
 
 class HttpServer {
+  readonly limits: Limits;
   readonly #node: Server;
+  /** The listener `serve` was given, until it is taken over in `listen()`. */
+  readonly #given: TcpListener<NetAddress> | null;
+  /** The Node server that owns the listening socket: `#node`, or the given listener's. */
+  #acceptor: NetServer;
+  #scheme: "http" | "https";
   readonly #group: TaskGroup;
   readonly #rt: Runtime;
   readonly #handler: Handler;
@@ -153,17 +232,37 @@ class HttpServer {
     this.#onError = options.onError;
     this.#host = options.host ?? "127.0.0.1";
     this.#port = options.port ?? 0;
-    this.#node = createServer(this.#onRequest);
-  }
-
-  get closing(): boolean {
-    return this.#phase !== SERVING;
+    const limits = resolveLimits(options); // (checked already by serve())
+    this.limits = limits;
+    this.#given = options.listener ?? null;
+    const nodeOptions = nodeServerOptions(limits);
+    const tls = options.tls;
+    const node =
+      tls === undefined
+        ? createServer(nodeOptions, this.#onRequest)
+        : secureServer(
+            {
+              ...tls,
+              ...nodeOptions,
+              // The handshake comes before the headers: the same deadline (Node's default is 2 minutes).
+              handshakeTimeout: nodeOptions.headersTimeout || 120_000,
+            },
+            this.#onRequest,
+          );
+    node.keepAliveTimeout = nodeOptions.keepAliveTimeout;
+    // Expect: 100-continue — refuse a too-large declared body before the client sends it.
+    node.on("checkContinue", this.#onCheckContinue);
+    this.#node = node;
+    this.#acceptor = node;
+    this.#scheme = tls === undefined ? "http" : "https";
+    if (Number.isFinite(limits.maxConnections)) node.maxConnections = limits.maxConnections;
   }
 
   // ------------------------------------------------------------ listening
 
-  /** Binds the socket; returns the bound address. */
+  /** Binds the socket, or takes over the listener given; returns the bound address. */
   *listen(): Coroutine<Address> {
+    if (this.#given !== null) return this.#takeOver(this.#given);
     this.#rt._externalStart();
     this.#holdsExternal = true;
     this.#listening = "pending";
@@ -186,13 +285,39 @@ class HttpServer {
       };
     });
     const { address, port } = node.address() as AddressInfo;
-    this.#origin = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
-    return { host: address, port };
+    return this.#bound(address, port);
+  }
+
+  #bound(host: string, port: number): Address {
+    this.#origin = `${this.#scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    return { host, port };
+  }
+
+  /**
+   * Serves on a listener from `listen`: its Node server keeps accepting, and
+   * each connection (after its TLS handshake, for a TLS listener) is handed
+   * to the HTTP server as if that had accepted it.
+   */
+  #takeOver(listener: TcpListener<NetAddress>): Address {
+    const node = this.#node;
+    const { server, secure } = listener._takeOver("serve({listener})", (socket: Socket) => {
+      node.emit("connection", socket);
+      socket.resume(); // a plain listener pauses new sockets; Node's parser reads from here
+    });
+    this.#acceptor = server;
+    if (secure) this.#scheme = "https";
+    const limit = this.limits.maxConnections;
+    if (Number.isFinite(limit)) server.maxConnections = limit;
+    this.#rt._externalStart();
+    this.#holdsExternal = true;
+    this.#listening = "yes";
+    const { host, port } = listener.address;
+    return this.#bound(host, port);
   }
 
   /** Pending while the server runs; throws the server's error if it fails. */
   failed() {
-    const node = this.#node;
+    const node = this.#acceptor;
     return waitOutside<never>(`serve ${this.#origin}`, (settle) => {
       node.on("error", settle);
       return () => node.off("error", settle);
@@ -203,7 +328,7 @@ class HttpServer {
 
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     this.#open++;
-    const x = new Exchange(this, req, res, this.#origin);
+    const x = new Exchange(this, req, res, this.#scheme, this.#origin);
     (res as Tagged)[EXCHANGE] = x;
     res.on("close", onResponseClose);
     if (this.#phase !== SERVING) {
@@ -211,8 +336,26 @@ class HttpServer {
       res.end();
       return;
     }
+    if (x.request.declaredLength > this.limits.maxBodyBytes) {
+      // Refused unread; closing the connection stops the client sending the rest.
+      tooLarge(res, this.limits.maxBodyBytes);
+      return;
+    }
     this.#inFlight.add(x);
     x.task = this.#group.spawn(this.#exchange(x), { name: `${req.method} ${req.url}` });
+  };
+
+  /** `Expect: 100-continue`: a declared body over the limit is refused before it is sent. */
+  readonly #onCheckContinue = (req: IncomingMessage, res: ServerResponse): void => {
+    const length = Number(req.headers["content-length"]);
+    if (length > this.limits.maxBodyBytes) {
+      this.#open++;
+      res.on("close", () => this._responseClosed());
+      tooLarge(res, this.limits.maxBodyBytes);
+      return;
+    }
+    res.writeContinue();
+    this.#onRequest(req, res);
   };
 
   /** The body of a request's task: run the handler, send its answer. */
@@ -221,13 +364,10 @@ class HttpServer {
     try {
       const handler = this.#handler; // called without a `this`
       let result: unknown = handler(x.request.forHandler());
-      if (isCoroutine(result)) {
-        result = yield* result as Coroutine<unknown>;
-        // The handler's cleanup suspended during a cancellation: go on unwinding.
-        if (result === CANCEL_TOKEN) yield* UNWIND;
-      }
+      if (isCoroutine(result)) result = yield* delegate(result as Coroutine<unknown>);
       if (!(result instanceof Response)) throw badResult(result);
-      if (!sendFast(x.res, result, this.closing)) yield* sendStream(x.res, result, this.closing);
+      const close = this.#phase !== SERVING || x.mustClose;
+      if (!sendFast(x.res, result, close)) yield* sendStream(x.res, result, close);
       settled = true;
     } catch (error) {
       settled = true;
@@ -251,6 +391,12 @@ class HttpServer {
   /** A handler failed: report it, answer 500 (or cut a response already under way). */
   #failed(x: Exchange, error: unknown): void {
     const res = x.res;
+    if (error instanceof BodyTooLargeError && x.mustClose) {
+      // Not the handler's fault: the client sent too much. Answer 413, report nothing.
+      if (!res.headersSent && !res.destroyed) tooLarge(res, error.limit);
+      else if (!res.writableEnded) cut(res);
+      return;
+    }
     if (!res.headersSent && !res.destroyed) {
       res.writeHead(500, {
         "content-type": "text/plain; charset=utf-8",
@@ -313,14 +459,21 @@ class HttpServer {
           };
         });
       }
-      if (!node.listening) return;
-      // Stop accepting now; Node calls back once the last connection is gone.
+      const acceptor = this.#acceptor;
+      if (!acceptor.listening) {
+        node.close(); // never listened (or failed to): this stops its connection-checking timer
+        return;
+      }
+      // Stop accepting now; Node calls back once the last connection is gone
+      // (the acceptor counts them: the given listener's server when there is one).
       let isClosed = false;
       let onClosed: (() => void) | null = null;
-      node.close(() => {
+      acceptor.close(() => {
         isClosed = true;
         onClosed?.();
       });
+      // (With a given listener, this only stops the HTTP server's timers.)
+      if (acceptor !== node) node.close();
       node.closeIdleConnections();
       const inFlight = this.#inFlight;
       if (graceMs > 0 && inFlight.size > 0) {
@@ -364,6 +517,28 @@ function cut(res: ServerResponse): void {
   const socket = res.socket;
   if (socket !== null) while (socket.writableCorked > 0) socket.uncork();
   res.destroy();
+}
+
+function secureServer(
+  options: object,
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+) {
+  try {
+    return createSecureServer(options, onRequest);
+  } catch (error) {
+    throw secureContextError(error, "serve({tls})");
+  }
+}
+
+/** Answers 413 and closes the connection, so the client stops sending the body. */
+function tooLarge(res: ServerResponse, limit: number): void {
+  const body = `Payload Too Large: the body is over ${limit} bytes\n`;
+  res.writeHead(413, {
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": String(Buffer.byteLength(body)),
+    connection: "close",
+  });
+  res.end(body);
 }
 
 /** Waits for `future` at most `ms`. */
@@ -442,24 +617,38 @@ export function serve(options: ServeOptions, handler: Handler): Coroutine<never>
     }
   }
   checkDuration(shutdownTimeout, "serve(): options.shutdownTimeout", true);
+  resolveLimits(options);
+  if (options.tls !== undefined) checkServerTls(options.tls, "serve()");
+  const listener = options.listener;
+  if (listener !== undefined) {
+    if (!(listener instanceof TcpListener)) {
+      throw new TypeError(
+        "serve(): options.listener must be a TcpListener from listen({ host, port })",
+      );
+    }
+    if (host !== undefined || port !== undefined) {
+      throw new TypeError(
+        "serve(): give either options.listener or options.host/port, not both (the listener is already bound)",
+      );
+    }
+    if (options.tls !== undefined) {
+      throw new TypeError(
+        "serve(): with options.listener, TLS belongs to the listener: listen({ ..., tls: { key, cert } })",
+      );
+    }
+  }
   return serveGroup(options, handler, shutdownTimeout);
 }
 
 function* serveGroup(options: ServeOptions, handler: Handler, grace: number): Coroutine<never> {
   return yield* taskGroup(function* (group) {
     const server = new HttpServer(group, options, handler);
-    let ended = false; // false while unwinding a cancellation
-    try {
+    function* listenAndServe(): Coroutine<never> {
       const address = yield* server.listen();
       options.onListen?.(address);
       return yield* server.failed();
-    } catch (error) {
-      ended = true;
-      throw error;
-    } finally {
-      // Shielded: cleanup entered by an error must not be cut short by a cancel.
-      yield* shield(server.shutdown(grace));
-      if (!ended) yield* UNWIND;
     }
+    // However serving ends, the shutdown runs to its end (withCleanup shields it).
+    return yield* withCleanup(listenAndServe(), () => server.shutdown(grace));
   });
 }

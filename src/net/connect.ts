@@ -9,6 +9,7 @@ import { codeError, formatAddress } from "./errors.js";
 import { IoFuture } from "./io-future.js";
 import { TcpStream } from "./stream.js";
 import { StreamCore } from "./stream-core.js";
+import { checkConnectTls, type TlsConnectOptions } from "./tls.js";
 import { currentTransport, type StreamTarget } from "./transport.js";
 
 /** Options for `connect` over TCP. */
@@ -25,6 +26,16 @@ export interface TcpConnectOptions {
   timeout?: number;
   /** Disable Nagle's algorithm on the new connection. @default false */
   noDelay?: boolean;
+  /**
+   * Connect over TLS (on `node:tls`): `connect` returns once the handshake
+   * is done, and the stream reads and writes plaintext. `true` uses Node's
+   * defaults: the server's certificate must be signed by one of Node's
+   * bundled CAs and name `host`. A certificate that fails the check is an
+   * error with Node's code (`DEPTH_ZERO_SELF_SIGNED_CERT`,
+   * `ERR_TLS_CERT_ALTNAME_INVALID`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, ...).
+   * @default undefined (plain TCP)
+   */
+  tls?: TlsConnectOptions | true;
 }
 
 /** Options for `connect` to a Unix domain socket. */
@@ -135,8 +146,9 @@ class ConnectFuture extends IoFuture<TcpStream> {
  *
  * Cancellation: safe; the attempt is abandoned and its socket freed.
  * Throws: code ECONNREFUSED (nothing listens there), ENOTFOUND (no such
- * host), ETIMEDOUT (`timeout` passed), ENOENT (no such socket file) — each
- * with the address in the message.
+ * host), ETIMEDOUT (`timeout` passed, handshake included), ENOENT (no such
+ * socket file) — each with the address in the message; with `tls`, the
+ * certificate check's error with Node's code.
  *
  * @example
  * using conn = yield* connect({ host: "127.0.0.1", port, timeout: 5000 });
@@ -161,5 +173,7 @@ export function connect(options: ConnectOptions): Future<TcpStream> {
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new RangeError(`connect({port}): port must be an integer 1-65535, got ${String(port)}`);
   }
-  return trackCreation(new ConnectFuture({ host, port }, ms, options.noDelay ?? false));
+  const target: StreamTarget = { host, port };
+  if (options.tls !== undefined) target.tls = checkConnectTls(options.tls, "connect({tls})");
+  return trackCreation(new ConnectFuture(target, ms, options.noDelay ?? false));
 }

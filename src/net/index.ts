@@ -42,6 +42,7 @@ export { MemoryNetwork } from "./memory-transport.js";
 export { nodeTransport } from "./node-transport.js";
 export type { ReadLineOptions, StreamStatistics } from "./stream.js";
 export { ByteStream, TcpStream } from "./stream.js";
+export type { Pem, TlsConnectOptions, TlsServerOptions } from "./tls.js";
 export type {
   DatagramSink,
   DatagramTarget,

@@ -29,17 +29,21 @@ import type { Waiter } from "../sync/parking-lot.js";
 import { Arrivals } from "./arrivals.js";
 import { codeError, formatAddress, ioError, type SystemError } from "./errors.js";
 import { IoFuture } from "./io-future.js";
+import { NodeListener } from "./node-transport.js";
 import { TcpStream } from "./stream.js";
 import { StreamCore } from "./stream-core.js";
+import { checkServerTls, type TlsServerOptions } from "./tls.js";
 import {
   currentTransport,
   type ListenerSink,
   type ListenTarget,
+  type NetAddress,
   type RawListener,
   type RawStream,
   type SocketAddress,
   type StreamSink,
   type Transport,
+  type UnixAddress,
 } from "./transport.js";
 
 /** Options for `listen` on TCP. */
@@ -52,6 +56,12 @@ export interface TcpListenOptions {
   backlog?: number;
   /** For an IPv6 host: do not also accept IPv4. @default false */
   ipv6Only?: boolean;
+  /**
+   * Serve TLS with this key and certificate (on `node:tls`): each accepted
+   * stream is already through its handshake and reads and writes plaintext.
+   * A client whose handshake fails never reaches `accept()`.
+   */
+  tls?: TlsServerOptions;
 }
 
 /** Options for `listen` on a Unix domain socket. */
@@ -130,7 +140,7 @@ class ListenerCore implements ListenerSink {
   }
 }
 
-class ListenFuture extends IoFuture<TcpListener> {
+class ListenFuture<A extends SocketAddress> extends IoFuture<TcpListener<A>> {
   readonly #target: ListenTarget;
   #core: ListenerCore | null = null;
   #done = false;
@@ -140,7 +150,7 @@ class ListenFuture extends IoFuture<TcpListener> {
     this.#target = target;
   }
 
-  poll(cx: Context): TcpListener | Pending {
+  poll(cx: Context): TcpListener<A> | Pending {
     let core = this.#core;
     if (core === null) {
       const transport = currentTransport();
@@ -153,7 +163,7 @@ class ListenFuture extends IoFuture<TcpListener> {
     if (core.state === LISTENING) {
       this.settled();
       this.#done = true;
-      return new TcpListener(core);
+      return new TcpListener<A>(core);
     }
     if (core.failure !== null) {
       this.settled();
@@ -261,24 +271,59 @@ export type ConnectionHandler = (conn: TcpStream) => Coroutine<unknown>;
 
 /**
  * A listening socket, from `listen()`. Take connections with `accept()`,
- * `incoming()` or `serve()`; stop with `close()` (or `using`).
+ * `incoming()` or `serve()`; stop with `close()` (or `using`). `A` is the
+ * kind of address: `NetAddress` after a TCP `listen`, `UnixAddress` after a
+ * Unix one.
  */
-export class TcpListener implements Disposable {
+export class TcpListener<A extends SocketAddress = SocketAddress> implements Disposable {
   readonly #core: ListenerCore;
-  readonly #address: SocketAddress;
+  readonly #address: A;
 
   /** @internal Use `listen()`. */
   constructor(core: ListenerCore) {
     this.#core = core;
-    this.#address = (core.raw as RawListener).address();
+    this.#address = (core.raw as RawListener).address() as A;
   }
 
   /**
    * The address the listener bound: `{host, port}` with the real port when 0
    * was asked for (or `{path}` for a Unix socket).
    */
-  get address(): SocketAddress {
+  get address(): A {
     return this.#address;
+  }
+
+  /**
+   * @internal For `serve`: takes the Node server out from under this
+   * listener. Connections it had queued and new ones go to `onSocket`; the
+   * listener counts as closed from now on (its `accept()` fails) and the
+   * caller closes the Node server. Throws a TypeError naming the problem for
+   * a listener that is closed or not over Node's sockets.
+   */
+  _takeOver(where: string, onSocket: (socket: import("node:net").Socket) => void) {
+    const core = this.#core;
+    const raw = core.raw;
+    if (!(raw instanceof NodeListener)) {
+      throw new TypeError(
+        `${where}: the listener is not a real socket (a memory or simulated network's): serve runs on node:http, so it needs a listener from listen() over Node's sockets`,
+      );
+    }
+    if ("path" in this.#address) {
+      throw new TypeError(`${where}: the listener is a Unix socket; serve takes a TCP listener`);
+    }
+    if (core.state !== LISTENING) {
+      throw new TypeError(
+        `${where}: the listener is ${core.state === CLOSED ? "closed (or already served)" : "not listening"}`,
+      );
+    }
+    const server = raw.takeOver(onSocket);
+    core.state = CLOSED; // its connections are serve's now; close() leaves the socket alone
+    const arrivals = core.arrivals;
+    for (let s = arrivals.take(); s !== null; s = arrivals.take()) {
+      onSocket(s._detachNode() as import("node:net").Socket);
+    }
+    arrivals.wakeAll();
+    return { server, secure: raw.secure };
   }
 
   /**
@@ -392,7 +437,7 @@ export class TcpListener implements Disposable {
   }
 
   toString(): string {
-    return `TcpListener(${formatAddress(this.#address)})`;
+    return `TcpListener(${formatAddress(this.#address as SocketAddress)})`;
   }
 }
 
@@ -417,7 +462,9 @@ function listenTarget(options: ListenOptions): ListenTarget {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new RangeError(`listen({port}): port must be an integer 0-65535, got ${String(port)}`);
   }
-  return { host, port, backlog: options.backlog, ipv6Only: options.ipv6Only };
+  const target: ListenTarget = { host, port, backlog: options.backlog, ipv6Only: options.ipv6Only };
+  if (options.tls !== undefined) target.tls = checkServerTls(options.tls, "listen({tls})");
+  return target;
 }
 
 /**
@@ -428,10 +475,16 @@ function listenTarget(options: ListenOptions): ListenTarget {
  * Throws: code EADDRINUSE (address already in use), EACCES, ENOTFOUND for a
  * host that does not resolve — with the address in the message.
  *
+ * With `tls: {key, cert}`, every accepted connection is TLS (see
+ * `TcpListenOptions.tls`); the streams read and write plaintext.
+ *
  * @example
  * using listener = yield* listen({ host: "127.0.0.1", port: 0 });
- * console.log(listener.address); // { host: "127.0.0.1", port: 43117 }
+ * console.log(listener.address.port); // 43117
  */
+export function listen(options?: TcpListenOptions): Future<TcpListener<NetAddress>>;
+export function listen(options: UnixListenOptions): Future<TcpListener<UnixAddress>>;
+export function listen(options?: ListenOptions): Future<TcpListener>;
 export function listen(options: ListenOptions = {}): Future<TcpListener> {
   return trackCreation(new ListenFuture(listenTarget(options)));
 }

@@ -281,8 +281,13 @@ export class MemoryNetwork implements Transport {
   connect(target: StreamTarget, sink: StreamSink): RawStream {
     const local: SocketAddress =
       "path" in target ? { path: target.path } : { host: "client", port: this.#port() };
-    const remote: SocketAddress = "path" in target ? { path: target.path } : { ...target };
+    const remote: SocketAddress =
+      "path" in target ? { path: target.path } : { host: target.host, port: target.port };
     const client = Endpoint.pending(local, remote, sink);
+    if ("tls" in target && target.tls !== undefined) {
+      sink.error(tlsUnsupported(`connect to ${target.host}:${target.port}`));
+      return client;
+    }
     if (!("path" in target) && this.#blackholes.has(target.host)) return client;
     const listener =
       this.#listeners.get(keyOf(target)) ??
@@ -311,6 +316,10 @@ export class MemoryNetwork implements Transport {
     else address = { host: target.host, port: target.port === 0 ? this.#port() : target.port };
     const key = keyOf(address);
     const listener = new MemoryListener(this, key, address, sink);
+    if ("tls" in target && target.tls !== undefined) {
+      sink.error(tlsUnsupported(`listen on ${key}`));
+      return listener;
+    }
     if (this.#listeners.has(key)) {
       sink.error(codeError("EADDRINUSE", `listen EADDRINUSE: address already in use ${key}`));
       return listener;
@@ -355,4 +364,12 @@ export class MemoryNetwork implements Transport {
     if (this.#nextPort > 65535) this.#nextPort = 49152;
     return p;
   }
+}
+
+/** TLS is Node's; the in-memory network carries plain bytes only. */
+function tlsUnsupported(what: string): Error {
+  return codeError(
+    "ERR_TLS_UNSUPPORTED",
+    `in-memory network: ${what} asked for TLS, which only Node's sockets do; test TLS over real loopback`,
+  );
 }

@@ -17,6 +17,8 @@
 import dgram from "node:dgram";
 import net from "node:net";
 import type { Duplex, Readable, Writable } from "node:stream";
+import tls from "node:tls";
+import { secureContextError, type TlsConnectOptions } from "./tls.js";
 import type {
   DatagramSink,
   DatagramTarget,
@@ -47,17 +49,37 @@ export class NodeRawStream implements RawStream {
     this.#path = path;
   }
 
-  /** Connects Node's events to `sink`. Must be called in the tick the stream was created or accepted. */
+  /**
+   * Connects Node's events to `sink`. Must be called in the tick the stream
+   * was created or accepted. A TLS client is connected once its handshake is
+   * done (`secureConnect`), not when its TCP connection is.
+   */
   attach(sink: StreamSink, connecting = false): this {
     this.#sink = sink;
     const s = this.#s;
-    if (connecting) s.once("connect", () => sink.connected());
+    if (connecting) {
+      s.once(s instanceof tls.TLSSocket ? "secureConnect" : "connect", () => sink.connected());
+    }
     s.on("end", () => sink.end());
     s.on("drain", () => sink.drain());
     s.on("finish", () => sink.finish());
     s.on("error", (error: Error) => sink.error(error));
     s.on("close", () => sink.closed());
     return this;
+  }
+
+  /**
+   * @internal Hands the Node stream over to a new owner (serve takes the
+   * connections a listener queued): drops the listeners `attach` added, so
+   * the old sink hears nothing more. The stream must never have been read.
+   */
+  detach(): NodeStream {
+    const s = this.#s;
+    for (const event of ["connect", "secureConnect", "end", "drain", "finish", "error", "close"]) {
+      s.removeAllListeners(event);
+    }
+    this.#sink = null;
+    return s;
   }
 
   readStart(): void {
@@ -84,7 +106,14 @@ export class NodeRawStream implements RawStream {
 
   destroy(reset = false): void {
     const s = this.#s as net.Socket;
-    if (reset && typeof s.resetAndDestroy === "function" && !s.destroyed && !s.connecting) {
+    // (A TLS socket cannot be reset: its handle is the TLS layer, not the TCP one.)
+    if (
+      reset &&
+      typeof s.resetAndDestroy === "function" &&
+      !s.destroyed &&
+      !s.connecting &&
+      !(s instanceof tls.TLSSocket)
+    ) {
       s.resetAndDestroy();
     } else {
       s.destroy();
@@ -118,19 +147,33 @@ export class NodeRawStream implements RawStream {
   }
 }
 
-class NodeListener implements RawListener {
+/**
+ * A listening socket: a `net.Server`, or a `tls.Server` when the target asks
+ * for TLS. A TLS connection is handed to corio once its handshake is done
+ * (`secureConnection`); a failed handshake never reaches `accept()`. TLS
+ * cannot pause on connect (the handshake needs to read), so its sockets are
+ * held back instead by having no `data` listener until a task reads.
+ */
+export class NodeListener implements RawListener {
   readonly #server: net.Server;
   readonly #path: string | null;
+  readonly #event: "connection" | "secureConnection";
+  #onSocket: (socket: net.Socket) => void;
 
   constructor(target: ListenTarget, sink: ListenerSink) {
     const path = "path" in target ? target.path : null;
     this.#path = path;
-    const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
+    const secure = "tls" in target && target.tls !== undefined;
+    const server = secure
+      ? tlsServer(target.tls as tls.TlsOptions)
+      : net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
     this.#server = server;
-    server.on("connection", (socket: net.Socket) => {
+    this.#event = secure ? "secureConnection" : "connection";
+    this.#onSocket = (socket: net.Socket) => {
       const raw = new NodeRawStream(socket, path);
       raw.attach(sink.connection(raw));
-    });
+    };
+    server.on(this.#event, this.#onSocket);
     server.on("error", (error: Error) => sink.error(error));
     const options: net.ListenOptions =
       path !== null
@@ -152,6 +195,24 @@ class NodeListener implements RawListener {
 
   close(): void {
     this.#server.close();
+  }
+
+  /** True for a TLS listener. */
+  get secure(): boolean {
+    return this.#event === "secureConnection";
+  }
+
+  /**
+   * @internal From now on, new connections (after their TLS handshake, for a
+   * TLS listener) go to `onSocket` instead of the listener's sink. Returns
+   * the Node server, which the new owner closes.
+   */
+  takeOver(onSocket: (socket: net.Socket) => void): net.Server {
+    const server = this.#server;
+    server.off(this.#event, this.#onSocket);
+    this.#onSocket = onSocket;
+    server.on(this.#event, onSocket);
+    return server;
   }
 }
 
@@ -185,6 +246,32 @@ class NodeDatagram implements RawDatagram {
   }
 }
 
+function tlsServer(options: tls.TlsOptions): tls.Server {
+  try {
+    return tls.createServer({ ...options, allowHalfOpen: true });
+  } catch (error) {
+    throw secureContextError(error, "listen({tls})");
+  }
+}
+
+function tlsConnectOptions(
+  host: string,
+  port: number,
+  options: TlsConnectOptions,
+): tls.ConnectionOptions {
+  // (Node's tls.connect honours allowHalfOpen, though its types leave it out.)
+  const o: tls.ConnectionOptions & { allowHalfOpen: boolean } = {
+    ...(options as tls.ConnectionOptions),
+    host,
+    port,
+    allowHalfOpen: true,
+  };
+  // SNI must be a name, never an IP address (RFC 6066; Node warns): leave it
+  // out for an IP, and the certificate is checked against the IP itself.
+  if (options.servername === undefined && net.isIP(host) === 0) o.servername = host;
+  return o;
+}
+
 /** Node's sockets: the transport every task uses unless `withTransport` installs another. */
 export const nodeTransport: Transport = {
   external: true,
@@ -192,7 +279,9 @@ export const nodeTransport: Transport = {
     const socket =
       "path" in target
         ? net.connect({ path: target.path, allowHalfOpen: true })
-        : net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
+        : target.tls !== undefined
+          ? tls.connect(tlsConnectOptions(target.host, target.port, target.tls))
+          : net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
     return new NodeRawStream(socket, "path" in target ? target.path : null).attach(sink, true);
   },
   listen(target: ListenTarget, sink: ListenerSink): RawListener {

@@ -290,6 +290,20 @@ export class ByteStream implements Disposable {
     this._core.abort();
   }
 
+  /**
+   * @internal Gives the Node socket under a stream that was never read to a
+   * new owner (serve taking a listener's queued connections); the stream is
+   * closed without touching the socket.
+   */
+  _detachNode(): Readable | Writable {
+    const core = this._core;
+    const raw = core.raw;
+    if (!(raw instanceof NodeRawStream)) throw new TypeError("not a Node socket");
+    core.raw = null;
+    core.abort();
+    return raw.detach() as Readable | Writable;
+  }
+
   /** True once `close()` or `abort()` was called. */
   get closed(): boolean {
     return this._core.isClosed;

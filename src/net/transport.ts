@@ -49,6 +49,7 @@ import type { Body } from "../core/body.js";
 import type { Coroutine } from "../core/future.js";
 import { TaskLocal } from "../core/task-local.js";
 import { nodeTransport } from "./node-transport.js";
+import type { TlsConnectOptions, TlsServerOptions } from "./tls.js";
 
 /** A TCP endpoint. `host` is an IP address once resolved (IPv6 without brackets). */
 export interface NetAddress {
@@ -107,11 +108,19 @@ export interface RawStream {
   remoteAddress(): SocketAddress | null;
 }
 
-/** Where to connect or listen. Hostnames are resolved by the transport. */
-export type StreamTarget = { host: string; port: number } | { path: string };
+/**
+ * Where to connect. Hostnames are resolved by the transport. With `tls` the
+ * connection is encrypted (a transport that cannot do TLS reports an error).
+ */
+export type StreamTarget =
+  | { host: string; port: number; tls?: TlsConnectOptions }
+  | { path: string };
 
-/** Options a transport honours for `listen`. */
-export type ListenTarget = StreamTarget & { backlog?: number; ipv6Only?: boolean };
+/** Options a transport honours for `listen`; with `tls`, every connection is TLS. */
+export type ListenTarget = (
+  | { host: string; port: number; tls?: TlsServerOptions }
+  | { path: string }
+) & { backlog?: number; ipv6Only?: boolean };
 
 /** Events of a listening socket. */
 export interface ListenerSink {

@@ -12,20 +12,31 @@
  * `ExitStatus`; Node (libuv) reaps the process as it exits, so no zombie is
  * left behind.
  *
+ * Process groups: the child leads its own process group unless
+ * `processGroup: false`, so stopping it reaches what it started too
+ * (`./group.ts`). The catch, for an interactive program: a child in its own
+ * group (and session) has no controlling terminal and does not get the
+ * terminal's Ctrl-C; `processGroup: false` keeps it in ours.
+ *
  * Ownership: whoever holds the `Child` closes it — with `using`, or `close()`
- * in a `finally` — and closing kills a child still running (SIGKILL unless
- * `killSignal` says otherwise) and closes its pipes. So a task that is
- * cancelled while its child runs kills it in its cleanup; `output()` does that
- * for you.
+ * in a `finally` — and closing stops its group (`killSignal`, SIGTERM by
+ * default, then SIGKILL after `killTimeoutMs` if anything in it still lives)
+ * and closes its pipes. `close()` is synchronous; the SIGKILL follows on a
+ * timer. So a task that is cancelled while its child runs stops it in its
+ * cleanup; `output()` does that for you and also waits for the child to be
+ * reaped before its cancellation completes.
  */
 
 import { type ChildProcess, spawn as spawnChild } from "node:child_process";
-import type { Context, Future, Pending, Waker } from "../core/future.js";
-import { PENDING } from "../core/future.js";
+import { constants } from "node:os";
+import { type Exit, withCleanup } from "../core/cleanup.js";
+import type { Context, Coroutine, Future, Pending, Waker } from "../core/future.js";
+import { FutureBase, PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import { ioError } from "../net/errors.js";
 import { IoFuture } from "../net/io-future.js";
 import { type ByteStream, nodeByteStream } from "../net/stream.js";
+import { type Target, terminate } from "./group.js";
 
 /** What to connect a child's stdin, stdout or stderr to. */
 export type StdioOption = "pipe" | "inherit" | "ignore";
@@ -42,8 +53,31 @@ export interface ExecOptions {
   stdout?: StdioOption;
   /** @default "pipe" */
   stderr?: StdioOption;
-  /** The signal `close()` (and `using`) sends to a child still running. @default "SIGKILL" */
+  /**
+   * The first signal `close()` (and `using`, and cancelling `output`) sends to
+   * the child's group; SIGKILL follows after `killTimeoutMs`. @default "SIGTERM"
+   */
   killSignal?: NodeJS.Signals;
+  /**
+   * How long `close()` gives the group to exit after `killSignal` before it
+   * sends SIGKILL to whatever in it still lives. @default 5000
+   */
+  killTimeoutMs?: number;
+  /**
+   * Start the child as the leader of its own process group, so `close()`
+   * stops everything it started (a shell's children too). `false` keeps it
+   * in this process's group: for an interactive child that needs the
+   * terminal (its Ctrl-C, reading from it); then only the child itself is
+   * signalled. A descendant that starts its own session (setsid) leaves any
+   * group and is not stopped either way. @default true
+   */
+  processGroup?: boolean;
+}
+
+interface StopPolicy {
+  readonly signal: NodeJS.Signals;
+  readonly killTimeoutMs: number;
+  readonly group: boolean;
 }
 
 /** How a child ended. */
@@ -65,12 +99,27 @@ export interface Output extends ExitStatus {
 class ChildCore {
   readonly process: ChildProcess;
   readonly name: string;
+  readonly policy: StopPolicy;
   status: ExitStatus | null = null;
   waiters: Waker[] = [];
 
-  constructor(process: ChildProcess, name: string) {
+  constructor(process: ChildProcess, name: string, policy: StopPolicy) {
     this.process = process;
     this.name = name;
+    this.policy = policy;
+  }
+
+  /**
+   * Stops the child: the whole group (even after the child itself exited,
+   * for what it left running), or just the child without a group.
+   */
+  stop(): void {
+    const pid = this.process.pid;
+    if (pid === undefined) return; // never started
+    const { signal, killTimeoutMs, group } = this.policy;
+    if (!group && this.status !== null) return;
+    const target: Target = { pid, group };
+    terminate(target, signal, killTimeoutMs);
   }
 
   exited(code: number | null, signal: NodeJS.Signals | null): void {
@@ -125,7 +174,6 @@ class WaitFuture extends IoFuture<ExitStatus> {
 /** A running (or finished) child process, from `exec()`. */
 export class Child implements Disposable {
   readonly #core: ChildCore;
-  readonly #killSignal: NodeJS.Signals;
   #closed = false;
   /** The child's standard input (writable), or null unless `stdin: "pipe"`. Close it to send EOF. */
   readonly stdin: ByteStream | null;
@@ -135,9 +183,8 @@ export class Child implements Disposable {
   readonly stderr: ByteStream | null;
 
   /** @internal Use `exec()`. */
-  constructor(core: ChildCore, killSignal: NodeJS.Signals) {
+  constructor(core: ChildCore) {
     this.#core = core;
-    this.#killSignal = killSignal;
     const p = core.process;
     this.stdin = p.stdin && nodeByteStream(p.stdin, false, `stdin of ${core.name}`);
     this.stdout = p.stdout && nodeByteStream(p.stdout, true, `stdout of ${core.name}`);
@@ -170,7 +217,8 @@ export class Child implements Disposable {
   }
 
   /**
-   * Sends `signal` to the child. Returns false if it has already exited.
+   * Sends `signal` to the child (the child alone, not its group). Returns
+   * false if it has already exited.
    *
    * @example
    * child.kill("SIGINT");
@@ -182,8 +230,11 @@ export class Child implements Disposable {
   }
 
   /**
-   * Kills the child if it still runs (with `killSignal`, SIGKILL by default)
-   * and closes its pipes. Node reaps the process as it exits. Idempotent.
+   * Stops the child and everything in its process group — `killSignal`
+   * (SIGTERM by default) now, SIGKILL after `killTimeoutMs` if anything in
+   * the group still lives — and closes its pipes. Returns at once: the
+   * SIGKILL follows on a timer; `yield* child.wait()` after `close()` waits
+   * until the child is reaped. Node reaps the child as it exits. Idempotent.
    *
    * @example
    * child.close();
@@ -191,7 +242,7 @@ export class Child implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#core.status === null) this.#core.process.kill(this.#killSignal);
+    this.#core.stop();
     this.stdin?.close();
     this.stdout?.close();
     this.stderr?.close();
@@ -234,7 +285,7 @@ class ExecFuture extends IoFuture<Child> {
     if (this.#state === STARTED) {
       this.#state = TAKEN;
       this.settled();
-      return new Child(this.#core as ChildCore, this.#options.killSignal ?? "SIGKILL");
+      return new Child(this.#core as ChildCore);
     }
     if (this.#state === FAILED) {
       this.settled();
@@ -248,12 +299,19 @@ class ExecFuture extends IoFuture<Child> {
   #start(): void {
     this.#state = STARTING;
     const o = this.#options;
+    const group = o.processGroup ?? true;
     const p = spawnChild(this.#cmd, this.#args, {
       cwd: o.cwd,
       env: o.env,
       stdio: [o.stdin ?? "pipe", o.stdout ?? "pipe", o.stderr ?? "pipe"],
+      // Node's `detached` is setsid(): a new session whose process group id is the child's pid.
+      detached: group,
     });
-    const core = new ChildCore(p, `child ${this.#cmd}`);
+    const core = new ChildCore(p, `child ${this.#cmd}`, {
+      signal: o.killSignal ?? "SIGTERM",
+      killTimeoutMs: o.killTimeoutMs ?? 5000,
+      group,
+    });
     this.#core = core;
     p.once("spawn", () => {
       (core as { name: string }).name = `child ${p.pid} (${this.#cmd})`;
@@ -283,7 +341,7 @@ class ExecFuture extends IoFuture<Child> {
     const core = this.#core;
     if (core !== null && this.#state !== TAKEN) {
       this.#state = FAILED;
-      if (core.status === null) core.process.kill("SIGKILL");
+      core.stop();
       core.process.stdin?.destroy();
       core.process.stdout?.destroy();
       core.process.stderr?.destroy();
@@ -295,12 +353,32 @@ class ExecFuture extends IoFuture<Child> {
   }
 }
 
-function checkArgs(cmd: unknown, args: unknown, where: string): void {
+function checkArgs(cmd: unknown, args: unknown, options: ExecOptions, where: string): void {
   if (typeof cmd !== "string" || cmd === "") {
     throw new TypeError(`${where}: cmd must be a non-empty string`);
   }
   if (!Array.isArray(args) || args.some((a) => typeof a !== "string")) {
     throw new TypeError(`${where}: args must be an array of strings`);
+  }
+  const { killTimeoutMs, processGroup, killSignal } = options;
+  if (
+    killSignal !== undefined &&
+    !(typeof killSignal === "string" && killSignal in constants.signals)
+  ) {
+    throw new TypeError(
+      `${where}: options.killSignal must be a signal name such as "SIGTERM", got ${typeof killSignal === "string" ? JSON.stringify(killSignal) : typeof killSignal}`,
+    );
+  }
+  if (
+    killTimeoutMs !== undefined &&
+    (typeof killTimeoutMs !== "number" || !(killTimeoutMs >= 0) || killTimeoutMs === Infinity)
+  ) {
+    throw new RangeError(
+      `${where}: options.killTimeoutMs must be a finite number of milliseconds >= 0, got ${typeof killTimeoutMs === "number" ? killTimeoutMs : typeof killTimeoutMs}`,
+    );
+  }
+  if (processGroup !== undefined && typeof processGroup !== "boolean") {
+    throw new TypeError(`${where}: options.processGroup must be a boolean`);
   }
 }
 
@@ -327,49 +405,34 @@ export function exec(
   args: readonly string[] = [],
   options: ExecOptions = {},
 ): Future<Child> {
-  checkArgs(cmd, args, "exec(cmd, args)");
+  checkArgs(cmd, args, options, "exec(cmd, args, options)");
   return trackCreation(new ExecFuture(cmd, args, options));
 }
 
-const O_EXEC = 0;
-const O_COLLECT = 1;
-const O_DONE = 2;
-
-class OutputFuture extends IoFuture<Output> {
-  readonly #exec: Future<Child>;
-  #phase = O_EXEC;
-  #child: Child | null = null;
-  #out: Future<Buffer> | null = null;
-  #err: Future<Buffer> | null = null;
-  #wait: Future<ExitStatus> | null = null;
+/**
+ * Collects a started child's stdout, stderr and exit status at once (three
+ * parts polled with the same waker; ready when all three are). Dropping it
+ * drops the parts; the `output` coroutine around it stops the child.
+ */
+class CollectFuture extends FutureBase<Output> {
+  #out: Future<Buffer> | null;
+  #err: Future<Buffer> | null;
+  #wait: Future<ExitStatus> | null;
   #stdout: Buffer = Buffer.alloc(0);
   #stderr: Buffer = Buffer.alloc(0);
   #status: ExitStatus | null = null;
   readonly #label: string;
 
-  constructor(cmd: string, args: readonly string[], options: ExecOptions) {
+  constructor(child: Child, label: string) {
     super();
-    this.#label = `output ${cmd}`;
-    this.#exec = exec(cmd, args, {
-      ...options,
-      stdin: options.stdin ?? "ignore",
-      stdout: options.stdout ?? "pipe",
-      stderr: options.stderr ?? "pipe",
-    });
+    this.#label = label;
+    this.#out = child.stdout?.readAll() ?? null;
+    this.#err = child.stderr?.readAll() ?? null;
+    this.#wait = child.wait();
   }
 
   poll(cx: Context): Output | Pending {
-    if (this.#phase === O_EXEC) {
-      const child = this.#exec.poll(cx);
-      if (child === PENDING) return child;
-      this.#child = child;
-      this.#out = child.stdout?.readAll() ?? null;
-      this.#err = child.stderr?.readAll() ?? null;
-      this.#wait = child.wait();
-      this.#phase = O_COLLECT;
-    }
     try {
-      // Each part stores the waker; the future is ready when all three are.
       if (this.#out !== null) {
         const v = this.#out.poll(cx);
         if (v !== PENDING) {
@@ -392,32 +455,49 @@ class OutputFuture extends IoFuture<Output> {
         }
       }
     } catch (error) {
-      this.#dropParts();
+      this.cancel();
       throw error;
     }
     if (this.#out !== null || this.#err !== null || this.#wait !== null) return PENDING;
-    this.#phase = O_DONE;
-    (this.#child as Child).close();
     return { ...(this.#status as ExitStatus), stdout: this.#stdout, stderr: this.#stderr };
   }
 
-  #dropParts(): void {
+  cancel(): void {
     this.#out?.cancel?.();
     this.#err?.cancel?.();
     this.#wait?.cancel?.();
     this.#out = this.#err = this.#wait = null;
-    this.#child?.close();
-  }
-
-  protected override dropped(): void {
-    if (this.#phase === O_EXEC) this.#exec.cancel?.();
-    else if (this.#phase === O_COLLECT) this.#dropParts();
-    this.#phase = O_DONE;
   }
 
   override describe(): string {
     return this.#label;
   }
+}
+
+function* runToOutput(
+  cmd: string,
+  args: readonly string[],
+  options: ExecOptions,
+): Coroutine<Output> {
+  const child = yield* exec(cmd, args, {
+    ...options,
+    stdin: options.stdin ?? "ignore",
+    stdout: options.stdout ?? "pipe",
+    stderr: options.stderr ?? "pipe",
+  });
+  return yield* withCleanup(trackCreation(new CollectFuture(child, `output ${cmd}`)), (exit) =>
+    closeAndReap(child, exit),
+  );
+}
+
+/**
+ * Closes the child; when the wait was cancelled, the cancellation completes
+ * once the child is reaped (its group got killSignal, and SIGKILL follows
+ * after killTimeoutMs).
+ */
+function* closeAndReap(child: Child, exit: Exit<Output>): Coroutine<void> {
+  child.close();
+  if (exit.kind === "cancelled") yield* child.wait();
 }
 
 /**
@@ -426,7 +506,9 @@ class OutputFuture extends IoFuture<Output> {
  * `options.stdin` says otherwise. A non-zero exit is not an error: check
  * `success` or `code`.
  *
- * Cancellation: the child is killed and its pipes closed.
+ * Cancellation: the child's process group is stopped (`killSignal`, then
+ * SIGKILL after `killTimeoutMs`) and the cancellation completes once the
+ * child has been reaped; what it wrote is lost.
  * Throws: code ENOENT (no such program), EACCES.
  *
  * @example
@@ -437,7 +519,7 @@ export function output(
   cmd: string,
   args: readonly string[] = [],
   options: ExecOptions = {},
-): Future<Output> {
-  checkArgs(cmd, args, "output(cmd, args)");
-  return trackCreation(new OutputFuture(cmd, args, options));
+): Coroutine<Output> {
+  checkArgs(cmd, args, options, "output(cmd, args, options)");
+  return runToOutput(cmd, args, options);
 }

@@ -4,9 +4,10 @@
  * `kill()`; `output` runs one to completion and collects what it wrote.
  *
  * Ownership: the holder closes a `Child` — with `using`, or `close()` in a
- * `finally` — which kills it if it still runs and closes its pipes. So a
- * task cancelled while its child runs kills the child in its cleanup, and
- * Node reaps it as it exits.
+ * `finally` — which stops its process group (SIGTERM, then SIGKILL after
+ * `killTimeoutMs`) and closes its pipes. So a task cancelled while its child
+ * runs stops the child and what it started in its cleanup, and Node reaps
+ * the child as it exits.
  *
  * @module
  */

@@ -8,10 +8,11 @@
  * releases the guard stays correct). A waiter woken by `notify` and cancelled
  * before it ran passes the notification on to the next waiter.
  */
+
+import { withCleanup } from "../core/cleanup.js";
 import type { Context, Coroutine, Future, Pending } from "../core/future.js";
-import { PENDING, UNWIND } from "../core/future.js";
+import { PENDING } from "../core/future.js";
 import type { Runtime } from "../core/runtime.js";
-import { shield } from "../core/spawn.js";
 import { checkCount } from "./args.js";
 import { Mutex, type MutexGuard } from "./mutex.js";
 import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "./parking-lot.js";
@@ -89,6 +90,12 @@ export class Condition<T = void> implements WaitHost<void> {
    * Cancellation: the wait ends, and the lock is taken again before the
    * cancellation goes on (shielded), so the guard is held in your `finally`. A
    * notification that had picked this waiter goes to the next one.
+   *
+   * Why a coroutine and not a Future, unlike every other wait: a cancelled
+   * wait must hold the lock again before your `finally` runs, and taking a lock
+   * may have to wait, but a Future's `cancel()` is synchronous (Rust's drop)
+   * and cannot. asyncio's `Condition.wait` is a coroutine for the same reason.
+   * Use it with `yield*`; handed to a combinator it runs as a child task.
    * Throws: `TypeError` if the guard is of another mutex;
    * `AlreadyReleasedError` if it was released.
    *
@@ -98,17 +105,11 @@ export class Condition<T = void> implements WaitHost<void> {
    */
   *wait(guard: MutexGuard<T>): Coroutine<void> {
     guard._lend(this.mutex as Mutex<unknown>, "Condition.wait(guard)");
-    let ended = false; // false while unwinding a cancellation (entered finally by return)
-    try {
-      yield* new WaitFuture(this, "wait on condition");
-      ended = true;
-    } catch (error) {
-      ended = true;
-      throw error;
-    } finally {
-      yield* shield(new Relock(this.mutex, guard));
-      if (!ended) yield* UNWIND;
-    }
+    // The re-lock is cleanup that waits, on every way out (shielded).
+    yield* withCleanup(
+      new WaitFuture(this, "wait on condition"),
+      () => new Relock(this.mutex, guard),
+    );
   }
 
   /**

@@ -103,9 +103,14 @@ export const clock = {
   },
   /**
    * Moves virtual time forward by `ms`, stopping at each timer deadline on the
-   * way: its timers fire and the woken tasks take a step before time moves on
-   * (so a task that sleeps again in that step is woken again within the span).
-   * Works even while some task is always ready (when time never jumps by itself).
+   * way: its timers fire (deadline order, in the order set on ties) and the
+   * woken tasks take a step before time moves on (so a task that sleeps again
+   * in that step is woken again within the span). Every timer due at or before
+   * the new time has fired before a following `waitIdle()` returns, and a timer
+   * set later with a deadline already passed (a `sleepUntil` in the past,
+   * `timeout(0, ...)`) is due at once: it suspends its task once, to the back
+   * of the ready queue. Works even while some task is always ready (when time
+   * never jumps by itself).
    *
    * @example
    * yield* clock.advance(100);

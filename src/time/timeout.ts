@@ -2,8 +2,7 @@
 import type { Body } from "../core/body.js";
 import { TimeoutError } from "../core/errors.js";
 import type { Coroutine, Future } from "../core/future.js";
-import { UNWIND } from "../core/future.js";
-import { Gather, throwAll } from "../core/gather.js";
+import { type Gather, gathered } from "../core/gather.js";
 import type { Task } from "../core/task.js";
 import { Timer } from "../core/timer.js";
 import { checkDuration } from "./duration.js";
@@ -22,23 +21,11 @@ import { checkDuration } from "./duration.js";
 export function* timeout<T>(ms: number, body: Body<T> | Future<T> | Task<T>): Coroutine<T> {
   checkDuration(ms, "timeout(ms, body)", true);
   const items = Number.isFinite(ms) ? [body, Timer.after(ms)] : [body];
-  const gather = Gather.start(items as never[], "timeout");
-  const errors: unknown[] = [];
-  let value: unknown;
-  let ended = false; // false while unwinding a cancellation (entered finally by return)
-  try {
-    const i = yield* gather.next();
-    if (i === 1) errors.push(new TimeoutError(ms));
-    else if (gather.ok(i)) value = gather.value(i);
-    else errors.push(gather.error(i));
-    ended = true;
-  } catch (error) {
-    ended = true;
-    throw error;
-  } finally {
-    errors.push(...(yield* gather.stop(true)));
-    if (errors.length > 0) throwAll(errors, "timeout()");
-    if (!ended) yield* UNWIND;
-  }
-  return value as T;
+  return (yield* gathered(items as never[], "timeout", true, bodyOrDeadline, ms)) as T;
+}
+
+function* bodyOrDeadline(gather: Gather, ms: number): Coroutine<unknown> {
+  const i = yield* gather.next();
+  if (i === 1) throw new TimeoutError(ms);
+  return gather.take(i);
 }

@@ -68,6 +68,30 @@ export function timelinePage(data: PageData): void {
     if (abs >= 1e3) return `${trim(us / 1e3)} ms`;
     return `${trim(us)} µs`;
   };
+  // A time whose precision follows `resolution` (µs): an axis tick zoomed into
+  // a long trace reads "32.401 s", "32.402 s", not "32.4 s" three times.
+  const fmtAt = (us: number, resolution: number): string => {
+    if (us === 0) return "0";
+    const abs = Math.abs(us);
+    const [scale, unit] = abs >= 1e6 ? [1e6, "s"] : abs >= 1e3 ? [1e3, "ms"] : [1, "µs"];
+    const r = resolution / scale;
+    const decimals = r > 0 ? Math.min(6, Math.max(0, Math.ceil(-Math.log10(r) - 1e-9))) : 0;
+    return `${(us / scale).toFixed(decimals)} ${unit}`;
+  };
+  // "a – b" with enough digits that the two ends differ when they do.
+  const fmtRange = (a: number, b: number): string => {
+    let resolution = Math.abs(b - a);
+    if (resolution === 0) return `${fmt(a)} – ${fmt(b)}`;
+    let from = fmtAt(a, resolution);
+    let to = fmtAt(b, resolution);
+    for (let i = 0; i < 3 && from === to; i++) {
+      resolution /= 10;
+      from = fmtAt(a, resolution);
+      to = fmtAt(b, resolution);
+    }
+    return `${from} – ${to}`;
+  };
+  const plural = (n: number, one: string): string => `${n} ${one}${n === 1 ? "" : "s"}`;
 
   // ---------------------------------------------------------------- layout
   // Each line of the sheet is a group header or a task row, with its y offset.
@@ -118,7 +142,7 @@ export function timelinePage(data: PageData): void {
       id.className = "tid";
       id.textContent = `#${String(r.tid)}`;
       el.append(name, id);
-      el.title = `${r.name} (task #${String(r.tid)})\n${r.steps} steps, ran ${fmt(r.busy)}${r.outcome === null ? "" : `\nended: ${r.outcome}`}`;
+      el.title = `${r.name} (task #${String(r.tid)})\n${plural(r.steps, "step")}, ran ${fmt(r.busy)}${r.outcome === null ? "" : `\nended: ${r.outcome}`}`;
     }
     labelsBody.append(el);
   }
@@ -149,7 +173,7 @@ export function timelinePage(data: PageData): void {
     if (s + span > hi) s = hi - span;
     viewStart = s;
     viewEnd = s + span;
-    rangeText.textContent = `${fmt(Math.max(0, viewStart))} – ${fmt(Math.min(full, viewEnd))}`;
+    rangeText.textContent = fmtRange(Math.max(0, viewStart), Math.min(full, viewEnd));
     draw();
   };
   const zoom = (factor: number, atX: number): void => {
@@ -232,8 +256,8 @@ export function timelinePage(data: PageData): void {
     ctx.strokeStyle = COLORS.grid;
     ctx.lineWidth = 1;
     ctx.beginPath();
-    for (let t = Math.ceil(viewStart / step) * step; t <= viewEnd; t += step) {
-      const x = Math.round(xOf(t)) + 0.5;
+    for (let i = Math.ceil(viewStart / step); i * step <= viewEnd; i++) {
+      const x = Math.round(xOf(i * step)) + 0.5;
       ctx.moveTo(x, AXIS_H);
       ctx.lineTo(x, height);
     }
@@ -369,6 +393,7 @@ export function timelinePage(data: PageData): void {
     ctx.setLineDash([]);
   }
 
+  let axisLabels: string[] = [];
   function drawAxis(step: number): void {
     ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, width, AXIS_H);
@@ -378,12 +403,18 @@ export function timelinePage(data: PageData): void {
     ctx.beginPath();
     ctx.moveTo(0, AXIS_H - 0.5);
     ctx.lineTo(width, AXIS_H - 0.5);
-    for (let t = Math.ceil(viewStart / step) * step; t <= viewEnd; t += step) {
+    axisLabels = [];
+    // By index, not `t += step`: adding a small step to a large t drifts.
+    const first = Math.ceil(viewStart / step);
+    for (let i = first; i * step <= viewEnd; i++) {
+      const t = i * step;
       const x = Math.round(xOf(t)) + 0.5;
       ctx.moveTo(x, AXIS_H - 6);
       ctx.lineTo(x, AXIS_H);
       ctx.textAlign = "center";
-      ctx.fillText(fmt(t), x, AXIS_H / 2 - 2);
+      const label = fmtAt(t, step);
+      axisLabels.push(label);
+      ctx.fillText(label, x, AXIS_H / 2 - 2);
     }
     ctx.stroke();
     ctx.textAlign = "left";
@@ -429,8 +460,13 @@ export function timelinePage(data: PageData): void {
     };
     add("tt-title", r.name === `task#${String(r.tid)}` ? r.name : `${r.name}  #${String(r.tid)}`);
     if (s === null) {
-      add("tt-line", `${r.steps} steps, ran ${fmt(r.busy)} in all`);
-      add("tt-line", `alive ${fmt(r.first)} – ${fmt(r.last)}`);
+      add("tt-line", `${plural(r.steps, "step")}, ran ${fmt(r.busy)} in all`);
+      add(
+        "tt-line",
+        r.last > r.first
+          ? `alive ${fmtRange(r.first, r.last)} (${fmt(r.last - r.first)})`
+          : `alive at ${fmt(r.first)}`,
+      );
       if (r.outcome !== null) add("tt-line", `ended: ${r.outcome}`);
       return out;
     }
@@ -439,7 +475,7 @@ export function timelinePage(data: PageData): void {
     } else {
       add("tt-kind wait", `waited ${fmt(s.end - s.start)} on ${s.label}`);
     }
-    add("tt-line", `from ${fmt(s.start)} to ${fmt(s.end)}`);
+    add("tt-line", `from ${fmtRange(s.start, s.end).replace(" – ", " to ")}`);
     if (s.kind === "step") {
       const wokenBy = tl.wakes.filter(
         (w) => w.to === r.index && w.toAt >= s.start - 0.5 && w.toAt <= s.end + 0.5,
@@ -573,6 +609,8 @@ export function timelinePage(data: PageData): void {
     rows: tl.rows.length,
     xOf: (t: number) => canvas.getBoundingClientRect().left + xOf(t),
     view: () => ({ start: viewStart, end: viewEnd }),
+    setView: (start: number, end: number) => setView(start, end),
+    axisLabels: () => axisLabels.slice(),
   };
 
   fit();

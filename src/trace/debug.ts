@@ -15,6 +15,7 @@
  */
 import { type AsyncHook, createHook } from "node:async_hooks";
 import { cur } from "../core/current.js";
+import { thrownText } from "../core/describe-thrown.js";
 import type { Future } from "../core/future.js";
 import { describeFuture } from "../core/future.js";
 import type { DebugOptions, DebugWarning, DebugWarningKind } from "../core/instrument.js";
@@ -156,7 +157,7 @@ export class Debugger {
     this.warn(
       "slow-step",
       `${who(task, m)} blocked the event loop for ${ms(dur)} in one step (threshold ${this.slowStepMs} ms); ` +
-        `it resumed ${resumed}${suspended}. Move the work to smaller steps (yield* yieldNow()) or off the loop.`,
+        `it resumed ${resumed}${suspended}. Move the work to smaller steps (yield* yieldNow()) or off the loop (runInWorker from corio/worker).`,
       task,
       at,
     );
@@ -389,9 +390,14 @@ function summary(value: unknown): string {
   if (value === undefined) return "undefined";
   if (typeof value === "string")
     return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-  if (typeof value === "object" && value !== null)
-    return `a ${value.constructor?.name ?? "object"}`;
-  return String(value);
+  if (typeof value === "object" && value !== null) {
+    let name: unknown;
+    try {
+      name = value.constructor?.name; // a Proxy's trap or a getter may throw
+    } catch {}
+    return `a ${typeof name === "string" && name !== "" ? name : "object"}`;
+  }
+  return thrownText(value);
 }
 
 function describe(future: object): string {

@@ -7,8 +7,9 @@
  * @module
  */
 
+export { formatCopies } from "./copies.js";
 export { formatTaskTable, formatTaskTree } from "./format.js";
-export type { RuntimeSnapshot, TaskSnapshot } from "./inspect.js";
+export type { CopySnapshot, RuntimeSnapshot, TaskSnapshot } from "./inspect.js";
 export type { InspectErrorCode, ReadSnapshotOptions } from "./read.js";
 export { InspectError, readTaskSnapshot } from "./read.js";
 export { writeTrace } from "./write.js";

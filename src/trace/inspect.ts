@@ -20,8 +20,9 @@
  * program has (Node calls all of them), and removing ours leaves theirs.
  *
  * Opt-out: `CORIO_INSPECT=0` in the environment (read when the first runtime
- * becomes active). Not on Windows (no signals), and not in worker threads
- * (signals reach the main thread only; a worker's runtimes are not listed).
+ * becomes active). Not on Windows (no signals). Signals reach the main thread
+ * only: a worker runtime (`spawnWorker`) is asked over its port (threads.ts),
+ * and its runtimes are listed with `thread` and `spawnedBy` set.
  */
 import {
   closeSync,
@@ -38,6 +39,7 @@ import { isMainThread } from "node:worker_threads";
 import { renderTaskTree } from "../core/instrument.js";
 import type { TaskInfo } from "../core/runtime.js";
 import { activeRuntimeList } from "../core/runtime.js";
+import { hasThreadSources, threadSnapshots, WORKER_ANSWER_MS } from "./threads.js";
 
 /** The signal `corio ps` sends. */
 export const INSPECT_SIGNAL = "SIGURG";
@@ -52,6 +54,12 @@ export interface RuntimeSnapshot {
   dump: string;
   /** True if the runtime had more than `MAX_SNAPSHOT_TASKS` tasks and the list was cut. */
   truncated: boolean;
+  /** Set for a runtime of a worker thread (`spawnWorker`): its `threadId`. */
+  thread?: number;
+  /** For a worker thread's runtime: the id of the task (in the spawning thread) whose body it runs. */
+  spawnedBy?: number;
+  /** For a worker thread that did not answer in time (busy computing): its tasks are not listed. */
+  busy?: boolean;
 }
 
 /** What `corio ps` reads from a live process. */
@@ -63,7 +71,18 @@ export interface TaskSnapshot {
   argv: string[];
   /** Every runtime with a run in progress, in the order they started. */
   runtimes: RuntimeSnapshot[];
+  /**
+   * The primary of `corio run --workers N` runs no program: it lists its
+   * copies instead, each one's own snapshot (or why it could not be read).
+   * Absent for any other process. See copies.ts.
+   */
+  copies?: CopySnapshot[];
 }
+
+/** One copy of a `corio run --workers N` program, as its primary lists it. */
+export type CopySnapshot =
+  | { pid: number; snapshot: TaskSnapshot; error?: undefined }
+  | { pid: number; snapshot?: undefined; error: string };
 
 /** True if `env` opts out of being listed (`CORIO_INSPECT=0`). */
 export function optedOut(env: Record<string, string | undefined>): boolean {
@@ -118,8 +137,24 @@ function onSignal(): void {
   const now = Date.now();
   if (now - lastDump < 10) return; // a burst of signals gets one answer
   lastDump = now;
+  const snapshot = takeSnapshot();
+  if (!hasThreadSources()) {
+    answer(snapshot);
+    return;
+  }
+  // Worker threads answer over their ports, each within the budget.
+  threadSnapshots(WORKER_ANSWER_MS).then(
+    (workers) => {
+      snapshot.runtimes.push(...workers);
+      answer(snapshot);
+    },
+    () => answer(snapshot),
+  );
+}
+
+function answer(snapshot: TaskSnapshot): void {
   try {
-    writeSnapshot(takeSnapshot());
+    writeSnapshot(snapshot);
   } catch (error) {
     if (!warned) {
       warned = true;
@@ -136,13 +171,18 @@ function takeSnapshot(): TaskSnapshot {
     pid: process.pid,
     takenAt: Date.now(),
     argv: process.argv,
-    runtimes: activeRuntimeList().map((rt) => {
-      let tasks = rt.tasks();
-      const truncated = tasks.length > MAX_SNAPSHOT_TASKS;
-      if (truncated) tasks = tasks.slice(0, MAX_SNAPSHOT_TASKS);
-      return { tasks, dump: renderTaskTree(tasks), truncated };
-    }),
+    runtimes: localRuntimes(),
   };
+}
+
+/** The runtimes of this thread with a run in progress (a worker thread answers with these too). */
+export function localRuntimes(): RuntimeSnapshot[] {
+  return activeRuntimeList().map((rt) => {
+    let tasks = rt.tasks();
+    const truncated = tasks.length > MAX_SNAPSHOT_TASKS;
+    if (truncated) tasks = tasks.slice(0, MAX_SNAPSHOT_TASKS);
+    return { tasks, dump: renderTaskTree(tasks), truncated };
+  });
 }
 
 function writeSnapshot(snapshot: TaskSnapshot): void {
@@ -172,4 +212,36 @@ function writeSnapshot(snapshot: TaskSnapshot): void {
     unlinkSync(tmp);
     throw error;
   }
+}
+
+/**
+ * For the primary of `corio run --workers N`, which runs no runtime: answers
+ * `corio ps` with the pids of its copies (`copyPids()` when asked), and the
+ * reader asks each copy itself (copies.ts). Returns the function that stops
+ * answering.
+ */
+export function answerListingsForCopies(copyPids: () => number[]): () => void {
+  if (process.platform === "win32" || optedOut(process.env)) return () => {};
+  const onRequest = (): void => {
+    const now = Date.now();
+    if (now - lastDump < 10) return; // a burst of signals gets one answer
+    lastDump = now;
+    // The file holds the copies as pids; readTaskSnapshot replaces them with their snapshots.
+    const file = {
+      pid: process.pid,
+      takenAt: now,
+      argv: process.argv,
+      runtimes: [],
+      copies: copyPids(),
+    };
+    try {
+      writeSnapshot(file as unknown as TaskSnapshot);
+    } catch (error) {
+      console.error(
+        `corio: could not answer a task listing request (corio ps): ${(error as Error).message}`,
+      );
+    }
+  };
+  process.on(INSPECT_SIGNAL, onRequest);
+  return () => process.off(INSPECT_SIGNAL, onRequest);
 }

@@ -19,11 +19,12 @@
  */
 import { resolve } from "node:path";
 import { cur } from "../core/current.js";
+import { thrownText } from "../core/describe-thrown.js";
 import type { Future } from "../core/future.js";
 import { describeFuture } from "../core/future.js";
-import type { TraceFile } from "../core/instrument.js";
+import type { Hooks, TraceEvent, TraceFile } from "../core/instrument.js";
 import type { Runtime, RuntimeOptions, TaskInfo } from "../core/runtime.js";
-import type { Hooks, Task } from "../core/task.js";
+import type { Task } from "../core/task.js";
 import { Timer, timerRequests } from "../core/timer.js";
 import { Debugger, envDebug, envStats } from "./debug.js";
 import { metaOf, TaskMeta } from "./meta.js";
@@ -257,11 +258,57 @@ function round(ms: number): number {
 }
 
 function errorText(error: unknown): string {
-  if (error instanceof Error) return `${error.name}: ${error.message}`;
-  return String(error);
+  return thrownText(error);
 }
 
 function reasonText(reason: unknown): string {
-  if (reason === undefined) return "cancelled";
-  return reason instanceof Error ? errorText(reason) : String(reason);
+  return reason === undefined ? "cancelled" : thrownText(reason);
+}
+
+/**
+ * Where a worker runtime's trace goes: into the trace of `rt`, the runtime of
+ * the task that spawned it, or null if `rt` does not trace. The worker's
+ * events keep their task ids as `tid` (ids are process-wide once workers
+ * exist), so each of its tasks has its own row, named with its thread; its
+ * root's parent is the spawning task (`spawnedBy`).
+ */
+export function workerTraceSink(
+  rt: Runtime,
+): ((file: TraceFile, timeOrigin: number, thread: number, spawnedBy: number) => void) | null {
+  const hooks = rt._hooks;
+  if (!(hooks instanceof Instrument) || hooks.recorder === null) return null;
+  const recorder = hooks.recorder;
+  return (file, timeOrigin, thread, spawnedBy) => {
+    // performance.now() counts from each thread's own origin.
+    const shift = Math.round((timeOrigin - performance.timeOrigin) * 1e6) / 1e3;
+    const pid = process.pid;
+    const events: TraceEvent[] = [];
+    for (const e of file.traceEvents) {
+      if (e.ph === "M") {
+        if (e.name === "process_name") continue;
+        const args = e.args as Record<string, unknown>;
+        events.push({
+          ...e,
+          pid,
+          args:
+            e.name === "thread_name" ? { name: `${String(args.name)} [thread ${thread}]` } : args,
+        });
+        continue;
+      }
+      const moved: TraceEvent = { ...e, pid, ts: (e.ts as number) + shift };
+      // The worker's root is the body of the task that spawned it.
+      if (e.name === "spawn" && e.cat === "task" && e.args?.parent === null)
+        moved.args = { parent: spawnedBy };
+      // Flow ids count from 1 in each thread: keep the worker's apart from ours.
+      if (moved.id !== undefined) moved.id += thread * 1_000_000;
+      events.push(moved);
+    }
+    recorder.adopt(events);
+  };
+}
+
+/** True if `rt` records a trace. */
+export function isTracing(rt: Runtime): boolean {
+  const hooks = rt._hooks;
+  return hooks instanceof Instrument && hooks.recorder !== null;
 }

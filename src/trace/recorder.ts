@@ -69,6 +69,13 @@ export class Recorder {
   #count = 0;
   readonly #str: string[] = [];
   #dropped = 0;
+  /** Events of worker runtimes (`spawnWorker`), already on this thread's time base. */
+  readonly #foreign: TraceEvent[] = [];
+
+  /** Adds a worker thread's events (their `ts` already moved to this thread's clock). */
+  adopt(events: readonly TraceEvent[]): void {
+    for (const e of events) this.#foreign.push(e);
+  }
 
   #push(kind: number, tid: number, ts: number, a: number, b: number, c: number): void {
     if (this.#count >= MAX_RECORDS) {
@@ -207,6 +214,7 @@ export class Recorder {
         args: { wokenBy: "still waiting" },
       });
     }
+    for (const e of this.#foreign) (e.ph === "M" ? meta : out).push(e);
     // Time order (stable: at equal times a slice comes before the flow that binds to it).
     out.sort((x, y) => (x.ts as number) - (y.ts as number));
     return {

@@ -56,6 +56,7 @@ import {
 import { type Child, exec } from "corio/process";
 import { type SignalStream, signal } from "corio/signal";
 import { waitIdle } from "corio/testing";
+import { type WorkerReceiver, type WorkerSender, workerChannel } from "corio/worker";
 import { expect } from "vitest";
 
 /**
@@ -276,6 +277,27 @@ export function stopScenes(): void {
   for (const child of started.splice(0)) child.kill("SIGKILL");
   corioProcess = null;
 }
+
+/**
+ * A user's worker module beside the examples: `sha256` for `runInWorker` and
+ * `WorkerPool.run`, a default-exported coroutine for `spawnWorker`.
+ */
+const hashJs = `import { createHash } from "node:crypto";
+export function sha256(data) {
+  return createHash("sha256").update(typeof data === "string" ? data : new Uint8Array(data)).digest("hex");
+}
+export default function* hash(path) {
+  return sha256(path);
+}
+`;
+
+/** A worker module that sends two lines down the channel it is given, then closes it. */
+const producerJs = `export default function* produce(tx) {
+  yield* tx.send("one");
+  yield* tx.send("two");
+  tx.close();
+}
+`;
 
 export const scenes = {
   "combinators/all": scene<{
@@ -768,6 +790,49 @@ export const scenes = {
     REAL_TIME,
   ),
 
+  "worker/channel": scene<{
+    tx: WorkerSender<{ line: number }>;
+    rx: WorkerReceiver<string>;
+    console: Console;
+  }>(
+    ["tx", "rx", "console"],
+    function* (example) {
+      const { console, lines } = capturingConsole();
+      const [tx] = workerChannel<{ line: number }>(4);
+      const [feed, rx] = workerChannel<string>(4);
+      yield* feed.send("sent");
+      feed.close();
+      yield* example({ tx, rx, console });
+      // The examples that receive print what came through.
+      expect(lines.every((l) => l === "sent" || l === "one" || l === "two")).toBe(true);
+    },
+    { realTime: true, files: { "producer.js": producerJs } },
+  ),
+
+  "worker/pool": scene<object>(
+    [],
+    function* (example) {
+      yield* example({});
+    },
+    { realTime: true, files: { "hash.js": hashJs } },
+  ),
+
+  "worker/run": scene<{ bytes: Uint8Array<ArrayBuffer> }>(
+    ["bytes"],
+    function* (example) {
+      yield* example({ bytes: new TextEncoder().encode("abc") as Uint8Array<ArrayBuffer> });
+    },
+    { realTime: true, files: { "hash.js": hashJs } },
+  ),
+
+  "worker/spawn": scene<{ path: string }>(
+    ["path"],
+    function* (example) {
+      yield* example({ path: "data.bin" });
+    },
+    { realTime: true, files: { "hash.js": hashJs } },
+  ),
+
   "trace/format": scene<{ runtime: Runtime; pid: number }>(
     ["runtime", "pid"],
     function* (example) {
@@ -776,6 +841,16 @@ export const scenes = {
       runtime.step();
       const pid = yield* corioProcessReady();
       yield* example({ runtime, pid });
+    },
+    REAL_TIME,
+  ),
+
+  // A live corio program that is not a cluster's primary: its snapshot has no
+  // copies, so the example reads it and prints nothing.
+  "trace/copies": scene<{ primaryPid: number }>(
+    ["primaryPid"],
+    function* (example) {
+      yield* example({ primaryPid: yield* corioProcessReady() });
     },
     REAL_TIME,
   ),
