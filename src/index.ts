@@ -2,6 +2,8 @@
  * corio: lazy, cancellable, structured, inspectable coroutines for TypeScript
  * on Node.js. This is everything an application writes against; futures'
  * authors find the sharp tools in `corio/lowlevel`, tests in `corio/testing`.
+ *
+ * @module
  */
 
 export type { Settled } from "./combinators/all.js";

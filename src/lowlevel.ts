@@ -3,6 +3,8 @@
  * returns `PENDING` without storing `cx.waker` parks its task forever, and a
  * future that is polled after it completed may misbehave. Application code
  * should compose the futures `corio` provides instead.
+ *
+ * @module
  */
 export type { Context, Pending, Waker } from "./core/future.js";
 export { FutureBase, PENDING, pending, pollFn, ready } from "./core/future.js";

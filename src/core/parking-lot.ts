@@ -51,6 +51,7 @@ export const WAITING = 1;
 /** Off the queue and woken with a grant its next poll takes (or its cancel gives back). */
 export const NOTIFIED = 2;
 
+/** Where a `Waiter` is: `IDLE`, `WAITING` (queued) or `NOTIFIED` (woken with a grant). */
 export type WaiterState = typeof IDLE | typeof WAITING | typeof NOTIFIED;
 
 /**

@@ -288,7 +288,12 @@ export class Task<T = unknown> implements PromiseLike<T> {
    * @example
    * const t = spawn(worker);
    * t.cancel("no longer needed");
-   * yield* t; // throws CancelledError with .reason "no longer needed"
+   * try {
+   *   yield* t;
+   * } catch (e) {
+   *   if (!(e instanceof CancelledError)) throw e;
+   *   console.log(e.reason); // "no longer needed"
+   * }
    */
   cancel(reason?: unknown): void {
     const s = this.#state;

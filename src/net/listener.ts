@@ -72,6 +72,7 @@ export interface UnixListenOptions {
   backlog?: number;
 }
 
+/** Where `listen` listens: a TCP `{host, port}` or a Unix socket `{path}`. */
 export type ListenOptions = TcpListenOptions | UnixListenOptions;
 
 const BINDING = 0;

@@ -210,7 +210,7 @@ export class ByteStream implements Disposable {
    * Throws: the connection's error; ERR_STREAM_CLOSED.
    *
    * @example
-   * const all = (yield* child.stdout.readAll()).toString();
+   * const all = (yield* child.stdout!.readAll()).toString();
    */
   readAll(): Future<Buffer> {
     return trackCreation(new ReadFuture<Buffer>(this._core, READ_ALL, 0));

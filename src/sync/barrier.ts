@@ -46,8 +46,12 @@ let nextId = 0;
  *
  * @example
  * const ready = new Barrier(3);
- * // in each of three tasks:
- * const { isLeader } = yield* ready.wait();
+ * for (let i = 0; i < 3; i++) {
+ *   spawn(function* () {
+ *     const { isLeader } = yield* ready.wait(); // returns once all three are here
+ *     if (isLeader) console.log("all here");
+ *   });
+ * }
  */
 export class Barrier implements WaitHost<BarrierWaitResult> {
   readonly #q = new WaitQueue();

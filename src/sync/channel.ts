@@ -393,8 +393,8 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
  * consumer.
  *
  * @example
- * const [tx, rx] = unboundedChannel<Event>();
- * tx.trySend(event); // from anywhere, never waits
+ * const [tx, rx] = unboundedChannel<string>();
+ * tx.trySend("clicked"); // from anywhere, never waits
  */
 export function unboundedChannel<T>(): [Sender<T>, Receiver<T>] {
   const chan = new Chan<T>(Number.POSITIVE_INFINITY);

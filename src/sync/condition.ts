@@ -53,11 +53,12 @@ class Relock<T> extends AcquireFuture<void> {
  *
  * @example
  * const cond = new Condition(new Mutex<string[]>([]));
- * // consumer
- * using guard = yield* cond.lock();
- * yield* cond.waitFor(guard, () => guard.value.length > 0);
- * const job = guard.value.shift();
- * // producer
+ * spawn(function* () { // a consumer
+ *   using guard = yield* cond.lock();
+ *   yield* cond.waitFor(guard, () => guard.value.length > 0);
+ *   const job = guard.value.shift();
+ * });
+ * // the producer
  * using g = yield* cond.lock();
  * g.value.push("job");
  * cond.notify();
@@ -115,6 +116,7 @@ export class Condition<T = void> implements WaitHost<void> {
    * Waits (as `wait`) until `predicate()` is true; checks it first, with the lock held.
    *
    * @example
+   * using guard = yield* cond.lock();
    * yield* cond.waitFor(guard, () => guard.value.length > 0);
    */
   *waitFor(guard: MutexGuard<T>, predicate: () => boolean): Coroutine<void> {

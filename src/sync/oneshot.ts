@@ -171,6 +171,10 @@ export class OneshotReceiver<T> extends FutureBase<T> {
     this.#direct?.cancel();
   }
 
+  /**
+   * For deadlock detection: true if only runtime `rt` has used this oneshot, so
+   * nothing outside `rt` can end a wait on it.
+   */
   isLocalTo(rt: Runtime): boolean {
     return this.#cell.owner === rt;
   }

@@ -3,6 +3,8 @@
  * tasks of a live process (`corio ps` / `corio pstree`), format listings, write
  * traces. The runtime side (`runtime.tasks()`, `dump()`, `traceEvents()`, the
  * `trace`, `debug` and `stats` options) is in `corio`. See docs/observability.md.
+ *
+ * @module
  */
 
 export { formatCopies } from "./copies.js";

@@ -61,7 +61,7 @@ const POLL_MS = 10;
  * Throws: `InspectError` (see its `code`), or `TypeError` for a bad pid.
  *
  * @example
- * const snap = await readTaskSnapshot(12345);
+ * const snap = await readTaskSnapshot(pid);
  * for (const rt of snap.runtimes) console.log(formatTaskTable(rt.tasks));
  */
 export async function readTaskSnapshot(
