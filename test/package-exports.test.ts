@@ -92,6 +92,8 @@ describe("package", () => {
         "interval",
         "now",
         "call",
+        "mapConcurrent",
+        "retry",
       ],
       "corio/lowlevel": ["PENDING", "pollFn", "ready", "pending", "trackCreation"],
       "corio/testing": ["runTest", "clock", "waitIdle"],
