@@ -112,7 +112,6 @@ describe("mapConcurrent", () => {
           try {
             yield* sleep(100);
           } finally {
-            // biome-ignore lint/correctness/noUnsafeFinally: the case under test
             throw new Error("cleanup");
           }
         });
