@@ -27,6 +27,7 @@ export type {
   TraceEvent,
   TraceFile,
 } from "./core/instrument.js";
+export { JoinSet, joinSet } from "./core/join-set.js";
 export type { RunOptions, RuntimeOptions, TaskInfo } from "./core/runtime.js";
 export { Runtime } from "./core/runtime.js";
 export { currentTask, shield, spawn } from "./core/spawn.js";

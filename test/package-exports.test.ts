@@ -94,6 +94,8 @@ describe("package", () => {
         "call",
         "mapConcurrent",
         "retry",
+        "joinSet",
+        "JoinSet",
       ],
       "corio/lowlevel": ["PENDING", "pollFn", "ready", "pending", "trackCreation"],
       "corio/testing": ["runTest", "clock", "waitIdle"],
