@@ -28,6 +28,8 @@ export type {
   TraceFile,
 } from "./core/instrument.js";
 export { JoinSet, joinSet } from "./core/join-set.js";
+export type { Provide } from "./core/resource.js";
+export { resource } from "./core/resource.js";
 export type { RunOptions, RuntimeOptions, TaskInfo } from "./core/runtime.js";
 export { Runtime } from "./core/runtime.js";
 export { currentTask, shield, spawn } from "./core/spawn.js";

@@ -96,6 +96,7 @@ describe("package", () => {
         "retry",
         "joinSet",
         "JoinSet",
+        "resource",
       ],
       "corio/lowlevel": ["PENDING", "pollFn", "ready", "pending", "trackCreation"],
       "corio/testing": ["runTest", "clock", "waitIdle"],

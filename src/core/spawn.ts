@@ -79,7 +79,8 @@ export class ChildrenDone extends FutureBase<void> {
   poll(cx: Context): undefined | Pending {
     if (this.#task === null) this.#task = cur.task as Task<unknown>;
     const task = this.#task;
-    if (!task._hasChildren) {
+    // Resources held for the task are released when its body ends, after this wait.
+    if (!task._hasChildren || task._onlyHeldChildren) {
       task._waitChildren(null);
       return undefined;
     }
