@@ -93,6 +93,26 @@ describe("resource", () => {
     ]);
   });
 
+  it("a second cancel during the teardown does not cut it short", async () => {
+    const log: string[] = [];
+    await runTest(function* () {
+      const user = spawn(function* () {
+        yield* logged("file", log);
+        yield* sleep(1000);
+      });
+      yield* sleep(10);
+      user.cancel();
+      yield* sleep(1); // inside the 3 ms teardown
+      user.cancel("again");
+      try {
+        yield* user;
+      } catch (e) {
+        expect(e).toBeInstanceOf(CancelledError);
+      }
+    });
+    expect(log).toEqual(["file up at 5", "file teardown starts at 10", "file down at 13"]);
+  });
+
   it("a setup error is thrown to the caller, once (the task is not failed a second time)", async () => {
     const outcome = await runTest(function* () {
       try {
