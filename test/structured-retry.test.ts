@@ -222,5 +222,6 @@ describe("retry", () => {
       );
     }
     await expect(runTest(() => retry(body() as never, { attempts: 2 }))).rejects.toThrow(TypeError);
+    await expect(runTest(() => retry(body, undefined as never))).rejects.toThrow(/attempts/);
   });
 });

@@ -8,7 +8,7 @@
 // `finally`. Measured by CPU time (process.cpuUsage, user + system), which a shared, loaded machine
 // disturbs far less than wall time: each measurement is a fresh process (`--expose-gc`) running
 // one implementation: a warm-up at a tenth of the size, then 3 timed runs after a full GC, reporting
-// the median. Processes alternate A, B, B, A, ... `procs` times each. corio is the built dist/.
+// the median. Processes rotate through the implementations, `procs` rounds. corio is the built dist/.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -48,6 +48,21 @@ const impls = {
     });
     return results;
   },
+  // The floor: what mapConcurrent does, written out by hand (limit tasks on a shared cursor, joined
+  // with all()), to show what the library adds over it.
+  workers: function* (c, list) {
+    const results = new Array(list.length);
+    let next = 0;
+    const worker = function* () {
+      while (next < list.length) {
+        const i = next++;
+        yield* c.yieldNow();
+        results[i] = list[i] * 2;
+      }
+    };
+    yield* c.all(Array.from({ length: Math.min(limit, list.length) }, () => worker));
+    return results;
+  },
 };
 
 async function child(name) {
@@ -75,10 +90,11 @@ async function child(name) {
 function parent() {
   const procs = Number(args.procs);
   const names = Object.keys(impls);
+  // Rotate the order each round so no implementation always runs first or last.
   const results = Object.fromEntries(names.map((n) => [n, []]));
   const self = fileURLToPath(import.meta.url);
   for (let p = 0; p < procs; p++) {
-    const order = p % 2 === 0 ? names : [...names].reverse();
+    const order = names.map((_, k) => names[(k + p) % names.length]);
     for (const name of order) {
       const out = execFileSync(process.execPath, [
         "--expose-gc",
@@ -107,8 +123,11 @@ function parent() {
       `| ${name} | ${summary[name].median.toFixed(0)} | ${summary[name].min.toFixed(0)} |`,
     );
   }
-  const ratio = (k) => (summary.mapConcurrent[k] / summary.semaphore[k]).toFixed(2);
-  console.log(`mapConcurrent / semaphore loop: median ${ratio("median")}, min ${ratio("min")}`);
+  const ratio = (k, base) => (summary.mapConcurrent[k] / summary[base][k]).toFixed(2);
+  for (const base of ["semaphore", "workers"])
+    console.log(
+      `mapConcurrent / ${base}: median ${ratio("median", base)}, min ${ratio("min", base)}`,
+    );
 }
 
 if (args.child) await child(args.child);

@@ -78,7 +78,7 @@ export function* retry<T>(
     throw new RangeError(`retry(): attempts must be a whole number ≥ 1, got ${String(attempts)}`);
   if (retryIf !== undefined && typeof retryIf !== "function")
     throw new TypeError("retry(): retryIf must be a function (error) => boolean");
-  const backoff = checkBackoff({ ...DEFAULT_BACKOFF, ...options.backoff });
+  const backoff = checkBackoff({ ...DEFAULT_BACKOFF, ...options?.backoff });
   for (let attempt = 1; ; attempt++) {
     try {
       return yield* delegate(toCoroutine(body as Body<T>, "retry(body)"));
