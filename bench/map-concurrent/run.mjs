@@ -24,12 +24,16 @@ const { values: args } = parseArgs({
 const items = Number(args.items);
 const limit = Number(args.limit);
 
+let c; // corio, loaded by the child process
+
+/** Each item's work: one suspension and a result, as a user's coroutine. */
+function* double(x) {
+  yield* c.yieldNow();
+  return x * 2;
+}
+
 const impls = {
-  mapConcurrent: (c, list) =>
-    c.mapConcurrent(list, limit, function* (x) {
-      yield* c.yieldNow();
-      return x * 2;
-    }),
+  mapConcurrent: (c, list) => c.mapConcurrent(list, limit, double),
   semaphore: function* (c, list) {
     const sem = new c.Semaphore(limit);
     const results = new Array(list.length);
@@ -38,8 +42,7 @@ const impls = {
         const permit = yield* sem.acquire();
         group.spawn(function* () {
           try {
-            yield* c.yieldNow();
-            results[i] = list[i] * 2;
+            results[i] = yield* double(list[i]);
           } finally {
             permit.release();
           }
@@ -56,8 +59,7 @@ const impls = {
     const worker = function* () {
       while (next < list.length) {
         const i = next++;
-        yield* c.yieldNow();
-        results[i] = list[i] * 2;
+        results[i] = yield* double(list[i]);
       }
     };
     yield* c.all(Array.from({ length: Math.min(limit, list.length) }, () => worker));
@@ -66,7 +68,7 @@ const impls = {
 };
 
 async function child(name) {
-  const c = await import(new URL("../../dist/index.js", import.meta.url).href);
+  c = await import(new URL("../../dist/index.js", import.meta.url).href);
   const impl = impls[name];
   const once = async (n) => {
     const list = Array.from({ length: n }, (_, i) => i);
