@@ -20,6 +20,7 @@ import type { Body } from "./body.js";
 import type { Context, Pending, Waker } from "./future.js";
 import { FutureBase, PENDING } from "./future.js";
 import type { TaskBody } from "./future-body.js";
+import { trackCreation } from "./instrument.js";
 import type { Joiner } from "./join.js";
 import type { Runtime } from "./runtime.js";
 import { requireTask } from "./spawn.js";
@@ -110,7 +111,7 @@ export class JoinSet<T> {
       throw new Error(
         `joinSet.joinNext(): the set belongs to task ${this._owner.name}; only its owner may join it (called from ${caller.name})`,
       );
-    return new NextResult(this);
+    return trackCreation(new NextResult(this));
   }
 
   /** Cancels every task still running; each stays in the set until `joinNext` returns its `CancelledError`. */

@@ -24,6 +24,7 @@ import { delegate } from "./cleanup.js";
 import { cur } from "./current.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "./future.js";
 import { FutureBase, PENDING } from "./future.js";
+import { trackCreation } from "./instrument.js";
 import { JoinFuture } from "./join.js";
 import type { Runtime } from "./runtime.js";
 import { Task } from "./task.js";
@@ -56,7 +57,7 @@ export type Provide<T> = (value: T) => Future<void>;
 export function resource<T>(body: (provide: Provide<T>) => Coroutine<void>): Future<T> {
   if (typeof body !== "function")
     throw new TypeError("resource(body): body must be a generator function (provide) => coroutine");
-  return new ResourceFuture(body);
+  return trackCreation(new ResourceFuture(body));
 }
 
 class ResourceFuture<T> extends FutureBase<T> {
