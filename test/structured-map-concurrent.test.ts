@@ -133,6 +133,9 @@ describe("mapConcurrent", () => {
       ).rejects.toThrow(RangeError);
     }
     await expect(runTest(() => mapConcurrent([1], 1, 5 as never))).rejects.toThrow(TypeError);
+    await expect(runTest(() => mapConcurrent([1], 1, () => 5 as never))).rejects.toThrow(
+      /mapConcurrent\(fn\): expected a coroutine .* got a number/,
+    );
     await expect(runTest(() => mapConcurrent(7 as never, 1, function* () {}))).rejects.toThrow(
       /iterable/,
     );

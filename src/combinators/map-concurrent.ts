@@ -8,6 +8,8 @@
  * the first failure cancels the other workers, waits for their cleanup and is
  * thrown, and a cancel of the caller cancels and awaits them too.
  */
+import type { Body } from "../core/body.js";
+import { toCoroutine } from "../core/body.js";
 import { delegate } from "../core/cleanup.js";
 import type { Coroutine, Future } from "../core/future.js";
 import type { Gather } from "../core/gather.js";
@@ -79,7 +81,8 @@ function* worker<T, R>(job: Job<T, R>): Coroutine<void> {
   const { items, fn, results } = job;
   while (job.next < items.length) {
     const i = job.next++;
-    results[i] = yield* delegate(fn(items[i] as T, i) as Coroutine<R>);
+    // toCoroutine: a future becomes a coroutine; anything else is a clear TypeError.
+    results[i] = yield* delegate(toCoroutine(fn(items[i] as T, i) as Body<R>, "mapConcurrent(fn)"));
   }
 }
 
