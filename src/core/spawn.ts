@@ -15,9 +15,8 @@ import { Task } from "./task.js";
 
 /**
  * Starts `body` (a coroutine, a future, or a function returning either) as a
- * child of the current task and returns its handle. The
- * child is scheduled, never run synchronously: the caller runs on until it
- * suspends. The child cannot outlive the caller: when the caller's body ends,
+ * child of the current task and returns its handle. The child is scheduled,
+ * never run synchronously: the caller runs on until it suspends. The child cannot outlive the caller: when the caller's body ends,
  * a child still running is cancelled and awaited. If the child fails while the
  * caller is not joining it, the caller fails at once.
  *
