@@ -11,6 +11,7 @@ import {
   type Task,
 } from "corio";
 import { runTest } from "corio/testing";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 
 function* after<T>(ms: number, value: T): Coroutine<T> {
@@ -223,5 +224,47 @@ describe("joinSet", () => {
       (leaked as unknown as ReturnType<typeof joinSet<number>>).spawn(() => after(1, 1)),
     ).toThrow(/owner .* has ended/);
     expect(() => joinSet()).toThrow(/inside a corio task/);
+  });
+
+  it("property: every task is returned or thrown by joinNext exactly once, in completion order", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ ms: fc.integer({ min: 0, max: 30 }), fails: fc.boolean() }), {
+          maxLength: 25,
+        }),
+        fc.integer(),
+        async (specs, seed) => {
+          const order = await runTest(
+            function* () {
+              const set = joinSet<number>();
+              for (const [i, { ms, fails }] of specs.entries()) {
+                set.spawn(function* () {
+                  yield* sleep(ms);
+                  if (fails) throw new Error(String(i));
+                  return i;
+                });
+              }
+              const seen: [number, number][] = []; // [index, time]
+              while (set.size > 0) {
+                try {
+                  const r = yield* set.joinNext();
+                  if (!r.done) seen.push([r.value, now()]);
+                } catch (e) {
+                  seen.push([Number((e as Error).message), now()]);
+                }
+              }
+              expect((yield* set.joinNext()).done).toBe(true);
+              return seen;
+            },
+            { seed },
+          );
+          expect(order.map(([i]) => i).sort((a, b) => a - b)).toEqual(specs.map((_, i) => i));
+          for (const [i, t] of order) expect(t).toBe(specs[i]?.ms);
+          const times = order.map(([, t]) => t);
+          expect(times).toEqual([...times].sort((a, b) => a - b));
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });
