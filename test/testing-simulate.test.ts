@@ -1,0 +1,380 @@
+/**
+ * `simulate`: hosts reachable by name over a simulated network on the virtual
+ * clock, with latency, partitions, UDP loss, crashes and restarts — and every
+ * operation's promise and bad input.
+ */
+import { type Coroutine, now, sleep, spawn, timeout } from "corio";
+import { connect, listen, type NetAddress, type TcpStream, udp } from "corio/net";
+import { HostCrashed, type Sim, simulate } from "corio/testing";
+import { describe, expect, it } from "vitest";
+
+/** Echoes each line back in upper case, forever. */
+function* upperServer(port = 80): Coroutine<void> {
+  using listener = yield* listen({ host: "0.0.0.0", port });
+  yield* listener.serve(function* (conn: TcpStream) {
+    for (let line = yield* conn.readLine(); line !== null; line = yield* conn.readLine()) {
+      yield* conn.write(`${line.toUpperCase()}\n`);
+    }
+  });
+}
+
+/** One request/response; the time it took. */
+function* roundTrip(conn: TcpStream, text: string): Coroutine<[string | null, number]> {
+  const start = now();
+  yield* conn.write(`${text}\n`);
+  const reply = yield* conn.readLine();
+  return [reply, now() - start];
+}
+
+function codeOf(error: unknown): unknown {
+  let e = error as { code?: unknown; cause?: unknown } | undefined;
+  while (e !== undefined && e !== null) {
+    if (e.code !== undefined) return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
+describe("simulate: hosts and names", () => {
+  it("reaches a host by name and by address; the body runs as host 'main'", async () => {
+    const seen = await simulate(
+      function* (sim) {
+        sim.host("server", () => upperServer());
+        using conn = yield* connect({ host: "server", port: 80 });
+        const [reply] = yield* roundTrip(conn, "hello");
+        using byIp = yield* connect({ host: "10.0.0.2", port: 80 });
+        const [reply2] = yield* roundTrip(byIp, "again");
+        return { reply, reply2, local: conn.localAddress, remote: conn.remoteAddress };
+      },
+      { seed: 1 },
+    );
+    expect(seen.reply).toBe("HELLO");
+    expect(seen.reply2).toBe("AGAIN");
+    expect((seen.local as NetAddress).host).toBe("10.0.0.1");
+    expect(seen.remote).toEqual({ host: "10.0.0.2", port: 80 });
+  });
+
+  it("a host's listen and connect act as that host: its own ports, its own name", async () => {
+    await simulate(
+      function* (sim) {
+        // Two hosts may both use port 80: ports belong to a host.
+        sim.host("a", () => upperServer(80));
+        sim.host("b", function* () {
+          using l = yield* listen({ host: "b", port: 80 });
+          expect(l.address).toEqual({ host: "10.0.0.3", port: 80 });
+          const conn = yield* l.accept();
+          yield* conn.write(`from ${(conn.remoteAddress as NetAddress).host}\n`);
+          yield* sleep(1000);
+        });
+        sim.host("c", function* () {
+          using conn = yield* connect({ host: "b", port: 80 });
+          expect(yield* conn.readLine()).toBe("from 10.0.0.4"); // c's own address
+        });
+        yield* sleep(1);
+        using conn = yield* connect({ host: "a", port: 80 });
+        expect((yield* roundTrip(conn, "x"))[0]).toBe("X");
+      },
+      { seed: 2 },
+    );
+  });
+
+  it("an unknown host fails with ENOTFOUND as Node's resolver does", async () => {
+    const error = await simulate(function* () {
+      try {
+        yield* connect({ host: "nowhere", port: 80 });
+      } catch (e) {
+        return e as Error & { code?: string };
+      }
+      throw new Error("connected to nowhere");
+    });
+    expect(error.code).toBe("ENOTFOUND");
+    expect(error.message).toContain("nowhere");
+  });
+
+  it("a port in use on a host is EADDRINUSE; another host's name is EADDRNOTAVAIL", async () => {
+    const codes = await simulate(function* (sim) {
+      sim.host("db", () => upperServer(5432));
+      const task = sim.host("db2", function* () {
+        const out: unknown[] = [];
+        using first = yield* listen({ host: "0.0.0.0", port: 5432 }); // free on db2
+        expect(first.address).toEqual({ host: "0.0.0.0", port: 5432 });
+        for (const host of ["db2", "db"]) {
+          try {
+            yield* listen({ host, port: 5432 });
+          } catch (e) {
+            out.push(codeOf(e));
+          }
+        }
+        return out;
+      });
+      return yield* task;
+    });
+    expect(codes).toEqual(["EADDRINUSE", "EADDRNOTAVAIL"]);
+  });
+
+  it("connecting to a port nobody listens on is refused after a round trip", async () => {
+    const [code, took] = await simulate(function* (sim) {
+      sim.host("server", function* () {
+        yield* sleep(10_000);
+      });
+      sim.latency(30);
+      const start = now();
+      try {
+        yield* connect({ host: "server", port: 81 });
+      } catch (e) {
+        return [codeOf(e), now() - start];
+      }
+      return [null, 0];
+    });
+    expect(code).toBe("ECONNREFUSED");
+    expect(took).toBe(60);
+  });
+
+  it("bad input: a taken or malformed host name, unknown hosts, loss outside 0-1, bad latency", async () => {
+    await simulate(function* (sim) {
+      sim.host("x", function* () {});
+      expect(() => sim.host("x", function* () {})).toThrow(/already exists/);
+      expect(() => sim.host("", function* () {})).toThrow(TypeError);
+      expect(() => sim.crash("ghost")).toThrow(/no host named "ghost"/);
+      expect(() => sim.restart("ghost")).toThrow(/no host named "ghost"/);
+      expect(() => sim.partition("x", "ghost")).toThrow(/no host named "ghost"/);
+      expect(() => sim.latency(5, "ghost")).toThrow(/no host named "ghost"/);
+      expect(() => sim.loss(1.5)).toThrow(RangeError);
+      expect(() => sim.loss(-0.1)).toThrow(/between 0 and 1/);
+      expect(() => sim.loss(Number.NaN)).toThrow(RangeError);
+      expect(() => sim.latency(-1)).toThrow(TypeError);
+      expect(() => sim.latency({ min: 5, max: 1 })).toThrow(TypeError);
+      expect(() => sim.partition("x", "x")).toThrow(/itself/);
+    });
+  });
+});
+
+describe("simulate: latency", () => {
+  it("a round trip takes twice the one-way delay, on the virtual clock", async () => {
+    const times = await simulate(function* (sim) {
+      sim.host("server", () => upperServer());
+      sim.latency(25);
+      const start = now();
+      using conn = yield* connect({ host: "server", port: 80 });
+      const connected = now() - start;
+      const [, rtt] = yield* roundTrip(conn, "ping");
+      sim.latency(100, "main", "server"); // a pair overrides the default, both ways
+      const [, slow] = yield* roundTrip(conn, "ping");
+      return { connected, rtt, slow };
+    });
+    expect(times).toEqual({ connected: 50, rtt: 50, slow: 200 });
+  });
+
+  it("a range draws each delay from the seed, within it, and keeps the stream in order", async () => {
+    const run = (seed: number) =>
+      simulate(
+        function* (sim) {
+          sim.host("server", () => upperServer());
+          sim.latency({ min: 5, max: 50 });
+          using conn = yield* connect({ host: "server", port: 80 });
+          const rtts: number[] = [];
+          for (let i = 0; i < 5; i++) {
+            const [reply, rtt] = yield* roundTrip(conn, `m${i}`);
+            expect(reply).toBe(`M${i}`);
+            rtts.push(rtt);
+          }
+          return rtts;
+        },
+        { seed },
+      );
+    const a = await run(7);
+    expect(await run(7)).toEqual(a);
+    expect(await run(8)).not.toEqual(a);
+    for (const rtt of a) {
+      expect(rtt).toBeGreaterThanOrEqual(10);
+      expect(rtt).toBeLessThanOrEqual(100);
+    }
+  });
+});
+
+describe("simulate: partitions", () => {
+  it("holds TCP bytes during a partition and delivers them, in order, after repair", async () => {
+    const replies = await simulate(function* (sim) {
+      sim.host("server", () => upperServer());
+      using conn = yield* connect({ host: "server", port: 80 });
+      sim.partition("main", "server");
+      yield* conn.write("one\ntwo\n");
+      const reader = spawn(function* () {
+        const a = yield* conn.readLine();
+        return [a, yield* conn.readLine(), now()];
+      });
+      yield* sleep(5_000);
+      expect(reader.isComplete).toBe(false); // nothing got through
+      sim.repair("main", "server");
+      return yield* reader;
+    });
+    expect(replies).toEqual(["ONE", "TWO", 5_000]);
+  });
+
+  it("drops UDP datagrams while partitioned, delivers them after repair", async () => {
+    const got = await simulate(function* (sim) {
+      const received: string[] = [];
+      sim.host("sink", function* () {
+        using sock = yield* udp.bind({ host: "0.0.0.0", port: 9 });
+        for (;;) received.push((yield* sock.recv()).data.toString());
+      });
+      using sock = yield* udp.bind({ host: "0.0.0.0", port: 0 });
+      yield* sleep(1);
+      sim.partition("main", "sink");
+      yield* sock.send("lost", { host: "sink", port: 9 });
+      yield* sleep(10);
+      sim.repair("main", "sink");
+      yield* sock.send("kept", { host: "sink", port: 9 });
+      yield* sleep(10);
+      return received;
+    });
+    expect(got).toEqual(["kept"]);
+  });
+});
+
+describe("simulate: loss", () => {
+  it("loses about the given share of datagrams, the same ones for the same seed", async () => {
+    const run = (seed: number) =>
+      simulate(
+        function* (sim) {
+          const received: number[] = [];
+          sim.host("sink", function* () {
+            using sock = yield* udp.bind({ host: "0.0.0.0", port: 9 });
+            for (;;) received.push(Number((yield* sock.recv()).data.toString()));
+          });
+          sim.loss(0.3);
+          yield* sleep(1);
+          using sock = yield* udp.bind({ host: "0.0.0.0", port: 0 });
+          for (let i = 0; i < 1000; i++) yield* sock.send(String(i), { host: "sink", port: 9 });
+          yield* sleep(10);
+          return received;
+        },
+        { seed },
+      );
+    const a = await run(3);
+    expect(a.length).toBeGreaterThan(600);
+    expect(a.length).toBeLessThan(800);
+    expect(await run(3)).toEqual(a);
+  });
+
+  it("TCP is not affected by loss", async () => {
+    const reply = await simulate(function* (sim) {
+      sim.host("server", () => upperServer());
+      sim.loss(1);
+      using conn = yield* connect({ host: "server", port: 80 });
+      return (yield* roundTrip(conn, "still"))[0];
+    });
+    expect(reply).toBe("STILL");
+  });
+});
+
+describe("simulate: crash and restart", () => {
+  it("a crash drops the host's tasks without running finally; peers see ECONNRESET", async () => {
+    const seen = await simulate(function* (sim) {
+      const log: string[] = [];
+      const server = sim.host("server", function* () {
+        try {
+          yield* upperServer();
+        } finally {
+          log.push("finally ran"); // must not happen on a power cut
+        }
+      });
+      sim.latency(10);
+      using conn = yield* connect({ host: "server", port: 80 });
+      yield* roundTrip(conn, "before");
+      sim.crash("server");
+      let code: unknown = null;
+      try {
+        yield* conn.readLine();
+      } catch (e) {
+        code = codeOf(e);
+      }
+      let joined: unknown = null;
+      try {
+        yield* server;
+      } catch (e) {
+        joined = e;
+      }
+      return { log, code, at: now(), joined, state: server.state };
+    });
+    expect(seen.log).toEqual([]);
+    expect(seen.code).toBe("ECONNRESET");
+    expect(seen.at).toBe(50); // connect 20, round trip 20, the reset's one way 10
+    expect(seen.state).toBe("cancelled");
+    expect((seen.joined as { reason?: unknown }).reason).toBeInstanceOf(HostCrashed);
+  });
+
+  it("a crashed host answers nothing until restarted; restart runs its body again", async () => {
+    const seen = await simulate(function* (sim) {
+      let starts = 0;
+      sim.host("server", function* () {
+        starts++;
+        yield* upperServer();
+      });
+      yield* sleep(1);
+      sim.crash("server");
+      let code: unknown = null;
+      try {
+        yield* connect({ host: "server", port: 80, timeout: 3_000 });
+      } catch (e) {
+        code = codeOf(e);
+      }
+      const restarted = sim.restart("server");
+      yield* sleep(1);
+      using conn = yield* connect({ host: "server", port: 80 });
+      const [reply] = yield* roundTrip(conn, "back");
+      return { code, reply, starts, at: now(), running: !restarted.isComplete };
+    });
+    expect(seen).toEqual({ code: "ETIMEDOUT", reply: "BACK", starts: 2, at: 3_002, running: true });
+  });
+
+  it("a host cannot crash itself from its own task", async () => {
+    const error = await simulate(function* (sim: Sim) {
+      const t = sim.host("self", function* () {
+        sim.crash("self");
+      });
+      try {
+        yield* t;
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    });
+    expect(error?.message).toMatch(/from a task of "self" itself/);
+  });
+});
+
+describe("simulate: errors name the seed", () => {
+  it("wraps a failure with the seed and keeps the original as cause", async () => {
+    const original = new Error("boom");
+    const error = (await simulate(
+      function* () {
+        throw original;
+      },
+      { seed: 1234 },
+    ).catch((e) => e)) as Error & { seed?: number };
+    expect(error.message).toContain("seed 1234");
+    expect(error.message).toContain("CORIO_SEED=1234");
+    expect(error.message).toContain("boom");
+    expect(error.cause).toBe(original);
+    expect(error.seed).toBe(1234);
+  });
+
+  it("CORIO_SEED picks the seed when none is given", async () => {
+    const saved = process.env.CORIO_SEED;
+    process.env.CORIO_SEED = "77";
+    try {
+      const seed = await simulate(function* (sim) {
+        return sim.seed;
+      });
+      expect(seed).toBe(77);
+    } finally {
+      if (saved === undefined) delete process.env.CORIO_SEED;
+      else process.env.CORIO_SEED = saved;
+    }
+  });
+
+  it("rejects a bad seed", async () => {
+    await expect(simulate(function* () {}, { seed: -1 })).rejects.toThrow(TypeError);
+  });
+});
