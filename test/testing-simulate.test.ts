@@ -3,7 +3,7 @@
  * clock, with latency, partitions, UDP loss, crashes and restarts — and every
  * operation's promise and bad input.
  */
-import { type Coroutine, now, sleep, spawn, timeout } from "corio";
+import { type Coroutine, now, sleep, spawn } from "corio";
 import { connect, listen, type NetAddress, type TcpStream, udp } from "corio/net";
 import { HostCrashed, type Sim, simulate } from "corio/testing";
 import { describe, expect, it } from "vitest";

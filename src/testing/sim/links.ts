@@ -117,6 +117,15 @@ export class Links {
     if (back !== undefined) this.#kick(back);
   }
 
+  /** `host` crashed: what it sent that partitions hold is lost (nobody retransmits it). */
+  dropHeldFrom(host: string): void {
+    for (const link of this.#links.values()) {
+      if (link.from !== host || !this.partitioned(link.from, link.to)) continue;
+      for (const p of link.queue) this.#log(link, p, "lost (sender crashed)");
+      link.queue.length = 0;
+    }
+  }
+
   partitioned(a: string, b: string): boolean {
     return a !== b && this.#partitions.has(pairKey(a, b));
   }

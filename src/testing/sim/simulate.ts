@@ -49,6 +49,7 @@ export class Sim {
   readonly #root: Task<unknown>;
   readonly #net: SimNetwork;
   readonly #hosts = new Map<string, HostEntry>();
+  readonly #random: () => number;
   /** The seed of this run. */
   readonly seed: number;
 
@@ -58,6 +59,15 @@ export class Sim {
     this.#root = root;
     this.#net = net;
     this.seed = seed;
+    this.#random = seededRandom(seed ^ 0x7e57);
+  }
+
+  /**
+   * A number in [0, 1) drawn from the run's seed: for the test's own choices
+   * (when to crash, what to partition), so the same seed replays them too.
+   */
+  random(): number {
+    return this.#random();
   }
 
   /**
@@ -159,7 +169,8 @@ export class Sim {
    * Power cut: the host's tasks are dropped where they wait, never resumed
    * (no `finally` runs; they complete as cancelled with a `HostCrashed`
    * reason), its connections are reset (peers read `ECONNRESET` once the reset
-   * crosses the link), its listeners and UDP sockets vanish, and connections
+   * crosses the link; packets it sent that a partition holds are lost, as
+   * nobody is left to retransmit them), its listeners and UDP sockets vanish, and connections
    * to it go unanswered until `restart`.
    *
    * Throws: Error for an unknown host, or when called from the host's own tasks.
@@ -170,6 +181,7 @@ export class Sim {
     if (task !== null && isOnStack(task))
       throw new Error(`sim.crash("${name}") was called from a task of "${name}" itself`);
     this.#net.links.note(`crash ${name}`);
+    this.#net.links.dropHeldFrom(name); // before the resets, which do leave
     entry.state.powerOff();
     task?._drop(new HostCrashed(`host "${name}" crashed`));
   }
