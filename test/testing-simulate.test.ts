@@ -378,3 +378,86 @@ describe("simulate: errors name the seed", () => {
     await expect(simulate(function* () {}, { seed: -1 })).rejects.toThrow(TypeError);
   });
 });
+
+describe("simulate: more of the promises", () => {
+  it("a crash drops the host's child tasks too, with no finally anywhere", async () => {
+    const seen = await simulate(function* (sim) {
+      const log: string[] = [];
+      let child: { isComplete: boolean; state: string } | null = null;
+      sim.host("box", function* () {
+        child = spawn(function* () {
+          try {
+            yield* sleep(60_000);
+          } finally {
+            log.push("child finally");
+          }
+        });
+        try {
+          yield* sleep(60_000);
+        } finally {
+          log.push("body finally");
+        }
+      });
+      yield* sleep(10);
+      sim.crash("box");
+      yield* sleep(120_000);
+      return { log, child: (child as unknown as { state: string }).state };
+    });
+    expect(seen).toEqual({ log: [], child: "cancelled" });
+  });
+
+  it("waiting forever on a partition that is never repaired is a DeadlockError, with the seed", async () => {
+    const error = (await simulate(
+      function* (sim) {
+        sim.host("server", () => upperServer());
+        using conn = yield* connect({ host: "server", port: 80 });
+        sim.partition("main", "server");
+        yield* conn.write("hello\n");
+        return yield* conn.readLine();
+      },
+      { seed: 5 },
+    ).catch((e) => e)) as Error;
+    expect(error.message).toContain("seed 5");
+    expect((error.cause as Error).name).toBe("DeadlockError");
+  });
+
+  it("a datagram says which host sent it; an unknown destination is ENOTFOUND", async () => {
+    const seen = await simulate(function* (sim) {
+      const from = sim.host("echo", function* () {
+        using sock = yield* udp.bind({ host: "0.0.0.0", port: 9 });
+        const d = yield* sock.recv();
+        yield* sock.send(d.data, d.address);
+        return d.address.host;
+      });
+      yield* sleep(1);
+      using sock = yield* udp.bind({ host: "0.0.0.0", port: 0 });
+      yield* sock.send("x", { host: "echo", port: 9 });
+      const back = yield* sock.recv();
+      let code: unknown = null;
+      try {
+        yield* sock.send("x", { host: "ghost", port: 9 });
+      } catch (e) {
+        code = codeOf(e);
+      }
+      return { sender: yield* from, backFrom: back.address, code };
+    });
+    expect(seen).toEqual({
+      sender: "10.0.0.1",
+      backFrom: { host: "10.0.0.2", port: 9 },
+      code: "ENOTFOUND",
+    });
+  });
+
+  it("a host that finishes its body stays reachable by name but refuses connections", async () => {
+    const code = await simulate(function* (sim) {
+      yield* sim.host("idle", function* () {});
+      try {
+        yield* connect({ host: "idle", port: 1 });
+      } catch (e) {
+        return codeOf(e);
+      }
+      return null;
+    });
+    expect(code).toBe("ECONNREFUSED");
+  });
+});

@@ -23,6 +23,7 @@
 import type { Context, Coroutine, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import type { Runtime } from "../core/runtime.js";
 import type { Task } from "../core/task.js";
 import { taskGroup } from "../core/task-group.js";
 import type { Waiter } from "../sync/parking-lot.js";
@@ -248,6 +249,10 @@ class IncomingFuture extends IoFuture<IteratorResult<TcpStream, undefined>> {
   }
   protected override dropped(): void {
     this.#accept.cancel();
+  }
+  /** @internal As the accept it wraps (which does the counting). */
+  override isLocalTo(rt: Runtime): boolean {
+    return this.#accept.isLocalTo(rt);
   }
   override describe(): string {
     return this.#accept.describe();
