@@ -406,9 +406,11 @@ export class TcpListener<A extends SocketAddress = SocketAddress> implements Dis
         }
         // Closed when the task completes, whichever way, even if it never ran (a
         // task cancelled before its first step runs no code, so a `using` inside
-        // the handler would never execute). Not a join: a failure still fails the group.
-        const close = (): void => conn.close();
-        task.then(close, close);
+        // the handler would never execute). Not a join: a failure still fails the
+        // group. At completion itself, not in a promise reaction a microtask later:
+        // on an in-memory network nothing else may be left to happen by then, and
+        // the runtime would take the connection still open for a deadlock.
+        task._addJoiner({ waker: null, nextJoiner: null, joinerDone: () => conn.close() });
       }
     });
   }

@@ -10,17 +10,20 @@
  * arrival time per packet. Arrival times never go backwards on a link (a later
  * packet that drew a shorter delay waits behind the earlier one), so a TCP
  * stream keeps its order whatever the latency. A link is drained by a small
- * task that sleeps on the runtime's clock until the head is due and delivers
- * every due packet in order; the task exists only while the link has packets
- * and is not partitioned, so an idle network holds no timers and a simulation
- * whose tasks only wait on each other is reported as a deadlock.
+ * task (started with its first packet) that sleeps on the runtime's clock
+ * until the head is due and delivers every due packet in order. While the
+ * link is empty or partitioned the task parks on a wait that only a new
+ * packet or a repair ends, a wait local to the runtime: an idle network holds
+ * no timers, and a simulation whose tasks only wait on each other (or on a
+ * partition nobody repairs) is reported as a deadlock.
  *
  * A partitioned link holds its TCP packets (delivered in order after
  * `repair`) and drops its datagrams. A link from a host to itself (loopback)
  * has no delay and cannot be partitioned.
  */
 import { cur } from "../../core/current.js";
-import type { Coroutine } from "../../core/future.js";
+import type { Context, Coroutine, Pending, Waker } from "../../core/future.js";
+import { FutureBase, PENDING } from "../../core/future.js";
 import type { Runtime } from "../../core/runtime.js";
 import { sleepUntil } from "../../time/sleep.js";
 
@@ -40,11 +43,40 @@ export interface Packet {
   deliver(): void;
 }
 
+/** What a link's task waits on while it has nothing to deliver: a kick. */
+class Idle extends FutureBase<void> {
+  #kicked = false;
+  #waker: Waker | null = null;
+  poll(cx: Context): undefined | Pending {
+    if (this.#kicked) return undefined;
+    this.#waker = cx.waker;
+    return PENDING;
+  }
+  kick(): void {
+    this.#kicked = true;
+    const w = this.#waker;
+    this.#waker = null;
+    w?.wake();
+  }
+  cancel(): void {
+    this.#waker = null;
+  }
+  /** Only a task of this runtime (a send, a repair) ends the wait. */
+  isLocalTo(): boolean {
+    return true;
+  }
+  override describe(): string {
+    return "sim link: nothing in flight";
+  }
+}
+
 /** One direction between two hosts. */
 class Link {
   readonly queue: Packet[] = [];
   /** Invariant: true exactly while a pump task for this link is alive. */
   pumping = false;
+  /** Non-null exactly while the pump task is parked with nothing to deliver. */
+  idle: Idle | null = null;
   lastAt = 0;
   constructor(
     readonly from: string,
@@ -164,7 +196,13 @@ export class Links {
   }
 
   #kick(link: Link): void {
-    if (link.pumping || link.queue.length === 0 || this.partitioned(link.from, link.to)) return;
+    if (link.queue.length === 0 || this.partitioned(link.from, link.to)) return;
+    if (link.idle !== null) {
+      link.idle.kick();
+      link.idle = null;
+      return;
+    }
+    if (link.pumping) return;
     link.pumping = true;
     this.#rt.spawn(() => this.#pump(link), { name: `sim link ${link.from}→${link.to}` });
   }
@@ -172,13 +210,18 @@ export class Links {
   /** The link's task: sleep until the head is due, deliver what is due, in order. */
   *#pump(link: Link): Coroutine<void> {
     try {
-      while (link.queue.length > 0 && !this.partitioned(link.from, link.to)) {
+      for (;;) {
+        if (link.queue.length === 0 || this.partitioned(link.from, link.to)) {
+          link.idle = new Idle();
+          yield* link.idle;
+          continue;
+        }
         // Even a packet due now waits one turn: the seeded scheduler decides
         // whether it arrives before or after what other tasks do meanwhile.
         yield* sleepUntil((link.queue[0] as Packet).at);
         const now = this.#rt.now();
         while (link.queue.length > 0 && (link.queue[0] as Packet).at <= now) {
-          if (this.partitioned(link.from, link.to)) return;
+          if (this.partitioned(link.from, link.to)) break;
           const p = link.queue.shift() as Packet;
           this.#log(link, p, "");
           p.deliver();
@@ -186,6 +229,7 @@ export class Links {
       }
     } finally {
       link.pumping = false;
+      link.idle = null;
     }
   }
 
