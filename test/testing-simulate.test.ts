@@ -461,3 +461,68 @@ describe("simulate: more of the promises", () => {
     expect(code).toBe("ECONNREFUSED");
   });
 });
+
+describe("simulate: what it refuses and what it reports", () => {
+  it("Unix domain sockets and TLS are refused with a clear error, not a real socket", async () => {
+    const messages = await simulate(function* (sim) {
+      sim.host("server", () => upperServer());
+      const out: string[] = [];
+      for (const attempt of [
+        () => connect({ path: "/tmp/corio-sim.sock" }),
+        () => listen({ path: "/tmp/corio-sim.sock" }),
+        () => connect({ host: "server", port: 80, tls: {} }),
+      ]) {
+        try {
+          yield* attempt();
+        } catch (e) {
+          out.push((e as Error).message);
+        }
+      }
+      return out;
+    });
+    expect(messages).toHaveLength(3);
+    for (const m of messages) expect(m).toMatch(/not simulated/);
+  });
+
+  it("an error thrown by a host's body fails the simulation, naming the seed", async () => {
+    const error = (await simulate(
+      function* (sim) {
+        sim.host("flaky", function* () {
+          yield* sleep(5);
+          throw new Error("disk on fire");
+        });
+        yield* sleep(1_000);
+      },
+      { seed: 99 },
+    ).catch((e) => e)) as Error;
+    expect(error.message).toMatch(/seed 99.*disk on fire/);
+  });
+
+  it("restart of a running host crashes it first (no finally) and starts its body again", async () => {
+    const seen = await simulate(function* (sim) {
+      const log: string[] = [];
+      let run = 0;
+      const first = sim.host("svc", function* () {
+        const me = ++run;
+        log.push(`start ${me}`);
+        try {
+          yield* upperServer();
+        } finally {
+          log.push(`finally ${me}`);
+        }
+      });
+      yield* sleep(1);
+      const second = sim.restart("svc");
+      yield* sleep(1);
+      using conn = yield* connect({ host: "svc", port: 80 }); // the port was freed by the crash
+      const [reply] = yield* roundTrip(conn, "ok");
+      return { log: [...log], reply, first: first.state, secondRunning: !second.isComplete };
+    });
+    expect(seen).toEqual({
+      log: ["start 1", "start 2"],
+      reply: "OK",
+      first: "cancelled",
+      secondRunning: true,
+    });
+  });
+});

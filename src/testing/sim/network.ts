@@ -184,7 +184,7 @@ export class SimNetwork implements Transport {
         { host: "", port: 0 },
         sink,
       );
-      fake._failed(unsupported(`connect to ${target.path}: Unix domain sockets`));
+      fake._failed(unsupported(`connect to ${target.path} (a Unix domain socket)`));
       return fake;
     }
     const to = this.resolve(target.host, from);
@@ -233,7 +233,7 @@ export class SimNetwork implements Transport {
     const host = this.current();
     if ("path" in target) {
       const l = new SimListener(host, 0, target.path, sink);
-      sink.error(unsupported(`listen on ${target.path}: Unix domain sockets`));
+      sink.error(unsupported(`listen on ${target.path} (a Unix domain socket)`));
       return l;
     }
     const port = target.port === 0 ? host.ephemeral() : target.port;
@@ -284,6 +284,6 @@ export class SimNetwork implements Transport {
 function unsupported(what: string): Error {
   return codeError(
     "ERR_SIM_UNSUPPORTED",
-    `simulated network: ${what} are not simulated (only TCP and UDP over host names); test them over real loopback`,
+    `simulated network: ${what}: not simulated (only plain TCP and UDP between hosts); test it over real loopback`,
   );
 }
