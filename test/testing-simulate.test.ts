@@ -526,3 +526,59 @@ describe("simulate: what it refuses and what it reports", () => {
     });
   });
 });
+
+describe("simulate: per-host and per-pair settings, seeded draws, the trace", () => {
+  it("latency of one host applies to its links only; loss of one pair to that pair only", async () => {
+    const seen = await simulate(function* (sim) {
+      sim.host("near", () => upperServer());
+      sim.host("far", () => upperServer());
+      sim.latency(40, "far");
+      using near = yield* connect({ host: "near", port: 80 });
+      using far = yield* connect({ host: "far", port: 80 });
+      const [, nearRtt] = yield* roundTrip(near, "a");
+      const [, farRtt] = yield* roundTrip(far, "b");
+
+      const got: string[] = [];
+      for (const name of ["sinkA", "sinkB"])
+        sim.host(name, function* () {
+          using sock = yield* udp.bind({ host: "0.0.0.0", port: 9 });
+          for (;;) got.push(`${name}:${(yield* sock.recv()).data.toString()}`);
+        });
+      sim.loss(1, "main", "sinkA");
+      yield* sleep(1);
+      using sock = yield* udp.bind({ host: "0.0.0.0", port: 0 });
+      yield* sock.send("1", { host: "sinkA", port: 9 });
+      yield* sock.send("2", { host: "sinkB", port: 9 });
+      yield* sleep(1);
+      return { nearRtt, farRtt, got };
+    });
+    expect(seen).toEqual({ nearRtt: 0, farRtt: 80, got: ["sinkB:2"] });
+  });
+
+  it("sim.random() and sim.events replay with the seed; faults are in the trace", async () => {
+    const run = (seed: number) =>
+      simulate(
+        function* (sim) {
+          const draws = [sim.random(), sim.random(), sim.random()];
+          sim.host("server", () => upperServer());
+          sim.latency({ min: 1, max: 9 });
+          using conn = yield* connect({ host: "server", port: 80 });
+          sim.partition("main", "server");
+          yield* conn.write("x\n");
+          yield* sleep(draws[0] as number);
+          sim.repair("main", "server");
+          yield* conn.readLine();
+          return { draws, events: [...sim.events] };
+        },
+        { seed },
+      );
+    const a = await run(21);
+    expect(await run(21)).toEqual(a);
+    const b = await run(22);
+    expect(b.draws).not.toEqual(a.draws);
+    for (const d of a.draws) expect(d >= 0 && d < 1).toBe(true);
+    expect(a.events.some((e) => e.endsWith("partition main|server"))).toBe(true);
+    expect(a.events.some((e) => e.endsWith("repair main|server"))).toBe(true);
+    expect(a.events.some((e) => / main>server data 2$/.test(e))).toBe(true);
+  });
+});
