@@ -550,9 +550,14 @@ describe("simulate: per-host and per-pair settings, seeded draws, the trace", ()
       yield* sock.send("1", { host: "sinkA", port: 9 });
       yield* sock.send("2", { host: "sinkB", port: 9 });
       yield* sleep(1);
+      sim.loss(1, "sinkB"); // every link of sinkB
+      sim.loss(0, "main", "sinkA"); // the pair is more specific than the default
+      yield* sock.send("3", { host: "sinkA", port: 9 });
+      yield* sock.send("4", { host: "sinkB", port: 9 });
+      yield* sleep(1);
       return { nearRtt, farRtt, got };
     });
-    expect(seen).toEqual({ nearRtt: 0, farRtt: 80, got: ["sinkB:2"] });
+    expect(seen).toEqual({ nearRtt: 0, farRtt: 80, got: ["sinkB:2", "sinkA:3"] });
   });
 
   it("sim.random() and sim.events replay with the seed; faults are in the trace", async () => {

@@ -106,6 +106,7 @@ export class Links {
   readonly #hostDelay = new Map<string, DelayRange>();
   readonly #pairDelay = new Map<string, DelayRange>();
   #loss = 0;
+  readonly #hostLoss = new Map<string, number>();
   readonly #pairLoss = new Map<string, number>();
   /** Every delivery and drop, in order: the run's trace, for replay checks. */
   readonly events: string[] = [];
@@ -126,7 +127,8 @@ export class Links {
 
   setLoss(rate: number, a?: string, b?: string): void {
     if (a === undefined) this.#loss = rate;
-    else this.#pairLoss.set(pairKey(a, b ?? a), rate);
+    else if (b === undefined) this.#hostLoss.set(a, rate);
+    else this.#pairLoss.set(pairKey(a, b), rate);
   }
 
   partition(a: string, b: string): void {
@@ -166,7 +168,11 @@ export class Links {
   lost(a: string, b: string): boolean {
     if (a === b) return false;
     if (this.partitioned(a, b)) return true;
-    const rate = this.#pairLoss.get(pairKey(a, b)) ?? this.#loss;
+    const rate =
+      this.#pairLoss.get(pairKey(a, b)) ??
+      this.#hostLoss.get(a) ??
+      this.#hostLoss.get(b) ??
+      this.#loss;
     return rate > 0 && this.#random() < rate;
   }
 

@@ -153,7 +153,7 @@ export class Sim {
 
   /**
    * Sets the share of UDP datagrams lost (drawn from the seed): on every link,
-   * or between `a` and `b` when named. TCP is never lost (it is held by
+   * on every link to and from `a`, or between `a` and `b` (the most specific wins). TCP is never lost (it is held by
    * partitions instead).
    *
    * Throws: RangeError for a rate outside 0–1.
