@@ -587,3 +587,33 @@ describe("simulate: per-host and per-pair settings, seeded draws, the trace", ()
     expect(a.events.some((e) => / main>server data 2$/.test(e))).toBe(true);
   });
 });
+
+describe("simulate: a connect that gave up", () => {
+  it("a SYN held by a partition is accepted after repair, and the server's end is reset", async () => {
+    const seen = await simulate(function* (sim) {
+      let serverSaw: unknown = "nothing";
+      sim.host("server", function* () {
+        using listener = yield* listen({ host: "0.0.0.0", port: 80 });
+        const conn = yield* listener.accept();
+        try {
+          serverSaw = yield* conn.read();
+        } catch (e) {
+          serverSaw = codeOf(e);
+        }
+      });
+      sim.latency(5);
+      yield* sleep(1);
+      sim.partition("main", "server");
+      let clientSaw: unknown = null;
+      try {
+        yield* connect({ host: "server", port: 80, timeout: 1_000 });
+      } catch (e) {
+        clientSaw = codeOf(e);
+      }
+      sim.repair("main", "server");
+      yield* sleep(100);
+      return { clientSaw, serverSaw };
+    });
+    expect(seen).toEqual({ clientSaw: "ETIMEDOUT", serverSaw: "ECONNRESET" });
+  });
+});

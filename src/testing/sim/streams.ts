@@ -144,7 +144,7 @@ export class SimStream implements RawStream {
   /** @internal The connection was accepted: the listener's answer arrived. */
   _established(peer: SimStream): void {
     if (this.#gone) {
-      peer.#arriveResetLater(this);
+      this.#arriveResetLater(peer); // we gave up (a connect timeout): reset the accepted end
       return;
     }
     this.peer = peer;
