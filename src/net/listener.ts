@@ -24,6 +24,7 @@ import type { Context, Coroutine, Future, Pending, Waker } from "../core/future.
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import type { Waiter } from "../core/parking-lot.js";
+import type { Runtime } from "../core/runtime.js";
 import type { Task } from "../core/task.js";
 import { taskGroup } from "../core/task-group.js";
 import { Arrivals } from "./arrivals.js";
@@ -250,6 +251,10 @@ class IncomingFuture extends IoFuture<IteratorResult<TcpStream, undefined>> {
   protected override dropped(): void {
     this.#accept.cancel();
   }
+  /** @internal As the accept it wraps (which does the counting). */
+  override isLocalTo(rt: Runtime): boolean {
+    return this.#accept.isLocalTo(rt);
+  }
   override describe(): string {
     return this.#accept.describe();
   }
@@ -402,9 +407,11 @@ export class TcpListener<A extends SocketAddress = SocketAddress> implements Dis
         }
         // Closed when the task completes, whichever way, even if it never ran (a
         // task cancelled before its first step runs no code, so a `using` inside
-        // the handler would never execute). Not a join: a failure still fails the group.
-        const close = (): void => conn.close();
-        task.then(close, close);
+        // the handler would never execute). Not a join: a failure still fails the
+        // group. At completion itself, not in a promise reaction a microtask later:
+        // on an in-memory network nothing else may be left to happen by then, and
+        // the runtime would take the connection still open for a deadlock.
+        task._addJoiner({ waker: null, nextJoiner: null, joinerDone: () => conn.close() });
       }
     });
   }

@@ -132,3 +132,7 @@ export const clock = {
 export function waitIdle(): Future<void> {
   return new Idle();
 }
+
+export type { DelayRange } from "./sim/links.js";
+export type { ExploreOptions, ExploreResult, SimulateOptions } from "./sim/simulate.js";
+export { explore, HostCrashed, Sim, simulate } from "./sim/simulate.js";
