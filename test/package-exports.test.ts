@@ -94,7 +94,7 @@ describe("package", () => {
         "call",
       ],
       "corio/lowlevel": ["PENDING", "pollFn", "ready", "pending", "trackCreation"],
-      "corio/testing": ["runTest", "clock", "waitIdle"],
+      "corio/testing": ["runTest", "clock", "waitIdle", "LeakError"],
       "corio/trace": [
         "readTaskSnapshot",
         "formatTaskTable",

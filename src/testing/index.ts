@@ -17,7 +17,7 @@ import { installObservability } from "../trace/install.js";
 import { checkLeaks } from "./leaks.js";
 
 export type { Leak } from "./leaks.js";
-export { checkLeaks, findLeaks, LeakError } from "./leaks.js";
+export { LeakError } from "./leaks.js";
 
 export interface TestOptions extends Omit<RunOptions, "virtualTime"> {
   /** Seed for the scheduler's shuffled batch order. Without it, FIFO. */
