@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Body, Event, type Future, race, run, sleep, spawn } from "corio";
+import { type Body, type DebugWarning, Event, type Future, race, run, sleep, spawn } from "corio";
 import { open, reader } from "corio/fs";
 import { pollFn } from "corio/lowlevel";
 import { connect, listen, type TcpListener, udp } from "corio/net";
@@ -332,5 +332,35 @@ describe("options and precedence", () => {
     });
     (listener as unknown as TcpListener).close();
     expect(value).toBe(1);
+  });
+});
+
+describe("debug mode reports the same list", () => {
+  it("a run() with debug names what it left open and the line, as a leak warning", async () => {
+    const warnings: DebugWarning[] = [];
+    let listener: TcpListener | null = null;
+    const debug = {
+      slowStepMs: 10_000,
+      starvationMs: 10_000,
+      onWarning: (w: DebugWarning) => warnings.push(w),
+    };
+    await run(
+      function* () {
+        listener = yield* listen({ host: "127.0.0.1", port: 0 }); // open: debug listener
+        yield* forgetful(() => sleep(100)); // open: debug timer
+      },
+      { debug },
+    );
+    (listener as unknown as TcpListener).close();
+    const named = warnings.filter((w) => w.kind === "leak" && /opened at/.test(w.message));
+    expect(named.map((w) => w.at?.replace(/\d+$/, ""))).toEqual([
+      lineOf("open: debug timer"),
+      lineOf("open: debug listener"),
+    ]);
+    expect(named[0]?.message).toContain("timers still filed");
+    expect(named[0]?.message).toContain("timer sleep 100 ms (100 ms left), opened at");
+    expect(named[1]?.message).toContain(
+      `listener ${String(listener)}, opened at ${lineOf("open: debug listener")}`,
+    );
   });
 });

@@ -50,18 +50,25 @@ export interface ResourceEntry {
 const DEPTH = 24;
 
 /**
+ * Records the current stack, cheaply: V8 records the frames at once but
+ * formats them only when `.stack` is read (trace/stack.ts's `userFrame`).
+ */
+export function captureSite(): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = DEPTH;
+  const site = new Error("site");
+  Error.stackTraceLimit = limit;
+  return site;
+}
+
+/**
  * Where user code is asking for a resource: the current stack if the current
  * runtime checks for leaks, else null. Call it in the operation itself (while
  * the caller's frame is on the stack), not in the poll that opens the resource.
  */
 export function openingSite(): Error | null {
   const rt = cur.rt;
-  if (rt === null || rt._resources === null) return null;
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = DEPTH;
-  const site = new Error("opened here");
-  Error.stackTraceLimit = limit;
-  return site;
+  return rt === null || rt._resources === null ? null : captureSite();
 }
 
 /**

@@ -162,7 +162,7 @@ export class Runtime {
    * @internal The resources this runtime's tasks opened and nobody closed yet,
    * or null when the runtime does not check for leaks (core/resources.ts).
    */
-  readonly _resources: Set<ResourceEntry> | null;
+  _resources: Set<ResourceEntry> | null;
 
   readonly #ready = new ChunkedFifo<Task<unknown>>();
   readonly #wheel = new TimerWheel();
@@ -369,6 +369,11 @@ export class Runtime {
   /** @internal True while some timer is filed (debug mode's leak report). */
   get _timersPending(): boolean {
     return !this.#wheel.isEmpty;
+  }
+
+  /** @internal From now on, keep the registry of open resources (debug mode turns it on). */
+  _trackResources(): void {
+    this._resources ??= new Set();
   }
 
   /** @internal The timers still filed, in no particular order (leak reports). */

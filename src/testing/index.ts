@@ -16,7 +16,7 @@ import { checkDuration } from "../time/duration.js";
 import { installObservability } from "../trace/install.js";
 import { checkLeaks } from "./leaks.js";
 
-export type { Leak } from "./leaks.js";
+export type { Leak } from "../trace/leaks.js";
 export { LeakError } from "./leaks.js";
 
 export interface TestOptions extends Omit<RunOptions, "virtualTime"> {

@@ -6,20 +6,11 @@
  * (worker/jobs.ts) and timers still filed on the wheel — each named with the
  * line of user code that asked for it.
  */
-import type { ResourceKind } from "../core/resources.js";
 import type { Runtime } from "../core/runtime.js";
-import { type Timer, timerOrigin } from "../core/timer.js";
-import { userFrame } from "../trace/stack.js";
-import { pendingJobs } from "../worker/jobs.js";
+import { findLeaks, type Leak, leakLine } from "../trace/leaks.js";
 
-/** One thing left open, as a `LeakError` lists it. */
-export interface Leak {
-  kind: ResourceKind;
-  /** What it is: "TcpListener(127.0.0.1:4000)", "sleep 100 ms (40 ms left)". */
-  description: string;
-  /** Where user code asked for it (`file:line:column`), or null if unknown. */
-  at: string | null;
-}
+export type { Leak } from "../trace/leaks.js";
+export { findLeaks } from "../trace/leaks.js";
 
 /**
  * What a test left open: thrown by `runTest` (and `simulate`) when resources
@@ -35,9 +26,7 @@ export class LeakError extends Error {
 
   constructor(leaks: readonly Leak[], seed?: number) {
     const n = leaks.length;
-    const lines = leaks.map(
-      (l) => `  ${l.kind} ${l.description}, opened at ${l.at ?? "an unknown line"}`,
-    );
+    const lines = leaks.map((l) => `  ${leakLine(l)}`);
     super(
       `${n} ${n === 1 ? "resource was" : "resources were"} still open when the test ended` +
         `${seed === undefined ? "" : ` (seed ${seed})`}:\n${lines.join("\n")}\n` +
@@ -46,28 +35,6 @@ export class LeakError extends Error {
     this.leaks = leaks;
     this.seed = seed;
   }
-}
-
-/**
- * What `runtime` has still open, oldest first within each kind. Meaningful
- * once its run has ended, on a runtime built with `trackResources` (without
- * it only timers and worker jobs are found, without their lines).
- */
-export function findLeaks(runtime: Runtime): Leak[] {
-  const leaks: Leak[] = [];
-  for (const entry of runtime._resources ?? []) {
-    leaks.push({ kind: entry.kind, description: entry.describe(), at: userFrame(entry.site) });
-  }
-  for (const job of pendingJobs(runtime)) {
-    leaks.push({ kind: "worker job", description: job.describe(), at: userFrame(job.site) });
-  }
-  const tickNow = runtime._tickNow();
-  // Every node filed on the wheel is a Timer (the wheel's only other nodes are its sentinels).
-  for (const node of runtime._filedTimers()) {
-    const { what, site } = timerOrigin(node as Timer, tickNow);
-    leaks.push({ kind: "timer", description: what, at: userFrame(site) });
-  }
-  return leaks;
 }
 
 /**
