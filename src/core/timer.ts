@@ -16,7 +16,6 @@
 import { cur } from "./current.js";
 import type { Context, Pending, Waker } from "./future.js";
 import { FutureBase, PENDING } from "./future.js";
-import { openingSite } from "./resources.js";
 import type { Runtime } from "./runtime.js";
 import { type TimerNode, unfile } from "./timer-wheel.js";
 
@@ -31,25 +30,6 @@ const FIRED = Number.NEGATIVE_INFINITY;
  */
 const requests = new WeakMap<Timer, number>();
 
-/**
- * Where each timer was set and what it was asked for, on a runtime that checks
- * for leaks (core/resources.ts); apart from `requests` so that listings there
- * read as they do elsewhere.
- */
-const origins = new WeakMap<Timer, { site: Error; asked: number }>();
-
-/**
- * @internal A filed timer as a leak report names it ("sleep 250 ms (150 ms
- * left)") with where it was set, if its runtime checks for leaks.
- */
-export function timerOrigin(timer: Timer, tickNow: number): { what: string; site: Error | null } {
-  const origin = origins.get(timer);
-  const asked = origin === undefined ? askedOf(timer) : origin.asked;
-  const left =
-    timer.prevT === null ? "" : ` (${Math.max(0, Math.round(timer.when - tickNow))} ms left)`;
-  return { what: `${describeRequest(asked)}${left}`, site: origin?.site ?? null };
-}
-
 /** @internal Whether new timers remember what they were asked for (see `requests`). */
 export const timerRequests = { keep: false };
 
@@ -62,10 +42,6 @@ export class Timer extends FutureBase<void> implements TimerNode {
     super();
     this.when = when;
     if (timerRequests.keep) requests.set(this, -when - 1);
-    // Under a leak check, remember where it was set and what for, to name it if it leaks.
-    const rt = cur.rt;
-    if (rt !== null && rt._resources !== null)
-      origins.set(this, { site: openingSite() as Error, asked: -when - 1 });
   }
 
   /** A timer that completes `ms` milliseconds after its first poll. */

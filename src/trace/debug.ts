@@ -428,6 +428,11 @@ function describe(future: object): string {
 /** Where each tracked future was created. */
 const sites = new WeakMap<object, Error>();
 
+/** The stack where a future was created, if debug mode saw it created (`trackCreation`). */
+export function creationSite(future: object): Error | null {
+  return sites.get(future) ?? null;
+}
+
 /** Where a future was created (`file:line:column`), if debug mode saw it created. */
 function siteOf(future: object | null | undefined): string | null {
   return future == null ? null : userFrame(sites.get(future));

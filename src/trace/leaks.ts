@@ -7,8 +7,9 @@
  */
 import type { ResourceKind } from "../core/resources.js";
 import type { Runtime } from "../core/runtime.js";
-import { type Timer, timerOrigin } from "../core/timer.js";
+import type { Timer } from "../core/timer.js";
 import { pendingJobs } from "../worker/jobs.js";
+import { creationSite } from "./debug.js";
 import { userFrame } from "./stack.js";
 
 /** One thing left open, as a `LeakError` lists it. */
@@ -16,7 +17,10 @@ export interface Leak {
   kind: ResourceKind;
   /** What it is: "TcpListener(127.0.0.1:4000)", "sleep 100 ms (40 ms left)". */
   description: string;
-  /** Where user code asked for it (`file:line:column`), or null if unknown. */
+  /**
+   * Where user code asked for it (`file:line:column`), or null if unknown. For
+   * a timer, known in debug mode only (`{debug: true}`).
+   */
   at: string | null;
 }
 
@@ -34,16 +38,29 @@ export function findLeaks(runtime: Runtime): Leak[] {
   for (const job of pendingJobs(runtime)) {
     leaks.push({ kind: "worker job", description: job.describe(), at: userFrame(job.site) });
   }
+  // Every node filed on the wheel is a Timer (the wheel's only other nodes are
+  // its sentinels). A test makes timers by the thousand, and a stack capture
+  // per sleep would make a sleep several times dearer, so a timer's line is the
+  // one debug mode records for every future `sleep()` creates (`trackCreation`).
   const tickNow = runtime._tickNow();
-  // Every node filed on the wheel is a Timer (the wheel's only other nodes are its sentinels).
   for (const node of runtime._filedTimers()) {
-    const { what, site } = timerOrigin(node as Timer, tickNow);
-    leaks.push({ kind: "timer", description: what, at: userFrame(site) });
+    const timer = node as Timer;
+    leaks.push({
+      kind: "timer",
+      description: timer.describeAt(tickNow),
+      at: userFrame(creationSite(timer)),
+    });
   }
   return leaks;
 }
 
 /** One leak as a report line: `listener TcpListener(127.0.0.1:4000), opened at test/x.test.ts:5:36`. */
 export function leakLine(leak: Leak): string {
-  return `${leak.kind} ${leak.description}, opened at ${leak.at ?? "an unknown line"}`;
+  const at =
+    leak.at !== null
+      ? leak.at
+      : leak.kind === "timer"
+        ? "a line debug mode records ({debug: true})"
+        : "an unknown line";
+  return `${leak.kind} ${leak.description}, opened at ${at}`;
 }
