@@ -62,7 +62,7 @@ describe("simulate: hosts and names", () => {
         sim.host("b", function* () {
           using l = yield* listen({ host: "b", port: 80 });
           expect(l.address).toEqual({ host: "10.0.0.3", port: 80 });
-          const conn = yield* l.accept();
+          using conn = yield* l.accept();
           yield* conn.write(`from ${(conn.remoteAddress as NetAddress).host}\n`);
           yield* sleep(1000);
         });
@@ -594,7 +594,7 @@ describe("simulate: a connect that gave up", () => {
       let serverSaw: unknown = "nothing";
       sim.host("server", function* () {
         using listener = yield* listen({ host: "0.0.0.0", port: 80 });
-        const conn = yield* listener.accept();
+        using conn = yield* listener.accept();
         try {
           serverSaw = yield* conn.read();
         } catch (e) {

@@ -201,7 +201,7 @@ export function currentTransport(): Transport {
  * @example
  * const net = new MemoryNetwork();
  * yield* withTransport(net, function* () {
- *   const listener = yield* listen({ host: "10.0.0.1", port: 80 });
+ *   using listener = yield* listen({ host: "10.0.0.1", port: 80 });
  *   // ...
  * });
  */

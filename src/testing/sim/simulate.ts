@@ -8,9 +8,11 @@
  * virtual, so one seed gives one run, event for event. Failures carry the
  * seed in their message, and `CORIO_SEED=<seed>` replays one.
  */
+
 import type { Body } from "../../core/body.js";
 import { cur } from "../../core/current.js";
 import type { Coroutine } from "../../core/future.js";
+import { releaseResourcesOf } from "../../core/resources.js";
 import type { Runtime } from "../../core/runtime.js";
 import { Task } from "../../core/task.js";
 import { withTransport } from "../../net/transport.js";
@@ -195,7 +197,10 @@ export class Sim {
     this.#net.links.note(`crash ${name}`);
     this.#net.links.dropHeldFrom(name); // before the resets, which do leave
     entry.state.powerOff();
-    task?._drop(new HostCrashed(`host "${name}" crashed`));
+    if (task !== null) {
+      releaseResourcesOf(task); // the machine is gone, and so is what it held: not a leak
+      task._drop(new HostCrashed(`host "${name}" crashed`));
+    }
   }
 
   /**
