@@ -18,6 +18,7 @@ import { checkDuration } from "../time/duration.js";
 import { installObservability } from "../trace/install.js";
 import { checkLeaks } from "./leaks.js";
 
+export type { ResourceKind } from "../core/resources.js";
 export type { Leak } from "../trace/leaks.js";
 export { LeakError } from "./leaks.js";
 
