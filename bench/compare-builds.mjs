@@ -28,7 +28,7 @@ const workloads = {
         for (const t of tasks) yield* t;
       }),
   ],
-  // spawn, one yield, join.
+  // spawn, one yield, join: a closure per task (the shape users write).
   spawn: [
     50_000,
     ({ c }) =>
@@ -41,6 +41,22 @@ const workloads = {
             }),
           );
         for (const t of tasks) yield* t;
+      }),
+  ],
+  // spawn, one yield, join: one shared generator function called with an argument per task.
+  spawnShared: [
+    50_000,
+    ({ c }) =>
+      c.run(function* () {
+        let sum = 0;
+        const body = function* (i) {
+          yield* c.yieldNow();
+          sum += i;
+        };
+        const tasks = [];
+        for (let i = 0; i < 50_000; i++) tasks.push(c.spawn(body(i)));
+        for (const t of tasks) yield* t;
+        return sum;
       }),
   ],
   // ping-pong over two channels of capacity 1: futures polled, parked, woken.

@@ -12,7 +12,7 @@
 // a close (ending an Effect queue turns `take` into a failure, not a value).
 
 import type { Task } from "corio";
-import { defineWorkload, measureThroughput, strictModule } from "../harness.js";
+import { COLD, defineWorkload, measureThroughput, strictModule } from "../harness.js";
 import { NativeChannel } from "../peers/native.js";
 
 const CAPACITY = 1024;
@@ -24,6 +24,7 @@ export default defineWorkload<Bench>({
   name: "channel",
   title: "1,000,000 messages, one producer -> one consumer, bounded channel of 1024",
   unit: "ns/msg",
+  extras: [COLD],
   impls: {
     async native() {
       return async (n) => {

@@ -2,19 +2,22 @@
 
 import type { Workload } from "../harness.js";
 import channel from "./channel.js";
-import memory from "./memory.js";
+import { memoryClosure, memoryShared } from "./memory.js";
 import mutex from "./mutex.js";
 import pingpong from "./pingpong.js";
 import queue from "./queue.js";
-import spawn from "./spawn.js";
-import timers from "./timers.js";
+import { spawnClosure, spawnShared } from "./spawn.js";
+import { timersClosure, timersShared } from "./timers.js";
 import yieldWorkload from "./yield.js";
 
 export const WORKLOADS: readonly Workload[] = [
-  spawn,
+  spawnClosure,
+  spawnShared,
   yieldWorkload,
-  timers,
-  memory,
+  timersClosure,
+  timersShared,
+  memoryClosure,
+  memoryShared,
   channel,
   pingpong,
   mutex,

@@ -9,7 +9,7 @@
 import type { Task } from "corio";
 import type { Fiber as EffectFiber } from "effect/Fiber";
 import type { Task as EffectionTask } from "effection";
-import { defineWorkload, measureThroughput, strictModule } from "../harness.js";
+import { COLD, defineWorkload, measureThroughput, strictModule } from "../harness.js";
 import { NativeMutex } from "../peers/native.js";
 
 const TASKS = 100;
@@ -21,6 +21,7 @@ export default defineWorkload<Bench>({
   name: "mutex",
   title: "100 tasks x 1,000 lock/unlock, yielding inside the critical section",
   unit: "ns/lock",
+  extras: [COLD],
   impls: {
     async native() {
       return async (n) => {

@@ -6,7 +6,7 @@
 // capacity; with one message in flight at a time, backpressure never matters here).
 
 import type { Task } from "corio";
-import { defineWorkload, measureThroughput, strictModule } from "../harness.js";
+import { COLD, defineWorkload, measureThroughput, strictModule } from "../harness.js";
 import { NativeChannel } from "../peers/native.js";
 
 /** Bounces a counter n times; returns its final value (n). */
@@ -16,6 +16,7 @@ export default defineWorkload<Bench>({
   name: "pingpong",
   title: "200,000 round trips between two tasks over two channels of capacity 1",
   unit: "ns/round trip",
+  extras: [COLD],
   impls: {
     async native() {
       return async (n) => {

@@ -8,7 +8,7 @@
 import type { Task } from "corio";
 import type { Fiber as EffectFiber } from "effect/Fiber";
 import type { Task as EffectionTask } from "effection";
-import { defineWorkload, measureThroughput, strictModule } from "../harness.js";
+import { COLD, defineWorkload, measureThroughput, strictModule } from "../harness.js";
 
 const TASKS = 1_000;
 
@@ -18,6 +18,7 @@ export default defineWorkload<Bench>({
   name: "yield",
   title: "1,000 tasks x 1,000 yields to the back of the run queue",
   unit: "ns/switch",
+  extras: [COLD],
   impls: {
     async native() {
       return async (n) => {

@@ -6,16 +6,62 @@ import { futureAsCoroutine } from "./future-body.js";
 /** A coroutine (a generator object, not yet started) or a function returning one. */
 export type Body<T> = Coroutine<T> | (() => Coroutine<T>);
 
-/** @internal Returns the coroutine for `body`, calling it if it is a function. */
+/**
+ * %GeneratorPrototype%: the prototype of every generator function's `prototype`
+ * object, and where every generator's `next`, `throw` and `return` live.
+ */
+const GeneratorPrototype = Object.getPrototypeOf(function* () {}.prototype) as Generator;
+
+/**
+ * @internal `%GeneratorPrototype%.next`, `.throw` and `.return`, called with
+ * `.call(gen, x)`. The kernel resumes generators through these and never reads
+ * `gen.next` off the generator: a generator function written inline (a closure
+ * per task) gives each of its generators a prototype, and so a hidden class, of
+ * its own, and a property load that sees thousands of hidden classes goes
+ * megamorphic (a global stub-cache lookup on every resume).
+ */
+export const genNext = GeneratorPrototype.next as (
+  this: Coroutine<unknown>,
+  value?: unknown,
+) => IteratorResult<never, unknown>;
+export const genThrow = GeneratorPrototype.throw as (
+  this: Coroutine<unknown>,
+  error: unknown,
+) => IteratorResult<never, unknown>;
+export const genReturn = GeneratorPrototype.return as (
+  this: Coroutine<unknown>,
+  value: unknown,
+) => IteratorResult<never, unknown>;
+
+/**
+ * @internal Returns the coroutine for `body`, calling it if it is a function:
+ * always a real generator object, so that the kernel may resume it through
+ * `genNext`/`genThrow`/`genReturn`. A generator is recognised by its prototype
+ * chain (two `getPrototypeOf`, no property loads); anything else with the
+ * generator interface (a hand-written coroutine-like object) is wrapped in a
+ * generator that delegates to it with `yield*`, which forwards `next`, `throw`
+ * and `return` unchanged.
+ */
 export function toCoroutine<T>(body: Body<T>, where: string): Coroutine<T> {
   const gen = typeof body === "function" ? body() : body;
-  if (!isCoroutine(gen)) {
-    // Slow path: a future (or a function returning one) runs as `yield* future`.
-    const awaiting = futureAsCoroutine(gen);
-    if (awaiting !== null) return awaiting as Coroutine<T>;
-    throw new TypeError(describeBadBody(body, gen, where));
-  }
-  return gen as Coroutine<T>;
+  if (isGenerator(gen)) return gen as Coroutine<T>;
+  if (isCoroutine(gen)) return adopt(gen as Coroutine<T>);
+  // Slow path: a future (or a function returning one) runs as `yield* future`.
+  const awaiting = futureAsCoroutine(gen);
+  if (awaiting !== null) return awaiting as Coroutine<T>;
+  throw new TypeError(describeBadBody(body, gen, where));
+}
+
+/** @internal True for a generator object made by a `function*` (the brand check, no property loads). */
+export function isGenerator(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto !== null && Object.getPrototypeOf(proto) === GeneratorPrototype;
+}
+
+/** The slow path: a coroutine-like object run inside a real generator. */
+function* adopt<T>(coroutine: Coroutine<T>): Coroutine<T> {
+  return (yield* { [Symbol.iterator]: () => coroutine }) as T;
 }
 
 /** @internal True for a generator object (or anything with the generator interface). */

@@ -52,7 +52,7 @@
  * the rest of the kernel uses.
  */
 import type { Body } from "./body.js";
-import { badYield, toCoroutine, typeName } from "./body.js";
+import { badYield, genNext, genReturn, genThrow, toCoroutine, typeName } from "./body.js";
 import { cur } from "./current.js";
 import { CancelledError } from "./errors.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "./future.js";
@@ -116,6 +116,9 @@ const PARKED = { done: false, value: undefined } as unknown as IteratorResult<
   Future<unknown>,
   never
 >;
+
+/** What resuming a task's generator returns. */
+type Step<T> = IteratorResult<Future<unknown>, T>;
 
 /** Ready futures a task may consume in one step before it must let others run (Tokio's coop budget). */
 export const BUDGET = 128;
@@ -445,7 +448,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
       if (s !== SCHEDULED && (s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) {
         r = this._startCancel(gen);
       } else if (f === null) {
-        r = gen.next(RESUME);
+        r = genNext.call(gen, RESUME) as Step<T>;
       } else {
         this.#fut = null;
         r = this._pollAndResume(gen, f, rt);
@@ -457,7 +460,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
             this._bodyEnded(r.value, false);
             break;
           }
-          r = gen.throw(badYield(r.value));
+          r = genThrow.call(gen, badYield(r.value)) as Step<T>;
           continue;
         }
         const f = YIELDED.value;
@@ -473,7 +476,9 @@ export class Task<T = unknown> implements PromiseLike<T> {
           break;
         }
         if (f === UNWIND) {
-          r = st & F_CANCELLING ? gen.return(CANCEL_TOKEN as T) : gen.next(RESUME);
+          r = (
+            st & F_CANCELLING ? genReturn.call(gen, CANCEL_TOKEN) : genNext.call(gen, RESUME)
+          ) as Step<T>;
           continue;
         }
         if (--budget === 0) {
@@ -508,14 +513,14 @@ export class Task<T = unknown> implements PromiseLike<T> {
       threw = true;
       v = error;
     }
-    if (threw) return gen.throw(v);
+    if (threw) return genThrow.call(gen, v) as Step<T>;
     if (v === PENDING) {
       this.#fut = f;
       this._park(rt, f);
       return PARKED;
     }
     handoff.value = v;
-    return gen.next(RESUME);
+    return genNext.call(gen, RESUME) as Step<T>;
   }
 
   /** @internal */
@@ -538,7 +543,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
     const f = this.#fut as Future<unknown> | null;
     this.#fut = null;
     if (f !== null && f.cancel !== undefined) f.cancel();
-    return gen.return(CANCEL_TOKEN as T);
+    return genReturn.call(gen, CANCEL_TOKEN) as Step<T>;
   }
 
   // ---------------------------------------------------------------- completion

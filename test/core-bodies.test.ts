@@ -1,0 +1,139 @@
+// What `spawn` accepts as a body: generators (recognised by their prototype chain, the fast path)
+// and hand-written objects with the generator interface (run through a wrapper generator).
+import { CancelledError, type Coroutine, run, sleep, spawn, yieldNow } from "corio";
+import { runTest } from "corio/testing";
+import { describe, expect, it } from "vitest";
+
+/** A coroutine-like object that is not a generator: forwards to `inner` and logs each call. */
+function handWritten<T>(inner: Coroutine<T>, log: string[]): Coroutine<T> {
+  const it = {
+    next: (v: unknown) => {
+      log.push("next");
+      return inner.next(v);
+    },
+    throw: (e: unknown) => {
+      log.push("throw");
+      return inner.throw(e);
+    },
+    return: (v: T) => {
+      log.push("return");
+      return inner.return(v);
+    },
+    [Symbol.iterator]: () => it,
+  };
+  return it as unknown as Coroutine<T>;
+}
+
+describe("bodies", () => {
+  it("a hand-written coroutine-like object runs as a task and gives its value", async () => {
+    const log: string[] = [];
+    const value = await run(function* () {
+      const task = spawn(
+        handWritten(
+          (function* () {
+            yield* yieldNow();
+            return 42;
+          })(),
+          log,
+        ),
+      );
+      return yield* task;
+    });
+    expect(value).toBe(42);
+    expect(log).toEqual(["next", "next"]);
+  });
+
+  it("cancelling a hand-written coroutine calls its return() and runs the inner cleanup", async () => {
+    const log: string[] = [];
+    await runTest(function* () {
+      const task = spawn(
+        handWritten(
+          (function* () {
+            try {
+              yield* sleep(1000);
+            } finally {
+              log.push("cleanup");
+            }
+          })(),
+          log,
+        ),
+      );
+      yield* sleep(10);
+      task.cancel("stop");
+      const error = yield* (function* () {
+        try {
+          yield* task;
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(CancelledError);
+    });
+    expect(log).toEqual(["next", "return", "cleanup"]);
+  });
+
+  it("an error from a future reaches a hand-written coroutine through throw()", async () => {
+    const log: string[] = [];
+    const value = await run(function* () {
+      return yield* spawn(
+        handWritten(
+          (function* () {
+            try {
+              yield* spawn(function* () {
+                throw new Error("boom");
+              });
+            } catch (e) {
+              return (e as Error).message;
+            }
+          })(),
+          log,
+        ),
+      );
+    });
+    expect(value).toBe("boom");
+    expect(log).toContain("throw");
+  });
+
+  it("generators from inline closures, shared functions and class methods all run", async () => {
+    class Worker {
+      constructor(private readonly base: number) {}
+      *work(): Coroutine<number> {
+        yield* yieldNow();
+        return this.base;
+      }
+    }
+    function* shared(i: number): Coroutine<number> {
+      yield* yieldNow();
+      return i;
+    }
+    const total = await run(function* () {
+      const tasks = [];
+      for (let i = 0; i < 10; i++) {
+        tasks.push(
+          spawn(function* () {
+            yield* yieldNow();
+            return i;
+          }),
+        );
+        tasks.push(spawn(shared(i)));
+        tasks.push(spawn(() => shared(i)));
+        tasks.push(spawn(new Worker(i).work()));
+      }
+      let sum = 0;
+      for (const t of tasks) sum += yield* t;
+      return sum;
+    });
+    expect(total).toBe(4 * 45);
+  });
+
+  it("an object that is not a coroutine is refused at spawn with a clear error", async () => {
+    await run(function* () {
+      expect(() => spawn({ next() {} } as unknown as Coroutine<void>)).toThrow(
+        /expected a coroutine/,
+      );
+      expect(() => spawn((async () => {}) as unknown as () => Coroutine<void>)).toThrow(
+        /async function/,
+      );
+    });
+  });
+});
