@@ -295,6 +295,19 @@ export class Chan<T> {
     return this.#pollRecvSlow(op, cx);
   }
 
+  /**
+   * The poll of a receive of up to `max` items: as `pollRecv` for the first
+   * (waiting, keeping its place, taking a reserved item), then every buffered
+   * item nobody was promised, up to `max`, in the same poll.
+   */
+  pollRecvMany(op: RecvOp, cx: Context, max: number): T[] | Pending | typeof CLOSED {
+    const first = this.pollRecv(op, cx);
+    if (first === PENDING || first === CLOSED) return first as Pending | typeof CLOSED;
+    const items = [first as T];
+    while (items.length < max && this.#len > this.#itemsReserved) items.push(this.#take());
+    return items;
+  }
+
   /** False only if a receive now would surely wait (see `InlineFuture.mayBeReady`). */
   recvMayBeReady(op: RecvOp): boolean {
     const w = op.waiter;
