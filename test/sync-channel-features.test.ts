@@ -3,9 +3,28 @@
  * broadcast resubscribe. Each promise, its cancel safety, bad input; a few
  * ported from Tokio's tests/sync_mpsc.rs, sync_watch.rs and sync_broadcast.rs.
  */
-import { channel, select, sleep, spawn, unboundedChannel } from "corio";
+import {
+  ChannelClosedError,
+  type Coroutine,
+  channel,
+  select,
+  sleep,
+  spawn,
+  type Task,
+  unboundedChannel,
+  watch,
+} from "corio";
 import { runTest, waitIdle } from "corio/testing";
 import { describe, expect, it } from "vitest";
+
+/** What a task returned or threw. */
+function* settle(task: Task<unknown>): Coroutine<unknown> {
+  try {
+    return yield* task;
+  } catch (e) {
+    return e;
+  }
+}
 
 describe("rx.recvMany(max)", () => {
   // Tokio: sync_mpsc.rs `recv_many_unbounded` / `recv_many_bounded_capacity`.
@@ -99,5 +118,137 @@ describe("rx.recvMany(max)", () => {
     expect(() => rx.recvMany(-1)).toThrow(/got -1/);
     expect(() => rx.recvMany(1.5)).toThrow(/got 1.5/);
     expect(() => rx.recvMany(Number.NaN)).toThrow(/got NaN/);
+  });
+});
+
+describe("watch: tx.sendModify, rx.waitFor, tx.waitClosed", () => {
+  // Tokio: sync_watch.rs `send_modify_panic` (here: a throw) and `multi_rx`-style notification.
+  it("sendModify changes in place or replaces, and wakes receivers", async () => {
+    await runTest(function* () {
+      const [tx, rx] = watch({ n: 1 });
+      const woke = spawn(function* () {
+        yield* rx.changed();
+        return rx.borrow().n;
+      });
+      yield* waitIdle();
+      tx.sendModify((v) => {
+        v.n = 2;
+      });
+      expect(yield* woke).toBe(2);
+      tx.sendModify((v) => ({ n: v.n * 10 }));
+      expect(rx.hasChanged()).toBe(true);
+      expect(rx.borrowAndUpdate()).toEqual({ n: 20 });
+    });
+  });
+
+  it("a throwing sendModify propagates, and the value still counts as changed", () => {
+    const [tx, rx] = watch({ n: 1 });
+    expect(() =>
+      tx.sendModify((v) => {
+        v.n = 5;
+        throw new Error("boom");
+      }),
+    ).toThrow("boom");
+    expect(rx.hasChanged()).toBe(true);
+    expect(rx.borrow().n).toBe(5);
+  });
+
+  it("sendModify on a closed sender throws without calling modify; a non-function is a TypeError", () => {
+    const [tx] = watch(0);
+    expect(() => tx.sendModify(1 as never)).toThrow(TypeError);
+    tx.close();
+    let called = false;
+    expect(() =>
+      tx.sendModify(() => {
+        called = true;
+      }),
+    ).toThrow(ChannelClosedError);
+    expect(called).toBe(false);
+  });
+
+  // Tokio: sync_watch.rs `rx_version_underflow`/`wait_for` doc: the current value counts.
+  it("waitFor returns the current value at once if it satisfies the predicate, seen or not", async () => {
+    await runTest(function* () {
+      const [, rx] = watch(3);
+      rx.borrowAndUpdate();
+      expect(yield* rx.waitFor((v) => v > 2)).toBe(3);
+    });
+  });
+
+  it("waitFor waits for the first later value that satisfies it and marks it seen", async () => {
+    await runTest(function* () {
+      const [tx, rx] = watch(0);
+      const w = spawn(function* () {
+        return yield* rx.waitFor((v) => v % 2 === 1);
+      });
+      yield* waitIdle();
+      tx.send(2);
+      yield* waitIdle();
+      expect(w.isComplete).toBe(false);
+      tx.send(7);
+      expect(yield* w).toBe(7);
+      expect(rx.hasChanged()).toBe(false);
+      expect(tx.statistics().waiting).toBe(0);
+    });
+  });
+
+  it("waitFor throws ChannelClosedError once the sender closes with no match; a predicate's throw propagates", async () => {
+    await runTest(function* () {
+      const [tx, rx] = watch(0);
+      const w = spawn(function* () {
+        return yield* rx.waitFor((v) => v > 100);
+      });
+      yield* waitIdle();
+      tx.send(1);
+      tx.close();
+      expect(yield* settle(w)).toBeInstanceOf(ChannelClosedError);
+      expect(() => rx.waitFor(5 as never)).toThrow(TypeError);
+      const [, rx2] = watch(0);
+      const thrown = yield* settle(
+        spawn(function* () {
+          return yield* rx2.waitFor(() => {
+            throw new Error("bad predicate");
+          });
+        }),
+      );
+      expect((thrown as Error).message).toBe("bad predicate");
+    });
+  });
+
+  it("cancel-safe: a waitFor that loses a select leaves no waiter, and a later one still finds the value", async () => {
+    await runTest(function* () {
+      const [tx, rx] = watch(0);
+      const got = yield* select({ v: rx.waitFor((v) => v === 9), tick: sleep(10) });
+      expect(got.key).toBe("tick");
+      expect(tx.statistics().waiting).toBe(0);
+      tx.send(9);
+      expect(yield* rx.waitFor((v) => v === 9)).toBe(9);
+    });
+  });
+
+  // Tokio: sync_watch.rs `sender_closed` style: closed() completes when all receivers are gone.
+  it("tx.waitClosed completes once every receiver (clones and subscribers too) is closed", async () => {
+    await runTest(function* () {
+      const [tx, rx] = watch(0);
+      const rx2 = rx.clone();
+      const rx3 = tx.subscribe();
+      const w = spawn(function* () {
+        yield* tx.waitClosed();
+        return "closed";
+      });
+      yield* waitIdle();
+      rx.close();
+      rx2.close();
+      yield* waitIdle();
+      expect(w.isComplete).toBe(false);
+      rx3.close();
+      expect(yield* w).toBe("closed");
+      yield* tx.waitClosed(); // at once now
+      const rx4 = tx.subscribe();
+      const again = yield* select({ closed: tx.waitClosed(), tick: sleep(5) });
+      expect(again.key).toBe("tick");
+      rx4.close();
+      yield* tx.waitClosed();
+    });
   });
 });
