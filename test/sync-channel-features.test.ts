@@ -252,3 +252,76 @@ describe("watch: tx.sendModify, rx.waitFor, tx.waitClosed", () => {
     });
   });
 });
+
+describe("channel: Receiver.clone(), tx.waitClosed()", () => {
+  it("clones share the messages, each to one receiver, in order of arrival", async () => {
+    await runTest(function* () {
+      const [tx, rx] = channel<number>(4);
+      const rx2 = rx.clone();
+      const a = spawn(function* () {
+        return yield* rx.recv();
+      });
+      yield* waitIdle();
+      const b = spawn(function* () {
+        return yield* rx2.recv();
+      });
+      yield* waitIdle();
+      tx.trySend(1);
+      tx.trySend(2);
+      expect((yield* a).value).toBe(1);
+      expect((yield* b).value).toBe(2);
+      tx.close();
+      expect(yield* rx2.recv()).toEqual({ done: true, value: undefined });
+      expect(yield* rx.recv()).toEqual({ done: true, value: undefined });
+    });
+  });
+
+  // Trio: closing one clone leaves the channel open for the others.
+  it("sends fail only once every clone is closed; cloning a closed receiver throws", async () => {
+    await runTest(function* () {
+      const [tx, rx] = channel<number>(4);
+      const rx2 = rx.clone();
+      rx.close();
+      expect(() => rx.clone()).toThrow(ChannelClosedError);
+      tx.trySend(1);
+      expect(tx.isClosed).toBe(false);
+      expect((yield* rx2.recv()).value).toBe(1);
+      rx2.close();
+      expect(tx.isClosed).toBe(true);
+      expect(() => tx.trySend(2)).toThrow(ChannelClosedError);
+    });
+  });
+
+  // Tokio: sync_mpsc.rs `tx_close_gets_none`/`closed` doc: closed() completes when the receiver is dropped.
+  it("tx.waitClosed completes once every receiver closed, at once after; clones of the sender too", async () => {
+    await runTest(function* () {
+      const [tx, rx] = channel<number>(1);
+      const tx2 = tx.clone();
+      const rx2 = rx.clone();
+      const w = spawn(function* () {
+        yield* tx2.waitClosed();
+        return "closed";
+      });
+      yield* waitIdle();
+      rx.close();
+      yield* waitIdle();
+      expect(w.isComplete).toBe(false);
+      rx2.close();
+      expect(yield* w).toBe("closed");
+      yield* tx.waitClosed();
+      expect(tx.isClosed).toBe(true);
+    });
+  });
+
+  it("cancel-safe: a waitClosed that loses a select changes nothing", async () => {
+    await runTest(function* () {
+      const [tx, rx] = channel<number>(1);
+      const got = yield* select({ closed: tx.waitClosed(), tick: sleep(10) });
+      expect(got.key).toBe("tick");
+      tx.trySend(3);
+      expect((yield* rx.recv()).value).toBe(3);
+      rx.close();
+      yield* tx.waitClosed();
+    });
+  });
+});

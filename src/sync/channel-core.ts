@@ -57,6 +57,7 @@ import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "../core/parking-lot.
 import type { Runtime } from "../core/runtime.js";
 import { initialOwner, type Owner, SHARED, touch } from "../core/touch.js";
 import { RingStore, type Store } from "./channel-stores.js";
+import { Event } from "./event.js";
 
 /** What `recv()` returns once the channel is closed and drained (shared: it is frozen). */
 export const DONE: IteratorReturnResult<undefined> = Object.freeze({
@@ -125,6 +126,10 @@ export class Chan<T> {
   readonly sendq = new WaitQueue();
   /** Open sender handles; at 0 the core is closed. */
   #senders = 1;
+  /** Open receiver handles (`Receiver.clone()`); at 0 sends are closed. */
+  #receivers = 1;
+  /** Set by `closeSends()`: what `Sender.waitClosed()` waits on; made on first use. */
+  #sendsClosedEvent: Event | null = null;
   /** `closeSends()` was called: no more sends. */
   #sendsClosed = false;
   /** clear() dropped items promised to notified receivers (see #itemsReserved). */
@@ -403,11 +408,36 @@ export class Chan<T> {
     if (--this.#senders === 0 && this.#len === 0) this.recvq.wakeAll();
   }
 
+  get receivers(): number {
+    return this.#receivers;
+  }
+
+  /** One more open receiver handle (`Receiver.clone()`). */
+  addReceiver(): void {
+    this.#owner = touch(this.#owner);
+    this.#receivers++;
+  }
+
+  /** A receiver handle closed: the last one closes sends (`closeSends()`). */
+  receiverClosed(): void {
+    if (--this.#receivers === 0) this.closeSends();
+  }
+
+  /** Set once `closeSends()` was called: what a sender's `waitClosed()` waits on. */
+  sendsClosedEvent(): Event {
+    if (this.#sendsClosedEvent === null) {
+      this.#sendsClosedEvent = new Event();
+      if (this.#sendsClosed) this.#sendsClosedEvent.set();
+    }
+    return this.#sendsClosedEvent;
+  }
+
   /** No more sends, waiting ones included; what is buffered stays receivable. Idempotent. */
   closeSends(): void {
     this.#owner = touch(this.#owner);
     if (this.#sendsClosed) return;
     this.#sendsClosed = true;
+    this.#sendsClosedEvent?.set();
     this.sendq.wakeAll();
     if (this.#len === 0) this.recvq.wakeAll();
   }

@@ -257,6 +257,22 @@ export class Sender<T> implements SenderHandle {
     this.#chan.senderClosed(this);
   }
 
+  /**
+   * Waits until the receiving side is closed: every `Receiver` (clones
+   * included) was closed, so no send can succeed any more (Tokio's
+   * `Sender::closed`). Ready at once if it already is.
+   *
+   * Cancellation: cancel-safe; it only watches, nothing is consumed.
+   *
+   * @example
+   * const [tx, rx] = channel<number>(1);
+   * spawn(function* () { rx.close(); });
+   * yield* tx.waitClosed(); // stop producing: nobody listens
+   */
+  waitClosed(): Future<void> {
+    return this.#chan.sendsClosedEvent().wait();
+  }
+
   /** `using tx = …` closes the sender at the end of the block. */
   [Symbol.dispose](): void {
     this.close();
@@ -281,6 +297,7 @@ export class Sender<T> implements SenderHandle {
 export class Receiver<T> implements AsyncIterable<T> {
   readonly #chan: Chan<T>;
   readonly #recv: RecvFuture<T>;
+  #closed = false;
 
   /** @internal Use `channel()` or `unboundedChannel()`. */
   constructor(chan: Chan<T>) {
@@ -371,7 +388,8 @@ export class Receiver<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Closes the channel from the receiving side: every send fails from now on
+   * Closes this receiver. When it is the last open one (see `clone()`), the
+   * channel closes from the receiving side: every send fails from now on
    * (waiting senders with `ChannelClosedError`, having sent nothing), while
    * what is already buffered can still be received. Closing twice does nothing.
    *
@@ -379,7 +397,30 @@ export class Receiver<T> implements AsyncIterable<T> {
    * rx.close(); // producers stop at their next send
    */
   close(): void {
-    this.#chan.closeSends();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#chan.receiverClosed();
+  }
+
+  /**
+   * Another receiver of the same channel (Trio's `clone`): receivers share
+   * the messages, each message going to one of them, first come, first
+   * served. Sends fail only once every clone has been closed. Cloning a
+   * closed receiver throws `ChannelClosedError`.
+   *
+   * @example
+   * const [tx, rx] = channel<number>(4);
+   * const rx2 = rx.clone();
+   * tx.trySend(1);
+   * rx.close(); // rx2 still receives
+   * const r = yield* rx2.recv(); // { done: false, value: 1 }
+   */
+  clone(): Receiver<T> {
+    if (this.#closed) {
+      throw new ChannelClosedError(`clone of a closed receiver of channel#${this.#chan.id}`);
+    }
+    this.#chan.addReceiver();
+    return new Receiver(this.#chan);
   }
 
   /** `using rx = …` closes the receiver at the end of the block. */
