@@ -4,9 +4,13 @@
  * ported from Tokio's tests/sync_mpsc.rs, sync_watch.rs and sync_broadcast.rs.
  */
 import {
+  broadcast,
   ChannelClosedError,
+  ChannelEmptyError,
   type Coroutine,
   channel,
+  LaggedError,
+  oneshot,
   select,
   sleep,
   spawn,
@@ -322,6 +326,73 @@ describe("channel: Receiver.clone(), tx.waitClosed()", () => {
       expect((yield* rx.recv()).value).toBe(3);
       rx.close();
       yield* tx.waitClosed();
+    });
+  });
+});
+
+describe("broadcast: rx.resubscribe(), tx.waitClosed(); oneshot: tx.waitClosed()", () => {
+  // Tokio: sync_broadcast.rs `resubscribe_points_to_tail` / `resubscribe_lagged`.
+  it("resubscribe starts at the tail, not where the original receiver is", async () => {
+    await runTest(function* () {
+      const [tx, rx] = broadcast<number>(2);
+      tx.send(1);
+      tx.send(2);
+      tx.send(3); // rx has lagged
+      const rx2 = rx.resubscribe();
+      expect(() => rx2.tryRecv()).toThrow(ChannelEmptyError);
+      tx.send(4);
+      expect((yield* rx2.recv()).value).toBe(4);
+      expect(() => rx.tryRecv()).toThrow(LaggedError);
+      expect(rx.tryRecv().value).toBe(3);
+      expect(tx.statistics().receivers).toBe(2);
+      rx.close();
+      expect(() => rx.resubscribe()).toThrow(ChannelClosedError);
+    });
+  });
+
+  it("broadcast tx.waitClosed completes once every receiver closed; a new subscribe makes it wait again", async () => {
+    await runTest(function* () {
+      const [tx, rx] = broadcast<number>(2);
+      const rx2 = rx.resubscribe();
+      const w = spawn(function* () {
+        yield* tx.waitClosed();
+        return "closed";
+      });
+      yield* waitIdle();
+      rx.close();
+      yield* waitIdle();
+      expect(w.isComplete).toBe(false);
+      rx2.close();
+      expect(yield* w).toBe("closed");
+      expect(tx.send(1)).toBe(0);
+      const rx3 = tx.subscribe();
+      const got = yield* select({ closed: tx.waitClosed(), tick: sleep(5) });
+      expect(got.key).toBe("tick");
+      rx3.close();
+      yield* tx.waitClosed();
+    });
+  });
+
+  // Tokio: sync_oneshot.rs `close_tx`-style: closed() completes when the receiver is dropped.
+  it("oneshot tx.waitClosed completes when the receiver closes, or takes the value", async () => {
+    await runTest(function* () {
+      const [tx, rx] = oneshot<number>();
+      const w = spawn(function* () {
+        yield* tx.waitClosed();
+        return "gone";
+      });
+      yield* waitIdle();
+      expect(w.isComplete).toBe(false);
+      rx.close();
+      expect(yield* w).toBe("gone");
+      expect(() => tx.send(1)).toThrow(ChannelClosedError);
+
+      const [tx2, rx2] = oneshot<number>();
+      const lost = yield* select({ closed: tx2.waitClosed(), tick: sleep(5) });
+      expect(lost.key).toBe("tick"); // cancel-safe: nothing changed
+      tx2.send(5);
+      expect(yield* rx2).toBe(5);
+      yield* tx2.waitClosed();
     });
   });
 });
