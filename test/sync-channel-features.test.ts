@@ -1,5 +1,6 @@
 /**
- * The channel features of issue 13: recvMany, watch sendModify/waitFor,
+ * The channel features of issue 13: recvMany, Receiver.clone, reserve and
+ * SendPermit, waitClosed on every sender kind, watch sendModify/waitFor,
  * broadcast resubscribe. Each promise, its cancel safety, bad input; a few
  * ported from Tokio's tests/sync_mpsc.rs, sync_watch.rs and sync_broadcast.rs.
  */
@@ -7,6 +8,7 @@ import {
   broadcast,
   ChannelClosedError,
   ChannelEmptyError,
+  ChannelFullError,
   type Coroutine,
   channel,
   LaggedError,
@@ -393,6 +395,107 @@ describe("broadcast: rx.resubscribe(), tx.waitClosed(); oneshot: tx.waitClosed()
       tx2.send(5);
       expect(yield* rx2).toBe(5);
       yield* tx2.waitClosed();
+    });
+  });
+});
+
+describe("tx.reserve() → SendPermit", () => {
+  // Tokio: sync_mpsc.rs `reserve_disarm`: a held permit takes the slot; releasing it frees it.
+  it("a held permit takes a slot until it sends or is released", async () => {
+    await runTest(function* () {
+      const [tx, rx] = channel<number>(1);
+      const permit = yield* tx.reserve();
+      expect(() => tx.trySend(1)).toThrow(ChannelFullError);
+      const waiting = spawn(function* () {
+        yield* tx.send(2);
+        return "sent";
+      });
+      yield* waitIdle();
+      expect(waiting.isComplete).toBe(false);
+      permit.send(1);
+      expect((yield* rx.recv()).value).toBe(1);
+      expect(yield* waiting).toBe("sent");
+      expect((yield* rx.recv()).value).toBe(2);
+
+      const p2 = yield* tx.reserve();
+      p2.release(); // unused: the slot is free again
+      tx.trySend(3);
+      expect((yield* rx.recv()).value).toBe(3);
+      rx._check();
+    });
+  });
+
+  it("a released permit's slot goes to the first waiting sender; `using` releases an unused one", async () => {
+    await runTest(function* () {
+      const [tx, rx] = channel<number>(1);
+      const waiting = spawn(function* () {
+        yield* tx.send(9);
+      });
+      {
+        using _permit = yield* tx.reserve();
+        yield* waitIdle();
+        expect(tx.statistics().waitingSenders).toBe(1);
+      }
+      yield* waiting;
+      expect((yield* rx.recv()).value).toBe(9);
+      rx._check();
+    });
+  });
+
+  it("using a permit twice is a clear error; release after send does nothing", async () => {
+    await runTest(function* () {
+      const [tx, rx] = channel<number>(2);
+      const permit = yield* tx.reserve();
+      permit.send(1);
+      expect(() => permit.send(2)).toThrow(/used twice/);
+      permit.release();
+      expect(permit.isUsed).toBe(true);
+      expect((yield* rx.recv()).value).toBe(1);
+      expect(() => rx.tryRecv()).toThrow(ChannelEmptyError);
+      rx._check();
+    });
+  });
+
+  it("reserve waits in line with sends; a closed receiver fails it, and a held permit's send", async () => {
+    await runTest(function* () {
+      const [tx, rx] = channel<number>(1);
+      tx.trySend(0);
+      const r = spawn(function* () {
+        return yield* tx.reserve();
+      });
+      yield* waitIdle();
+      expect((yield* rx.recv()).value).toBe(0);
+      const permit = yield* r;
+      rx.close();
+      expect(() => permit.send(5)).toThrow(ChannelClosedError);
+      expect(rx.tryRecv().done).toBe(true);
+      expect(yield* settle(spawn(() => tx.reserve()))).toBeInstanceOf(ChannelClosedError);
+    });
+  });
+
+  // Tokio: sync_mpsc.rs `reserve_many`-style cancel safety: a dropped reserve holds nothing.
+  it("cancel-safe: a reserve that loses a select holds nothing, a granted slot passes on", async () => {
+    await runTest(function* () {
+      const [tx, rx] = channel<number>(1);
+      tx.trySend(0);
+      const got = yield* select({ permit: tx.reserve(), tick: sleep(10) });
+      expect(got.key).toBe("tick");
+      expect(tx.statistics().waitingSenders).toBe(0);
+
+      // a slot granted to a reserve that is cancelled before it polls goes to the next sender
+      const a = spawn(function* () {
+        return yield* tx.reserve();
+      });
+      yield* waitIdle();
+      const b = spawn(function* () {
+        yield* tx.send(2);
+      });
+      yield* waitIdle();
+      expect(rx.tryRecv().value).toBe(0); // grants the slot to a
+      a.cancel();
+      yield* b;
+      expect((yield* rx.recv()).value).toBe(2);
+      rx._check();
     });
   });
 });

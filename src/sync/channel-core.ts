@@ -256,6 +256,66 @@ export class Chan<T> {
     op.release();
   }
 
+  /**
+   * The poll of a reserve (`tx.reserve()`): undefined once a slot is *held*
+   * for the caller, PENDING, or CLOSED (nothing held, `op` not released). A
+   * held slot stays counted in `#slotsReserved` (so every invariant above
+   * holds as for a notified sender) until `sendHeld` fills it or
+   * `releaseHeld` gives it back. Waiting and cancelling are a send's:
+   * `cancelSend` passes a slot granted but not yet polled to the next sender.
+   */
+  pollReserve(op: SendOp<T>, cx: Context): undefined | Pending | typeof CLOSED {
+    this.#owner = touch(this.#owner);
+    let w = op.waiter;
+    if (w !== null && w.state !== IDLE) {
+      if (w.state === WAITING) {
+        this.sendq.park(w, cx.waker);
+        return PENDING;
+      }
+      // NOTIFIED: the slot granted to this wait is now held.
+      w.state = IDLE;
+      if (this.#sendsClosed || op.sender.handleClosed) {
+        this.#slotsReserved--;
+        this.#grantSlot();
+        return CLOSED;
+      }
+      op.release();
+      return undefined;
+    }
+    if (this.#sendsClosed || op.sender.handleClosed) return CLOSED;
+    if (this.#len + this.#slotsReserved < this.capacity) {
+      this.#slotsReserved++;
+      op.release();
+      return undefined;
+    }
+    if (w === null) {
+      w = new Waiter();
+      w.tag = op.sender;
+      op.waiter = w;
+    }
+    this.sendq.park(w, cx.waker);
+    return PENDING;
+  }
+
+  /** Fills a held slot: undefined once sent, or CLOSED (the slot is given back, nothing sent). */
+  sendHeld(value: T, sender: SenderHandle): undefined | typeof CLOSED {
+    this.#owner = touch(this.#owner);
+    this.#slotsReserved--;
+    if (this.#sendsClosed || sender.handleClosed) {
+      this.#grantSlot();
+      return CLOSED;
+    }
+    this.#push(value);
+    return undefined;
+  }
+
+  /** Gives a held slot back unused: it goes to the first waiting sender. */
+  releaseHeld(): void {
+    this.#owner = touch(this.#owner);
+    this.#slotsReserved--;
+    this.#grantSlot();
+  }
+
   /** Sends at once: undefined once sent, or FULL / CLOSED (nothing sent). */
   trySend(value: T, sender: SenderHandle): undefined | typeof FULL | typeof CLOSED {
     this.#owner = touch(this.#owner);

@@ -18,8 +18,10 @@
  */
 
 import type { Context, Future, Pending } from "../core/future.js";
+import { PENDING } from "../core/future.js";
 import { instrumentation, trackCreation } from "../core/instrument.js";
-import { WAITING } from "../core/parking-lot.js";
+import { WAITING, type Waiter } from "../core/parking-lot.js";
+import type { Runtime } from "../core/runtime.js";
 import { checkCount } from "./args.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
 import {
@@ -30,9 +32,11 @@ import {
   FULL,
   iteratorResult,
   type SenderHandle,
+  type SendOp,
 } from "./channel-core.js";
 import { RecvOpFuture, SendOpFuture } from "./channel-futures.js";
 import { ChannelClosedError, ChannelEmptyError, ChannelFullError } from "./errors.js";
+import { InlineFuture } from "./inline.js";
 
 /** What `statistics()` reports for a channel. */
 export interface ChannelStatistics {
@@ -113,6 +117,118 @@ class RecvFuture<T> extends RecvOpFuture<T, IteratorResult<T>> {
   }
 }
 
+/** `tx.reserve()`: waits for a slot as a send does, then holds it in a `SendPermit`. */
+class ReserveFuture<T> extends InlineFuture<SendPermit<T>> implements SendOp<T> {
+  waiter: Waiter | null = null;
+  value: T | undefined = undefined;
+  readonly sender: SenderHandle;
+  readonly chan: Chan<T>;
+
+  constructor(chan: Chan<T>, sender: SenderHandle) {
+    super();
+    this.chan = chan;
+    this.sender = sender;
+  }
+
+  protected override mayBeReady(): boolean {
+    return this.chan.sendMayBeReady(this);
+  }
+
+  cancel(): void {
+    this.chan.cancelSend(this);
+  }
+
+  isLocalTo(rt: Runtime): boolean {
+    return this.chan.isLocalTo(rt);
+  }
+
+  poll(cx: Context): SendPermit<T> | Pending {
+    const r = this.chan.pollReserve(this, cx);
+    if (r === PENDING) return PENDING;
+    if (r === CLOSED) {
+      const sender = this.sender;
+      const why = sender.handleClosed
+        ? `reserve on a closed sender of channel#${this.chan.id}`
+        : `reserve on channel#${this.chan.id}, which its receiver closed`;
+      throw new ChannelClosedError(why);
+    }
+    return new SendPermit(this.chan, this.sender);
+  }
+
+  release(): void {}
+
+  override describe(): string {
+    return `reserve on channel#${this.chan.id}`;
+  }
+}
+
+/**
+ * A slot of a channel held for one message (`tx.reserve()`): `send(v)` puts
+ * the value there at once, without waiting; `release()` (or `using`) gives
+ * the slot back unused. Use it once.
+ */
+export class SendPermit<T> {
+  readonly #chan: Chan<T>;
+  readonly #sender: SenderHandle;
+  #used = false;
+
+  /** @internal Use `tx.reserve()`. */
+  constructor(chan: Chan<T>, sender: SenderHandle) {
+    this.#chan = chan;
+    this.#sender = sender;
+  }
+
+  /** True once `send` or `release` was called. */
+  get isUsed(): boolean {
+    return this.#used;
+  }
+
+  /**
+   * Sends `value` into the held slot, synchronously.
+   *
+   * Throws: `Error` if the permit was already used (sent or released);
+   * `ChannelClosedError` (with `.value`) if the receiver closed the channel
+   * or the sender was closed since (the slot is given back, nothing sent).
+   *
+   * @example
+   * const [tx, rx] = channel<string>(1);
+   * const permit = yield* tx.reserve();
+   * permit.send("hello");
+   */
+  send(value: T): void {
+    const chan = this.#chan;
+    if (this.#used) {
+      throw new Error(
+        `SendPermit of channel#${chan.id} used twice: it holds one slot, already used`,
+      );
+    }
+    this.#used = true;
+    if (chan.sendHeld(value, this.#sender) === CLOSED) {
+      throw closedError(chan as Chan<unknown>, this.#sender, value);
+    }
+  }
+
+  /**
+   * Gives the slot back unused (it goes to the next waiting sender). After
+   * `send`, or a second time, it does nothing.
+   *
+   * @example
+   * const [tx] = channel<string>(1);
+   * const permit = yield* tx.reserve();
+   * permit.release(); // changed our mind
+   */
+  release(): void {
+    if (this.#used) return;
+    this.#used = true;
+    this.#chan.releaseHeld();
+  }
+
+  /** `using permit = yield* tx.reserve()` releases an unused permit at the end of the block. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
 /** `recvMany(max)`: a fresh future per call (not the hot path `recv` is). */
 class RecvManyFuture<T> extends RecvOpFuture<T, T[]> {
   readonly #max: number;
@@ -187,6 +303,28 @@ export class Sender<T> implements SenderHandle {
     f.claimed = true;
     f.value = value;
     return f;
+  }
+
+  /**
+   * Waits for a free slot, as `send` does, and holds it: the returned
+   * `SendPermit` sends one value into it synchronously (Tokio's `reserve`).
+   * For work that should only start once there is room (no value made and
+   * then stuck waiting), or a send that must not wait at the point it happens.
+   *
+   * Cancellation: cancel-safe. A `reserve` cancelled before it completed
+   * holds nothing (a slot already granted to it goes to the next waiting
+   * sender); waiting reserves and sends share one first-come line, so a
+   * cancelled one loses only its own place.
+   * Throws: `ChannelClosedError` if the receiver closed the channel or this
+   * sender was closed, also while waiting.
+   *
+   * @example
+   * const [tx, rx] = channel<number>(1);
+   * using permit = yield* tx.reserve();
+   * permit.send(42); // cannot wait or fail for want of room
+   */
+  reserve(): Future<SendPermit<T>> {
+    return trackCreation(new ReserveFuture<T>(this.#chan, this));
   }
 
   /**
