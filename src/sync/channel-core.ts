@@ -39,12 +39,18 @@
  * `EMPTY`), never its own errors, so each handle throws its own kind
  * (`ChannelClosedError` with the value, `QueueShutDownError`, ...).
  *
+ * Built on top: `pollReserve` is the slot half of `pollSend` without the
+ * push (a held permit stays counted in `#slotsReserved` until `sendHeld` or
+ * `releaseHeld`); `pollRecvMany` takes the reserved item and then every
+ * unpromised one; cloned receivers are a count like `#senders`; a sender's
+ * `waitClosed()` waits on an `Event` set by `closeSends()`.
+ *
  * Room to grow (meant for, not built): a rendezvous channel is capacity 0
- * with a waiting receiver counting as a free slot; a reserved send permit is
- * the slot half of `pollSend` without the push; `recvMany` takes the
- * reserved item and then every unpromised one; cloned receivers are a count
- * like `#senders`; waiting for the receiving side to close is a third queue
- * woken by `closeSends()`.
+ * with a waiting receiver counting as a free slot. The hard part is the
+ * promise both ways: a send that ends cancelled delivered nothing *and* a
+ * recv that ends cancelled took nothing; whichever side is woken second can
+ * be dropped between its wake-up and its poll, so the hand-off must be
+ * undoable on that side.
  *
  * Who may change what: everything here changes only synchronously, inside a
  * poll, a `cancel()` or a plain method (`trySend`, `close`), from any task,
