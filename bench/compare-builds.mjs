@@ -79,6 +79,23 @@ const workloads = {
         yield* echo;
       }),
   ],
+  // 200,000 numbers through a capacity-1,024 channel, 1 producer -> 1 consumer: the ready paths.
+  channel: [
+    200_000,
+    ({ c }) =>
+      c.run(function* () {
+        const [tx, rx] = c.channel(1024);
+        const producer = c.spawn(function* () {
+          for (let i = 0; i < 200_000; i++) yield* tx.send(i);
+          tx.close();
+        });
+        for (;;) {
+          const r = yield* rx.recv();
+          if (r.done) break;
+        }
+        yield* producer;
+      }),
+  ],
   // 20,000 tasks sleep 1..100 ms on the virtual clock: filing and firing timers.
   timers: [
     20_000,

@@ -47,7 +47,7 @@ export type { AsyncOptions } from "./sync/bridge.js";
 export type { BroadcastStatistics } from "./sync/broadcast.js";
 export { BroadcastReceiver, BroadcastSender, broadcast } from "./sync/broadcast.js";
 export type { ChannelStatistics } from "./sync/channel.js";
-export { channel, Receiver, Sender, unboundedChannel } from "./sync/channel.js";
+export { channel, Receiver, Sender, SendPermit, unboundedChannel } from "./sync/channel.js";
 export type { ConditionStatistics } from "./sync/condition.js";
 export { Condition } from "./sync/condition.js";
 export {

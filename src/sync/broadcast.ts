@@ -30,6 +30,7 @@ import { checkCount } from "./args.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
 import { DONE } from "./channel-core.js";
 import { ChannelClosedError, ChannelEmptyError, LaggedError } from "./errors.js";
+import { Event } from "./event.js";
 import { InlineFuture } from "./inline.js";
 
 /** What `statistics()` reports for a broadcast channel. */
@@ -61,6 +62,8 @@ class Shared<T> {
   receivers = 1;
   readonly q = new WaitQueue();
   owner: Owner = initialOwner();
+  /** Set while no receiver is subscribed (`tx.waitClosed()`); made on first use. */
+  noReceivers: Event | null = null;
 
   constructor(capacity: number) {
     this.capacity = capacity;
@@ -120,8 +123,29 @@ export class BroadcastSender<T> {
   subscribe(): BroadcastReceiver<T> {
     const s = this.#s;
     s.owner = touch(s.owner);
-    s.receivers++;
+    if (s.receivers++ === 0) s.noReceivers?.clear(); // listened to again
     return new BroadcastReceiver(s, s.tail);
+  }
+
+  /**
+   * Waits until no receiver is subscribed (every one was closed): what is
+   * sent now goes nowhere (Tokio's `Sender::closed`). Ready at once if none
+   * is. A later `subscribe()` makes it wait again.
+   *
+   * Cancellation: cancel-safe; it only watches, nothing is consumed.
+   *
+   * @example
+   * const [tx, rx] = broadcast<string>(4);
+   * spawn(function* () { rx.close(); });
+   * yield* tx.waitClosed();
+   */
+  waitClosed(): Future<void> {
+    const s = this.#s;
+    if (s.noReceivers === null) {
+      s.noReceivers = new Event();
+      if (s.receivers === 0) s.noReceivers.set();
+    }
+    return s.noReceivers.wait();
   }
 
   /** Another sender; the channel closes when every sender is closed. */
@@ -265,8 +289,32 @@ export class BroadcastReceiver<T> implements AsyncIterable<T> {
     this.#closed = true;
     const s = this.#s;
     s.owner = touch(s.owner);
-    s.receivers--;
+    if (--s.receivers === 0) s.noReceivers?.set();
     s.q.wakeAll(); // a recv of this receiver pending in some task fails now
+  }
+
+  /**
+   * A new receiver of the same channel that starts at the tail: it sees
+   * values sent from now on, not what this one has not read yet (Tokio's
+   * `resubscribe`).
+   *
+   * Throws: `ChannelClosedError` if this receiver was closed.
+   *
+   * @example
+   * const [tx, rx] = broadcast<number>(4);
+   * tx.send(1);
+   * const late = rx.resubscribe();
+   * tx.send(2);
+   * const r = yield* late.recv(); // { done: false, value: 2 }
+   */
+  resubscribe(): BroadcastReceiver<T> {
+    const s = this.#s;
+    if (this.#closed) {
+      throw new ChannelClosedError(`resubscribe on a closed receiver of broadcast#${s.id}`);
+    }
+    s.owner = touch(s.owner);
+    s.receivers++;
+    return new BroadcastReceiver(s, s.tail);
   }
 
   /** `using` support: closes at the end of the block, as `close()`. */

@@ -39,12 +39,18 @@
  * `EMPTY`), never its own errors, so each handle throws its own kind
  * (`ChannelClosedError` with the value, `QueueShutDownError`, ...).
  *
+ * Built on top: `pollReserve` is the slot half of `pollSend` without the
+ * push (a held permit stays counted in `#slotsReserved` until `sendHeld` or
+ * `releaseHeld`); `pollRecvMany` takes the reserved item and then every
+ * unpromised one; cloned receivers are a count like `#senders`; a sender's
+ * `waitClosed()` waits on an `Event` set by `closeSends()`.
+ *
  * Room to grow (meant for, not built): a rendezvous channel is capacity 0
- * with a waiting receiver counting as a free slot; a reserved send permit is
- * the slot half of `pollSend` without the push; `recvMany` takes the
- * reserved item and then every unpromised one; cloned receivers are a count
- * like `#senders`; waiting for the receiving side to close is a third queue
- * woken by `closeSends()`.
+ * with a waiting receiver counting as a free slot. The hard part is the
+ * promise both ways: a send that ends cancelled delivered nothing *and* a
+ * recv that ends cancelled took nothing; whichever side is woken second can
+ * be dropped between its wake-up and its poll, so the hand-off must be
+ * undoable on that side.
  *
  * Who may change what: everything here changes only synchronously, inside a
  * poll, a `cancel()` or a plain method (`trySend`, `close`), from any task,
@@ -57,6 +63,7 @@ import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "../core/parking-lot.
 import type { Runtime } from "../core/runtime.js";
 import { initialOwner, type Owner, SHARED, touch } from "../core/touch.js";
 import { RingStore, type Store } from "./channel-stores.js";
+import { Event } from "./event.js";
 
 /** What `recv()` returns once the channel is closed and drained (shared: it is frozen). */
 export const DONE: IteratorReturnResult<undefined> = Object.freeze({
@@ -125,6 +132,10 @@ export class Chan<T> {
   readonly sendq = new WaitQueue();
   /** Open sender handles; at 0 the core is closed. */
   #senders = 1;
+  /** Open receiver handles (`Receiver.clone()`); at 0 sends are closed. */
+  #receivers = 1;
+  /** Set by `closeSends()`: what `Sender.waitClosed()` waits on; made on first use. */
+  #sendsClosedEvent: Event | null = null;
   /** `closeSends()` was called: no more sends. */
   #sendsClosed = false;
   /** clear() dropped items promised to notified receivers (see #itemsReserved). */
@@ -251,6 +262,66 @@ export class Chan<T> {
     op.release();
   }
 
+  /**
+   * The poll of a reserve (`tx.reserve()`): undefined once a slot is *held*
+   * for the caller, PENDING, or CLOSED (nothing held, `op` not released). A
+   * held slot stays counted in `#slotsReserved` (so every invariant above
+   * holds as for a notified sender) until `sendHeld` fills it or
+   * `releaseHeld` gives it back. Waiting and cancelling are a send's:
+   * `cancelSend` passes a slot granted but not yet polled to the next sender.
+   */
+  pollReserve(op: SendOp<T>, cx: Context): undefined | Pending | typeof CLOSED {
+    this.#owner = touch(this.#owner);
+    let w = op.waiter;
+    if (w !== null && w.state !== IDLE) {
+      if (w.state === WAITING) {
+        this.sendq.park(w, cx.waker);
+        return PENDING;
+      }
+      // NOTIFIED: the slot granted to this wait is now held.
+      w.state = IDLE;
+      if (this.#sendsClosed || op.sender.handleClosed) {
+        this.#slotsReserved--;
+        this.#grantSlot();
+        return CLOSED;
+      }
+      op.release();
+      return undefined;
+    }
+    if (this.#sendsClosed || op.sender.handleClosed) return CLOSED;
+    if (this.#len + this.#slotsReserved < this.capacity) {
+      this.#slotsReserved++;
+      op.release();
+      return undefined;
+    }
+    if (w === null) {
+      w = new Waiter();
+      w.tag = op.sender;
+      op.waiter = w;
+    }
+    this.sendq.park(w, cx.waker);
+    return PENDING;
+  }
+
+  /** Fills a held slot: undefined once sent, or CLOSED (the slot is given back, nothing sent). */
+  sendHeld(value: T, sender: SenderHandle): undefined | typeof CLOSED {
+    this.#owner = touch(this.#owner);
+    this.#slotsReserved--;
+    if (this.#sendsClosed || sender.handleClosed) {
+      this.#grantSlot();
+      return CLOSED;
+    }
+    this.#push(value);
+    return undefined;
+  }
+
+  /** Gives a held slot back unused: it goes to the first waiting sender. */
+  releaseHeld(): void {
+    this.#owner = touch(this.#owner);
+    this.#slotsReserved--;
+    this.#grantSlot();
+  }
+
   /** Sends at once: undefined once sent, or FULL / CLOSED (nothing sent). */
   trySend(value: T, sender: SenderHandle): undefined | typeof FULL | typeof CLOSED {
     this.#owner = touch(this.#owner);
@@ -293,6 +364,19 @@ export class Chan<T> {
       return this.#take();
     }
     return this.#pollRecvSlow(op, cx);
+  }
+
+  /**
+   * The poll of a receive of up to `max` items: as `pollRecv` for the first
+   * (waiting, keeping its place, taking a reserved item), then every buffered
+   * item nobody was promised, up to `max`, in the same poll.
+   */
+  pollRecvMany(op: RecvOp, cx: Context, max: number): T[] | Pending | typeof CLOSED {
+    const first = this.pollRecv(op, cx);
+    if (first === PENDING || first === CLOSED) return first as Pending | typeof CLOSED;
+    const items = [first as T];
+    while (items.length < max && this.#len > this.#itemsReserved) items.push(this.#take());
+    return items;
   }
 
   /** False only if a receive now would surely wait (see `InlineFuture.mayBeReady`). */
@@ -390,11 +474,36 @@ export class Chan<T> {
     if (--this.#senders === 0 && this.#len === 0) this.recvq.wakeAll();
   }
 
+  get receivers(): number {
+    return this.#receivers;
+  }
+
+  /** One more open receiver handle (`Receiver.clone()`). */
+  addReceiver(): void {
+    this.#owner = touch(this.#owner);
+    this.#receivers++;
+  }
+
+  /** A receiver handle closed: the last one closes sends (`closeSends()`). */
+  receiverClosed(): void {
+    if (--this.#receivers === 0) this.closeSends();
+  }
+
+  /** Set once `closeSends()` was called: what a sender's `waitClosed()` waits on. */
+  sendsClosedEvent(): Event {
+    if (this.#sendsClosedEvent === null) {
+      this.#sendsClosedEvent = new Event();
+      if (this.#sendsClosed) this.#sendsClosedEvent.set();
+    }
+    return this.#sendsClosedEvent;
+  }
+
   /** No more sends, waiting ones included; what is buffered stays receivable. Idempotent. */
   closeSends(): void {
     this.#owner = touch(this.#owner);
     if (this.#sendsClosed) return;
     this.#sendsClosed = true;
+    this.#sendsClosedEvent?.set();
     this.sendq.wakeAll();
     if (this.#len === 0) this.recvq.wakeAll();
   }

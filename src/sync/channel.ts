@@ -18,8 +18,10 @@
  */
 
 import type { Context, Future, Pending } from "../core/future.js";
+import { PENDING } from "../core/future.js";
 import { instrumentation, trackCreation } from "../core/instrument.js";
-import { WAITING } from "../core/parking-lot.js";
+import { WAITING, type Waiter } from "../core/parking-lot.js";
+import type { Runtime } from "../core/runtime.js";
 import { checkCount } from "./args.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
 import {
@@ -30,9 +32,11 @@ import {
   FULL,
   iteratorResult,
   type SenderHandle,
+  type SendOp,
 } from "./channel-core.js";
 import { RecvOpFuture, SendOpFuture } from "./channel-futures.js";
 import { ChannelClosedError, ChannelEmptyError, ChannelFullError } from "./errors.js";
+import { InlineFuture } from "./inline.js";
 
 /** What `statistics()` reports for a channel. */
 export interface ChannelStatistics {
@@ -113,6 +117,139 @@ class RecvFuture<T> extends RecvOpFuture<T, IteratorResult<T>> {
   }
 }
 
+/** `tx.reserve()`: waits for a slot as a send does, then holds it in a `SendPermit`. */
+class ReserveFuture<T> extends InlineFuture<SendPermit<T>> implements SendOp<T> {
+  waiter: Waiter | null = null;
+  value: T | undefined = undefined;
+  readonly sender: SenderHandle;
+  readonly chan: Chan<T>;
+
+  constructor(chan: Chan<T>, sender: SenderHandle) {
+    super();
+    this.chan = chan;
+    this.sender = sender;
+  }
+
+  protected override mayBeReady(): boolean {
+    return this.chan.sendMayBeReady(this);
+  }
+
+  cancel(): void {
+    this.chan.cancelSend(this);
+  }
+
+  isLocalTo(rt: Runtime): boolean {
+    return this.chan.isLocalTo(rt);
+  }
+
+  poll(cx: Context): SendPermit<T> | Pending {
+    const r = this.chan.pollReserve(this, cx);
+    if (r === PENDING) return PENDING;
+    if (r === CLOSED) {
+      const sender = this.sender;
+      const why = sender.handleClosed
+        ? `reserve on a closed sender of channel#${this.chan.id}`
+        : `reserve on channel#${this.chan.id}, which its receiver closed`;
+      throw new ChannelClosedError(why);
+    }
+    return new SendPermit(this.chan, this.sender);
+  }
+
+  release(): void {}
+
+  override describe(): string {
+    return `reserve on channel#${this.chan.id}`;
+  }
+}
+
+/**
+ * A slot of a channel held for one message (`tx.reserve()`): `send(v)` puts
+ * the value there at once, without waiting; `release()` (or `using`) gives
+ * the slot back unused. Use it once.
+ */
+export class SendPermit<T> {
+  readonly #chan: Chan<T>;
+  readonly #sender: SenderHandle;
+  #used = false;
+
+  /** @internal Use `tx.reserve()`. */
+  constructor(chan: Chan<T>, sender: SenderHandle) {
+    this.#chan = chan;
+    this.#sender = sender;
+  }
+
+  /** True once `send` or `release` was called. */
+  get isUsed(): boolean {
+    return this.#used;
+  }
+
+  /**
+   * Sends `value` into the held slot, synchronously.
+   *
+   * Throws: `Error` if the permit was already used (sent or released);
+   * `ChannelClosedError` (with `.value`) if the receiver closed the channel
+   * or the sender was closed since (the slot is given back, nothing sent).
+   *
+   * @example
+   * const [tx, rx] = channel<string>(1);
+   * const permit = yield* tx.reserve();
+   * permit.send("hello");
+   */
+  send(value: T): void {
+    const chan = this.#chan;
+    if (this.#used) {
+      throw new Error(
+        `SendPermit of channel#${chan.id} used twice: it holds one slot, already used`,
+      );
+    }
+    this.#used = true;
+    if (chan.sendHeld(value, this.#sender) === CLOSED) {
+      throw closedError(chan as Chan<unknown>, this.#sender, value);
+    }
+  }
+
+  /**
+   * Gives the slot back unused (it goes to the next waiting sender). After
+   * `send`, or a second time, it does nothing.
+   *
+   * @example
+   * const [tx] = channel<string>(1);
+   * const permit = yield* tx.reserve();
+   * permit.release(); // changed our mind
+   */
+  release(): void {
+    if (this.#used) return;
+    this.#used = true;
+    this.#chan.releaseHeld();
+  }
+
+  /** `using permit = yield* tx.reserve()` releases an unused permit at the end of the block. */
+  [Symbol.dispose](): void {
+    this.release();
+  }
+}
+
+/** `recvMany(max)`: a fresh future per call (not the hot path `recv` is). */
+class RecvManyFuture<T> extends RecvOpFuture<T, T[]> {
+  readonly #max: number;
+
+  constructor(chan: Chan<T>, max: number) {
+    super(chan);
+    this.#max = max;
+  }
+
+  poll(cx: Context): T[] | Pending {
+    const r = this.chan.pollRecvMany(this, cx, this.#max);
+    return r === CLOSED ? [] : r;
+  }
+
+  release(): void {}
+
+  override describe(): string {
+    return `recvMany(${this.#max}) on channel#${this.chan.id}`;
+  }
+}
+
 /**
  * The sending half of a channel. Clone it for more producers; the channel
  * closes for the receiver when every clone has been closed.
@@ -166,6 +303,28 @@ export class Sender<T> implements SenderHandle {
     f.claimed = true;
     f.value = value;
     return f;
+  }
+
+  /**
+   * Waits for a free slot, as `send` does, and holds it: the returned
+   * `SendPermit` sends one value into it synchronously (Tokio's `reserve`).
+   * For work that should only start once there is room (no value made and
+   * then stuck waiting), or a send that must not wait at the point it happens.
+   *
+   * Cancellation: cancel-safe. A `reserve` cancelled before it completed
+   * holds nothing (a slot already granted to it goes to the next waiting
+   * sender); waiting reserves and sends share one first-come line, so a
+   * cancelled one loses only its own place.
+   * Throws: `ChannelClosedError` if the receiver closed the channel or this
+   * sender was closed, also while waiting.
+   *
+   * @example
+   * const [tx, rx] = channel<number>(1);
+   * using permit = yield* tx.reserve();
+   * permit.send(42); // cannot wait or fail for want of room
+   */
+  reserve(): Future<SendPermit<T>> {
+    return trackCreation(new ReserveFuture<T>(this.#chan, this));
   }
 
   /**
@@ -236,6 +395,22 @@ export class Sender<T> implements SenderHandle {
     this.#chan.senderClosed(this);
   }
 
+  /**
+   * Waits until the receiving side is closed: every `Receiver` (clones
+   * included) was closed, so no send can succeed any more (Tokio's
+   * `Sender::closed`). Ready at once if it already is.
+   *
+   * Cancellation: cancel-safe; it only watches, nothing is consumed.
+   *
+   * @example
+   * const [tx, rx] = channel<number>(1);
+   * spawn(function* () { rx.close(); });
+   * yield* tx.waitClosed(); // stop producing: nobody listens
+   */
+  waitClosed(): Future<void> {
+    return this.#chan.sendsClosedEvent().wait();
+  }
+
   /** `using tx = …` closes the sender at the end of the block. */
   [Symbol.dispose](): void {
     this.close();
@@ -260,6 +435,7 @@ export class Sender<T> implements SenderHandle {
 export class Receiver<T> implements AsyncIterable<T> {
   readonly #chan: Chan<T>;
   readonly #recv: RecvFuture<T>;
+  #closed = false;
 
   /** @internal Use `channel()` or `unboundedChannel()`. */
   constructor(chan: Chan<T>) {
@@ -296,6 +472,30 @@ export class Receiver<T> implements AsyncIterable<T> {
   }
 
   /**
+   * Receives up to `max` messages at once: waits while the channel is empty,
+   * then takes every buffered message (up to `max`) in one step, in order.
+   * An empty array means the channel is closed and drained (Tokio's
+   * `recv_many`, which returns 0 then).
+   *
+   * Cancellation: cancel-safe, as `recv`: a cancelled `recvMany` took
+   * nothing (inside `select`, a losing one left every message in the
+   * channel); a message promised to it goes to the next receiver in line.
+   * Throws: `RangeError` if `max` is not an integer >= 1.
+   *
+   * @example
+   * const [tx, rx] = channel<number>(8);
+   * tx.trySend(1);
+   * tx.trySend(2);
+   * tx.close();
+   * const batch = yield* rx.recvMany(10); // [1, 2]
+   * const end = yield* rx.recvMany(10); // [] (closed and drained)
+   */
+  recvMany(max: number): Future<T[]> {
+    checkCount(max, "recvMany(max)", 1);
+    return trackCreation(new RecvManyFuture(this.#chan, max));
+  }
+
+  /**
    * Receives a message at once if one is buffered (and not promised to a
    * waiting receiver): `{ done: false, value }`, or `{ done: true }` if the
    * channel is closed and drained.
@@ -326,7 +526,8 @@ export class Receiver<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Closes the channel from the receiving side: every send fails from now on
+   * Closes this receiver. When it is the last open one (see `clone()`), the
+   * channel closes from the receiving side: every send fails from now on
    * (waiting senders with `ChannelClosedError`, having sent nothing), while
    * what is already buffered can still be received. Closing twice does nothing.
    *
@@ -334,7 +535,30 @@ export class Receiver<T> implements AsyncIterable<T> {
    * rx.close(); // producers stop at their next send
    */
   close(): void {
-    this.#chan.closeSends();
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#chan.receiverClosed();
+  }
+
+  /**
+   * Another receiver of the same channel (Trio's `clone`): receivers share
+   * the messages, each message going to one of them, first come, first
+   * served. Sends fail only once every clone has been closed. Cloning a
+   * closed receiver throws `ChannelClosedError`.
+   *
+   * @example
+   * const [tx, rx] = channel<number>(4);
+   * const rx2 = rx.clone();
+   * tx.trySend(1);
+   * rx.close(); // rx2 still receives
+   * const r = yield* rx2.recv(); // { done: false, value: 1 }
+   */
+  clone(): Receiver<T> {
+    if (this.#closed) {
+      throw new ChannelClosedError(`clone of a closed receiver of channel#${this.#chan.id}`);
+    }
+    this.#chan.addReceiver();
+    return new Receiver(this.#chan);
   }
 
   /** `using rx = …` closes the receiver at the end of the block. */

@@ -18,6 +18,7 @@ import type { Runtime } from "../core/runtime.js";
 import { initialOwner, type Owner, touch } from "../core/touch.js";
 import { type AsyncOptions, toPromise } from "./bridge.js";
 import { ChannelClosedError, ChannelEmptyError } from "./errors.js";
+import { Event } from "./event.js";
 import { InlineFuture } from "./inline.js";
 
 const EMPTY = 0;
@@ -48,13 +49,23 @@ class Cell<T> {
   readonly q = new WaitQueue();
   owner: Owner = initialOwner();
   readonly id = ++nextId;
+  /** The receiver closed or took the value. */
+  receiverDone = false;
+  /** Set once `receiverDone` (`tx.waitClosed()`); made on first use. */
+  receiverDoneEvent: Event | null = null;
 
   /** Takes the sent value for a receive that may have it now (SENT → TAKEN). */
   take(): T {
     const value = this.value as T;
     this.value = undefined;
     this.state = TAKEN;
+    this.markReceiverDone();
     return value;
+  }
+
+  markReceiverDone(): void {
+    this.receiverDone = true;
+    this.receiverDoneEvent?.set();
   }
 
   closedError(): ChannelClosedError {
@@ -123,6 +134,27 @@ export class OneshotSender<T> {
     c.state = CLOSED;
     c.closedBy = "sender";
     c.q.wakeAll();
+  }
+
+  /**
+   * Waits until the receiver is done: it was closed, or it took the value
+   * (Tokio's `Sender::closed`: stop computing a reply nobody will read).
+   * Ready at once if it already is.
+   *
+   * Cancellation: cancel-safe; it only watches, nothing is consumed.
+   *
+   * @example
+   * const [tx, rx] = oneshot<number>();
+   * spawn(function* () { rx.close(); });
+   * yield* tx.waitClosed(); // the requester gave up
+   */
+  waitClosed(): Future<void> {
+    const c = this.#cell;
+    if (c.receiverDoneEvent === null) {
+      c.receiverDoneEvent = new Event();
+      if (c.receiverDone) c.receiverDoneEvent.set();
+    }
+    return c.receiverDoneEvent.wait();
   }
 
   /** `using tx = …` closes the sender at the end of the block (a no-op after a send). */
@@ -220,6 +252,7 @@ export class OneshotReceiver<T> extends FutureBase<T> {
   close(): void {
     const c = this.#cell;
     c.owner = touch(c.owner);
+    if (!c.receiverDone) c.markReceiverDone();
     if (c.state === CLOSED || c.state === TAKEN) return;
     c.state = CLOSED;
     c.closedBy = "receiver";

@@ -19,6 +19,7 @@ import { initialOwner, type Owner, touch } from "../core/touch.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
 import { DONE } from "./channel-core.js";
 import { ChannelClosedError } from "./errors.js";
+import { Event } from "./event.js";
 import { InlineFuture } from "./inline.js";
 
 /** What `statistics()` reports for a watch channel. */
@@ -43,6 +44,8 @@ class Cell<T> {
   receivers = 1;
   readonly q = new WaitQueue();
   owner: Owner = initialOwner();
+  /** Set once every receiver closed (`tx.waitClosed()`); made on first use. */
+  noReceivers: Event | null = null;
   constructor(value: T) {
     this.value = value;
   }
@@ -81,6 +84,53 @@ export class WatchSender<T> {
     c.q.wakeAll();
   }
 
+  /**
+   * Changes the current value through `modify`, which gets it and may change
+   * it in place or return a new one (a returned `undefined` keeps the value it
+   * was given), then wakes every receiver, as `send` does. If `modify` throws,
+   * the error propagates and the value counts as changed all the same (it may
+   * have been changed in place before the throw), as Tokio's `send_modify`.
+   *
+   * Throws: `ChannelClosedError` if the sender was closed (`modify` is not called).
+   *
+   * @example
+   * const [tx, rx] = watch({ hits: 0 });
+   * tx.sendModify((s) => { s.hits++; });
+   * tx.sendModify((s) => ({ hits: s.hits + 10 }));
+   * console.log(rx.borrow().hits); // 11
+   */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a modify that changes the value in place returns nothing
+  sendModify(modify: (value: T) => T | undefined | void): void {
+    const c = this.#c;
+    c.owner = touch(c.owner);
+    if (typeof modify !== "function") {
+      throw new TypeError(`sendModify(modify) on watch#${c.id}: expected a function`);
+    }
+    if (c.closed) throw new ChannelClosedError(`sendModify on a closed watch#${c.id}`);
+    try {
+      const next = modify(c.value);
+      if (next !== undefined) c.value = next;
+    } finally {
+      c.version++;
+      c.q.wakeAll();
+    }
+  }
+
+  /**
+   * Waits until every receiver has been closed (at once if none is open):
+   * nobody is listening any more, so a producer can stop.
+   *
+   * Cancellation: cancel-safe; it only watches, nothing is consumed.
+   *
+   * @example
+   * const [tx, rx] = watch(0);
+   * spawn(function* () { rx.close(); });
+   * yield* tx.waitClosed();
+   */
+  waitClosed(): Future<void> {
+    return noReceivers(this.#c).wait();
+  }
+
   /** The current value. */
   borrow(): T {
     return this.#c.value;
@@ -90,7 +140,7 @@ export class WatchSender<T> {
   subscribe(): WatchReceiver<T> {
     const c = this.#c;
     c.owner = touch(c.owner);
-    c.receivers++;
+    if (c.receivers++ === 0) c.noReceivers?.clear(); // listened to again
     return new WatchReceiver(c, c.version);
   }
 
@@ -152,6 +202,46 @@ class Changed<T> extends InlineFuture<void> {
   }
 }
 
+/** `rx.waitFor(predicate)`: the first value, current included, that satisfies it. */
+class WaitFor<T> extends InlineFuture<T> {
+  readonly #rx: WatchReceiver<T>;
+  readonly #c: Cell<T>;
+  readonly #predicate: (value: T) => boolean;
+  readonly #w = new Waiter();
+
+  constructor(rx: WatchReceiver<T>, cell: Cell<T>, predicate: (value: T) => boolean) {
+    super();
+    this.#rx = rx;
+    this.#c = cell;
+    this.#predicate = predicate;
+  }
+
+  poll(cx: Context): T | Pending {
+    const c = this.#c;
+    c.owner = touch(c.owner);
+    c.q.remove(this.#w);
+    const value = this.#rx.borrowAndUpdate();
+    if (this.#predicate(value)) return value;
+    if (c.closed) {
+      throw new ChannelClosedError(`waitFor() on watch#${c.id}: the sender closed first`);
+    }
+    c.q.park(this.#w, cx.waker);
+    return PENDING;
+  }
+
+  cancel(): void {
+    this.#c.q.remove(this.#w);
+  }
+
+  isLocalTo(rt: Runtime): boolean {
+    return this.#c.owner === rt;
+  }
+
+  override describe(): string {
+    return `waitFor on watch#${this.#c.id}`;
+  }
+}
+
 /** A receiving half of a watch channel. */
 export class WatchReceiver<T> implements AsyncIterable<T> {
   readonly #c: Cell<T>;
@@ -198,6 +288,33 @@ export class WatchReceiver<T> implements AsyncIterable<T> {
     return trackCreation(new Changed(this, this.#c));
   }
 
+  /**
+   * Waits for a value that satisfies `predicate`, the current one included
+   * (even if already seen), and returns it, marking it seen. Each later value
+   * is tested as it is noticed; values replaced before this receiver looked
+   * are skipped, as with `changed()`.
+   *
+   * Cancellation: cancel-safe; a cancelled `waitFor` took nothing from
+   * anyone (it may have marked values it tested as seen).
+   * Throws: `ChannelClosedError` if the sender closed while no value
+   * satisfied `predicate`; what `predicate` throws.
+   *
+   * @example
+   * const [tx, rx] = watch("starting");
+   * spawn(function* () { tx.send("warming"); tx.send("ready"); });
+   * const state = yield* rx.waitFor((s) => s === "ready"); // "ready"
+   */
+  waitFor(predicate: (value: T) => boolean): Future<T> {
+    const c = this.#c;
+    if (typeof predicate !== "function") {
+      throw new TypeError(`waitFor(predicate) on watch#${c.id}: expected a function`);
+    }
+    if (this.#closed) {
+      throw new ChannelClosedError(`waitFor() on a closed receiver of watch#${c.id}`);
+    }
+    return trackCreation(new WaitFor(this, c, predicate));
+  }
+
   /** `changed()` for plain async code. */
   changedAsync(options?: AsyncOptions): Promise<void> {
     return toPromise(this.changed(), options?.signal);
@@ -223,7 +340,8 @@ export class WatchReceiver<T> implements AsyncIterable<T> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#c.receivers--;
+    const c = this.#c;
+    if (--c.receivers === 0) c.noReceivers?.set();
   }
 
   /** `using` support: closes at the end of the block, as `close()`. */
@@ -276,6 +394,15 @@ class ValueAfter<T> extends FutureBase<IteratorResult<T>> {
   cancel(): void {
     this.#changed.cancel();
   }
+}
+
+/** The cell's "every receiver closed" event, made on first use. */
+function noReceivers(c: Cell<unknown>): Event {
+  if (c.noReceivers === null) {
+    c.noReceivers = new Event();
+    if (c.receivers === 0) c.noReceivers.set();
+  }
+  return c.noReceivers;
 }
 
 function stats(c: Cell<unknown>): WatchStatistics {
