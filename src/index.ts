@@ -24,6 +24,15 @@ export type {
 } from "./core/instrument.js";
 export type { RunOptions, RuntimeOptions, TaskInfo } from "./core/runtime.js";
 export { Runtime } from "./core/runtime.js";
+export type { ScopeBody } from "./core/scope.js";
+export {
+  CancelScope,
+  cancelScope,
+  currentDeadline,
+  moveOnAfter,
+  moveOnAt,
+  timeoutAt,
+} from "./core/scope.js";
 export { currentTask, shield, spawn } from "./core/spawn.js";
 export type { SpawnOptions, TaskState } from "./core/task.js";
 export { Task } from "./core/task.js";

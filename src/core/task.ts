@@ -101,6 +101,8 @@ const F_CANCEL = 1 << 3;
 const F_CANCELLING = 1 << 4;
 const F_NOTIFIED = 1 << 5;
 const F_FINISH = 1 << 6;
+/** A cancel scope asks for the current wait to be interrupted (scope.ts; details in TaskExtras.scope). */
+const F_INTERRUPT = 1 << 7;
 const SHIELD = 1 << 8;
 /**
  * On a CANCELLED task: `#fut` holds the CancelledError (made lazily), not the
@@ -175,7 +177,24 @@ class TaskExtras implements Siblings {
   joiners: Joiner | null = null;
   /** Free for the observability layer (spawn site, poll counts, ...). */
   meta: unknown = undefined;
+  /**
+   * The innermost cancel scope the task runs in (scope.ts): one of its own, or
+   * the scope its parent spawned it in (so deadlines are inherited).
+   */
+  scope: ScopeLike | null = null;
 }
+
+/** @internal What the task needs of a cancel scope (scope.ts implements it). */
+export interface ScopeLike {
+  /** A task spawned while this scope is the parent's innermost. */
+  adopt(task: Task<unknown>): void;
+  /** F_INTERRUPT is set: may the interruption be delivered now? Then returns the error to throw. */
+  interruption(task: Task<unknown>, take?: boolean): unknown;
+}
+
+const NOT_DUE: unique symbol = Symbol("corio.notDue");
+
+export { NOT_DUE as _NOT_DUE };
 
 /**
  * A coroutine driven by the executor. Join it with `yield* task` (or `await task`
@@ -431,7 +450,11 @@ export class Task<T = unknown> implements PromiseLike<T> {
       // Resume: with the cancellation, the re-polled future's value or error,
       // or (first step, after yieldNow) nothing.
       const f = this.#fut as Future<unknown> | null;
-      if (s !== SCHEDULED && (s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) {
+      if (
+        s !== SCHEDULED &&
+        (((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) ||
+          (s & F_INTERRUPT && this._interruption() !== NOT_DUE))
+      ) {
         r = this._startCancel(gen);
       } else if (f === null) {
         r = gen.next(RESUME);
@@ -451,8 +474,12 @@ export class Task<T = unknown> implements PromiseLike<T> {
         }
         const f = YIELDED.value;
         const st = this.#state;
-        if (st !== RUNNING && (st & (F_CANCEL | F_CANCELLING)) === F_CANCEL && st < SHIELD) {
-          this.#fut = f; // dropped by #startCancel
+        if (
+          st !== RUNNING &&
+          (((st & (F_CANCEL | F_CANCELLING)) === F_CANCEL && st < SHIELD) ||
+            (st & F_INTERRUPT && this._interruption() !== NOT_DUE))
+        ) {
+          this.#fut = f; // dropped by _startCancel
           r = this._startCancel(gen);
           continue;
         }
@@ -510,7 +537,11 @@ export class Task<T = unknown> implements PromiseLike<T> {
   /** @internal */
   _park(rt: Runtime, f: Future<unknown>): void {
     const s = this.#state;
-    if (s & F_NOTIFIED || ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD)) {
+    if (
+      s & F_NOTIFIED ||
+      ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) ||
+      (s & F_INTERRUPT && this._interruption() !== NOT_DUE)
+    ) {
       // Woken (or cancelled) during its own poll: poll again next batch.
       this.#state = (s & ~(STATE | F_NOTIFIED)) | SCHEDULED;
       rt._push(this);
@@ -521,13 +552,66 @@ export class Task<T = unknown> implements PromiseLike<T> {
     }
   }
 
-  /** @internal */
+  /**
+   * @internal Acts on a cancel (the generator's `return()`) or a cancel
+   * scope's interruption (the scope's CancelledError thrown at the wait, which
+   * the scope catches). An interruption a shield or cleanup holds back returns
+   * PARKED with `#fut` untouched (the initial resume then polls it as usual).
+   */
   _startCancel(gen: Coroutine<T>): IteratorResult<Future<unknown>, T> {
-    this.#state |= F_CANCELLING;
+    const s = this.#state;
     const f = this.#fut as Future<unknown> | null;
+    if ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) {
+      this.#state = s | F_CANCELLING;
+      this.#fut = null;
+      if (f !== null && f.cancel !== undefined) f.cancel();
+      return gen.return(CANCEL_TOKEN as T);
+    }
+    const error = this._interruption(true);
     this.#fut = null;
+    if (error === NOT_DUE) {
+      // Held back (a shield, or cleanup running to its end): carry on as usual.
+      return f === null ? gen.next(RESUME) : this._pollAndResume(gen, f, cur.rt as Runtime);
+    }
+    this.#state = s & ~F_INTERRUPT;
     if (f !== null && f.cancel !== undefined) f.cancel();
-    return gen.return(CANCEL_TOKEN as T);
+    return gen.throw(error);
+  }
+
+  /**
+   * @internal NOT_DUE unless a scope's interruption is due now; with `take`,
+   * the error to throw (the scope then counts it as delivered).
+   */
+  _interruption(take = false): unknown {
+    const s = this.#state;
+    // A task-level cancel acts first, and its cleanup runs to its end.
+    if (s & F_CANCELLING || (s & F_CANCEL && s < SHIELD)) return NOT_DUE;
+    const scope = this._ex()?.scope ?? null;
+    return scope === null ? NOT_DUE : scope.interruption(this, take);
+  }
+
+  /**
+   * @internal A cancel scope of this task was cancelled (or a shield over one
+   * ended): the interruption is delivered at the next wait that may take it.
+   */
+  _interrupt(): void {
+    const s = this.#state;
+    if (this.#gen === null) return;
+    this.#state = s | F_INTERRUPT;
+    if ((s & STATE) === WAITING && this._interruption() !== NOT_DUE) {
+      this.#state = ((s | F_INTERRUPT) & ~STATE) | SCHEDULED;
+      this._findRuntime()._schedule(this);
+    }
+  }
+
+  /** @internal No scope of this task wants an interruption any more. */
+  _clearInterrupt(): void {
+    this.#state &= ~F_INTERRUPT;
+  }
+
+  /** @internal How many shields (and cleanups) the task is inside. */
+  get _shieldDepth(): number {
+    return this.#state >>> 8;
   }
 
   // ---------------------------------------------------------------- completion
@@ -685,6 +769,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
       const px = parent._extras();
       if (px.locals !== null) task._extras().locals = px.locals;
       link(task, px);
+      if (px.scope !== null) px.scope.adopt(task);
     }
     const hooks = rt._hooks;
     if (hooks !== null) hooks.spawn(task);
