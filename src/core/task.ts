@@ -584,8 +584,9 @@ export class Task<T = unknown> implements PromiseLike<T> {
    */
   _interruption(take = false): unknown {
     const s = this.#state;
-    // A task-level cancel acts first, and its cleanup runs to its end.
-    if (s & F_CANCELLING || (s & F_CANCEL && s < SHIELD)) return NOT_DUE;
+    // A task-level cancel acts first. Its cleanup runs to its end: only scopes
+    // entered inside that cleanup may interrupt it (the scope checks).
+    if ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) return NOT_DUE;
     const scope = this._ex()?.scope ?? null;
     return scope === null ? NOT_DUE : scope.interruption(this, take);
   }

@@ -25,15 +25,30 @@ export function* timeout<T>(ms: number, body: Body<T> | Future<T> | Task<T>): Co
   const items = [body] as never[];
   if (!Number.isFinite(ms)) return (yield* gathered(items, "timeout", true, theBody, ms)) as T;
   let scope: CancelScope | null = null;
-  const value = yield* runScope(
-    () => gathered(items, "timeout", true, theBody, ms),
-    "timeout(ms, body)",
-    now() + ms,
-    false,
-    (s) => {
-      scope = s;
-    },
-  );
+  let value: unknown;
+  try {
+    value = yield* runScope(
+      () => gathered(items, "timeout", true, theBody, ms),
+      "timeout(ms, body)",
+      now() + ms,
+      false,
+      (s) => {
+        scope = s;
+      },
+    );
+  } catch (error) {
+    // The deadline hit and the body's cleanup failed too: both are reported.
+    const s = scope as CancelScope | null;
+    if (s === null || !s.cancelCalled) throw error;
+    const others = (error instanceof AggregateError ? error.errors : [error]).filter(
+      (e) => !s._owns(e),
+    );
+    if (others.length === 0) throw new TimeoutError(ms);
+    throw new AggregateError(
+      [new TimeoutError(ms), ...others],
+      `${others.length + 1} errors in timeout`,
+    );
+  }
   if ((scope as CancelScope | null)?.cancelled) throw new TimeoutError(ms);
   return value as T;
 }
