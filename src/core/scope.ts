@@ -175,8 +175,8 @@ export class CancelScope implements ScopeLike {
 
   // ------------------------------------------------------------ lifecycle (cancelScope)
 
-  /** @internal */
-  _enter(): void {
+  /** @internal `now` is the clock when the deadline was computed, if it was. */
+  _enter(now?: number): void {
     const task = this.#task;
     const x = task._extras();
     const outer = x.scope as CancelScope | null;
@@ -187,7 +187,7 @@ export class CancelScope implements ScopeLike {
     this.#depth = task._shieldDepth;
     this.#inTaskCleanup = task._unwinding;
     this.#active = true;
-    this.#armTimer();
+    this.#armTimer(now);
     if (this.#cancelCalled) this.#cancelWork(this.#reason);
   }
 
@@ -315,19 +315,17 @@ export class CancelScope implements ScopeLike {
     this.#task._interrupt();
   }
 
-  #armTimer(): void {
+  #armTimer(now?: number): void {
     this.#disarmTimer();
     const at = this.#deadline;
     if (at === Number.POSITIVE_INFINITY || this.#cancelCalled) return;
+    // The timer is filed directly with this scope as its waker (a Timer's own
+    // poll would read the clock a second time).
+    const rt = this.#rt;
     const timer = Timer.at(at);
-    this.#timer = timer;
-    const outer = cur.rt;
-    cur.rt = this.#rt;
-    try {
-      timer.poll(this); // files the timer with this scope as its waker (or wakes at once if due)
-    } finally {
-      cur.rt = outer;
-    }
+    timer.waker = this;
+    if (rt._fileTimer(timer, at, now ?? rt.now())) this.#timer = timer;
+    else this.wake(); // already due
   }
 
   #disarmTimer(): void {
@@ -410,17 +408,26 @@ export function* runScope<T>(
   deadline: number,
   shield: boolean,
   scopeOut?: (scope: CancelScope) => void,
+  relative = false,
 ): Coroutine<T | undefined> {
   if (typeof body !== "function") {
     throw new TypeError(`${where}: body must be a function (scope) => coroutine`);
   }
   const task = requireTask(where);
   const scope = new CancelScope(task, shield);
-  if (deadline !== Number.POSITIVE_INFINITY) scope.deadline = deadline;
+  let now: number | undefined;
+  if (deadline !== Number.POSITIVE_INFINITY) {
+    // A relative deadline starts when the scope does (coroutines are lazy).
+    if (relative) {
+      now = (cur.rt as Runtime).now();
+      deadline += now;
+    }
+    scope.deadline = deadline;
+  }
   scopeOut?.(scope);
   const gen = body(scope);
   if (!isCoroutine(gen)) return yield* badBody(body, where);
-  scope._enter();
+  scope._enter(now);
   // Stays EXIT_CANCELLED only if the `finally` is entered by the task's cancellation unwinding.
   let exit = EXIT_CANCELLED;
   let value: T | undefined;
@@ -488,9 +495,9 @@ export function cancelScope<T>(body: ScopeBody<T>): Coroutine<T | undefined> {
  * @example
  * const reply = yield* moveOnAfter(500, () => rx.recv()); // undefined after 500 ms
  */
-export function* moveOnAfter<T>(ms: number, body: ScopeBody<T>): Coroutine<T | undefined> {
+export function moveOnAfter<T>(ms: number, body: ScopeBody<T>): Coroutine<T | undefined> {
   checkMs(ms, "moveOnAfter(ms, body)");
-  return yield* runScope(body, "moveOnAfter(ms, body)", nowOf() + ms, false);
+  return runScope(body, "moveOnAfter(ms, body)", ms, false, undefined, true);
 }
 
 /**

@@ -6,7 +6,6 @@ import { type Gather, gathered } from "../core/gather.js";
 import { type CancelScope, runScope } from "../core/scope.js";
 import type { Task } from "../core/task.js";
 import { checkDuration } from "./duration.js";
-import { now } from "./sleep.js";
 
 /**
  * Runs `body` as a child task with a deadline. If it does not finish within
@@ -30,11 +29,12 @@ export function* timeout<T>(ms: number, body: Body<T> | Future<T> | Task<T>): Co
     value = yield* runScope(
       () => gathered(items, "timeout", true, theBody, ms),
       "timeout(ms, body)",
-      now() + ms,
+      ms,
       false,
       (s) => {
         scope = s;
       },
+      true,
     );
   } catch (error) {
     // The deadline hit and the body's cleanup failed too: both are reported.
