@@ -682,3 +682,104 @@ describe("cancellation at every suspension inside a scope", () => {
     expect(got).toBeInstanceOf(CancelledError);
   });
 });
+
+describe("decided: teardown order and which error wins", () => {
+  it("a parent's children are torn down concurrently: all cancelled at once, the parent completes after the last cleanup", async () => {
+    const log: string[] = [];
+    const got = await runTest(function* () {
+      const parent = spawn(function* () {
+        for (const name of ["first", "second", "third"]) {
+          spawn(function* () {
+            try {
+              yield* sleep(1000);
+            } finally {
+              log.push(`${name} cleanup starts at ${now()}`);
+              yield* sleep(10);
+            }
+          });
+        }
+        yield* sleep(1);
+      });
+      yield* parent;
+      return now();
+    });
+    expect(log).toEqual([
+      "first cleanup starts at 1",
+      "second cleanup starts at 1",
+      "third cleanup starts at 1",
+    ]);
+    expect(got).toBe(11); // concurrent: 10 ms of cleanup, not 30
+  });
+
+  it("a cancelled task whose child fails during the task's cleanup: the joiner gets the child's error, not CancelledError", async () => {
+    const got = await runTest(function* () {
+      const t = spawn(function* () {
+        spawn(function* () {
+          try {
+            yield* sleep(1000);
+          } finally {
+            yield* sleep(1);
+            // biome-ignore lint/correctness/noUnsafeFinally: the case is a failure during cleanup
+            throw new Error("child failed in cleanup");
+          }
+        });
+        yield* sleep(1000);
+      });
+      yield* sleep(5);
+      t.cancel();
+      try {
+        yield* t;
+        return "no error";
+      } catch (error) {
+        return (error as Error).message;
+      }
+    });
+    expect(got).toBe("child failed in cleanup");
+  });
+
+  it("a scope entered inside a cancelled task's cleanup still fires its deadline", async () => {
+    const log: string[] = [];
+    await runTest(function* () {
+      const t = spawn(function* () {
+        try {
+          yield* sleep(1000);
+        } finally {
+          const v = yield* moveOnAfter(20, function* () {
+            yield* sleep(1000);
+            return "slow cleanup";
+          });
+          log.push(`cleanup bounded: ${String(v)} at ${now()}`);
+        }
+      });
+      yield* sleep(5);
+      t.cancel();
+      yield* sleep(100);
+    });
+    expect(log).toEqual(["cleanup bounded: undefined at 25"]);
+  });
+
+  it("a scope cancelled while the task's own cancellation unwinds does not interrupt that cleanup", async () => {
+    const log: string[] = [];
+    await runTest(function* () {
+      let s: CancelScope | undefined;
+      const t = spawn(function* () {
+        yield* cancelScope(function* (scope) {
+          s = scope;
+          try {
+            yield* sleep(1000);
+          } finally {
+            yield* sleep(10);
+            log.push(`task cleanup finished at ${now()}`);
+          }
+        });
+      });
+      yield* sleep(5);
+      t.cancel();
+      yield* sleep(2);
+      s?.cancel();
+      yield* sleep(100);
+      expect(t.state).toBe("cancelled");
+    });
+    expect(log).toEqual(["task cleanup finished at 15"]);
+  });
+});
