@@ -719,7 +719,6 @@ describe("decided: teardown order and which error wins", () => {
             yield* sleep(1000);
           } finally {
             yield* sleep(1);
-            // biome-ignore lint/correctness/noUnsafeFinally: the case is a failure during cleanup
             throw new Error("child failed in cleanup");
           }
         });
