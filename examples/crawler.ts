@@ -3,16 +3,19 @@
  *
  * The program starts a small web site of its own on loopback (`serve`: every
  * page a task, answering after a little simulated latency), then crawls it from
- * `/`: fetch a page, pull out its links, crawl each new same-site link — all
- * at once, but never more than `concurrency` requests in flight (a
- * `Semaphore`). A broken link answers 404; one page is too slow and the
+ * `/`, breadth first: fetch every page of the frontier, at most `concurrency`
+ * at a time (`mapConcurrent`), gather their new same-site links into the next
+ * frontier. A broken link answers 404; one page answers 503 the first time and
+ * is fetched again after a short wait (`retry`); one page is too slow and the
  * crawler's per-page `timeout` gives up on it, which cancels the fetch: the
  * server sees its client leave and cancels that request's task too. When the
  * crawl is done the site is cancelled; its shutdown waits for every request.
  *
  * What to notice:
- * - one task per discovered link (`group.spawn`), cheap to have many of; the
- *   semaphore, not the task count, bounds the requests in flight;
+ * - `mapConcurrent(frontier, concurrency, visit)` bounds the requests in
+ *   flight: no semaphore, no permit to release, no task per link to manage;
+ * - `retry(..., {retryIf})` retries only what is worth retrying (a 503), with
+ *   exponential backoff on the runtime clock; a 404 or a timeout is final;
  * - `timeout(ms, body)` around `fetch` + `text`: the deadline covers the whole
  *   page, and leaving it early aborts the HTTP request (nothing leaks);
  * - the server and the crawler are tasks of one runtime; while they wait on
@@ -24,13 +27,13 @@ import { pathToFileURL } from "node:url";
 import {
   type Coroutine,
   call,
+  mapConcurrent,
   now,
+  retry,
   run,
-  Semaphore,
   sleep,
   spawn,
   TimeoutError,
-  taskGroup,
   timeout,
 } from "corio";
 import { fetch, response, serve, text } from "corio/http";
@@ -69,9 +72,19 @@ function page(i: number, pages: number): string {
   return `<html><body><h1>Page ${i}</h1>${links.join("\n")}</body></html>`;
 }
 
-function* site(req: Request, pages: number, slowPage: number): Coroutine<Response> {
+/** The site: `/page/5` is busy (503) the first time it is asked for. */
+function* site(
+  req: Request,
+  pages: number,
+  slowPage: number,
+  asked: Set<string>,
+): Coroutine<Response> {
   const { pathname } = new URL(req.url);
   yield* sleep(5 + ((pathname.length * 7) % 20)); // simulated latency
+  if (pathname === "/page/5" && !asked.has(pathname)) {
+    asked.add(pathname);
+    return response("busy, try again", { status: 503 });
+  }
   if (pathname === "/") return html(page(0, pages));
   if (pathname === "/slow") {
     yield* sleep(slowPage);
@@ -99,12 +112,14 @@ function linksOf(body: string, pageUrl: string): string[] {
   return out;
 }
 
+/** A 503: the server is busy; worth asking again. */
+class ServerBusy extends Error {}
+
 export function* crawl(
   base: string,
   options: Required<Pick<CrawlOptions, "concurrency" | "pageTimeout" | "log">>,
 ): Coroutine<CrawlOutcome> {
   const { concurrency, pageTimeout, log } = options;
-  const permits = new Semaphore(concurrency);
   const seen = new Set<string>(["/"]);
   const visited: string[] = [];
   const failed: { path: string; why: string }[] = [];
@@ -113,46 +128,54 @@ export function* crawl(
   const start = now();
   const t = () => `${((now() - start) / 1000).toFixed(2).padStart(5)}s`;
 
-  yield* taskGroup(function* (group) {
-    function* visit(path: string): Coroutine<void> {
-      const permit = yield* permits.acquire();
-      let body: string;
-      inFlight++;
-      mostAtOnce = Math.max(mostAtOnce, inFlight);
-      try {
-        // One deadline for the whole page: headers and body.
-        const [status, text_] = yield* timeout(pageTimeout, function* () {
-          const res = yield* fetch(`${base}${path}`);
-          return [res.status, yield* text(res)] as const;
-        });
-        if (status !== 200) {
-          failed.push({ path, why: String(status) });
-          log(`${t()} ${status} ${path}`);
-          return;
-        }
-        body = text_;
-      } catch (error) {
-        const why = error instanceof TimeoutError ? "timeout" : String(error);
-        failed.push({ path, why });
-        log(`${t()} --- ${path}: ${why}`);
-        return;
-      } finally {
-        inFlight--;
-        permit.release();
-      }
-      visited.push(path);
-      const links = linksOf(body, `${base}${path}`);
-      let fresh = 0;
-      for (const link of links) {
-        if (seen.has(link)) continue;
-        seen.add(link);
-        fresh++;
-        group.spawn(() => visit(link), { name: `crawl ${link}` });
-      }
-      log(`${t()} 200 ${path} (${links.length} links, ${fresh} new)`);
+  /** One page, with one deadline for headers and body; a 503 is thrown to be retried. */
+  function* fetchPage(path: string): Coroutine<{ status: number; body: string }> {
+    inFlight++;
+    mostAtOnce = Math.max(mostAtOnce, inFlight);
+    try {
+      const page = yield* timeout(pageTimeout, function* () {
+        const res = yield* fetch(`${base}${path}`);
+        return { status: res.status, body: yield* text(res) };
+      });
+      if (page.status === 503) throw new ServerBusy(`503 on ${path}`);
+      return page;
+    } finally {
+      inFlight--;
     }
-    group.spawn(() => visit("/"), { name: "crawl /" });
-  });
+  }
+
+  /** Fetches a page (retrying a busy server) and returns its same-site links. */
+  function* visit(path: string): Coroutine<string[]> {
+    let page: { status: number; body: string };
+    try {
+      page = yield* retry(() => fetchPage(path), {
+        attempts: 3,
+        backoff: { initialMs: 50, maxMs: 500, factor: 2, jitter: 0.1 },
+        retryIf: (error) => error instanceof ServerBusy,
+      });
+    } catch (error) {
+      const why = error instanceof TimeoutError ? "timeout" : String(error);
+      failed.push({ path, why });
+      log(`${t()} --- ${path}: ${why}`);
+      return [];
+    }
+    if (page.status !== 200) {
+      failed.push({ path, why: String(page.status) });
+      log(`${t()} ${page.status} ${path}`);
+      return [];
+    }
+    visited.push(path);
+    const links = linksOf(page.body, `${base}${path}`);
+    log(`${t()} 200 ${path} (${links.length} links)`);
+    return links;
+  }
+
+  // Breadth first: the whole frontier at `concurrency` at a time, then the new links it found.
+  let frontier = ["/"];
+  while (frontier.length > 0) {
+    const found = yield* mapConcurrent(frontier, concurrency, visit);
+    frontier = found.flat().filter((link) => !seen.has(link) && seen.add(link));
+  }
   return { visited, failed, mostAtOnce };
 }
 
@@ -165,6 +188,7 @@ export function* crawlSite(options: CrawlOptions = {}): Coroutine<CrawlOutcome> 
     slowPage = 5000,
     log = console.log,
   } = options;
+  const asked = new Set<string>();
   let port = 0;
   let listening: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
@@ -178,7 +202,7 @@ export function* crawlSite(options: CrawlOptions = {}): Coroutine<CrawlOutcome> 
           listening();
         },
       },
-      (req) => site(req, pages, slowPage),
+      (req) => site(req, pages, slowPage, asked),
     ),
     { name: "site" },
   );

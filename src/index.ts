@@ -2,18 +2,25 @@
  * corio: lazy, cancellable, structured, inspectable coroutines for TypeScript
  * on Node.js. This is everything an application writes against; futures'
  * authors find the sharp tools in `corio/lowlevel`, tests in `corio/testing`.
+ *
+ * @module
  */
 
 export type { Settled } from "./combinators/all.js";
 export { all, allSettled } from "./combinators/all.js";
+export type { ItemWork } from "./combinators/map-concurrent.js";
+export { mapConcurrent } from "./combinators/map-concurrent.js";
 export type { Selected } from "./combinators/race.js";
 export { any, race, select } from "./combinators/race.js";
+export type { Backoff, RetryOptions } from "./combinators/retry.js";
+export { retry } from "./combinators/retry.js";
 export type { Body } from "./core/body.js";
 export { call } from "./core/call.js";
 export type { StuckTask } from "./core/errors.js";
 export { CancelledError, DeadlockError, TimeoutError } from "./core/errors.js";
 export type { Coroutine, Future } from "./core/future.js";
 export { yieldNow } from "./core/future.js";
+export type { TaskBody } from "./core/future-body.js";
 export type { Item, ItemValue } from "./core/gather.js";
 export type {
   DebugOptions,
@@ -22,6 +29,9 @@ export type {
   TraceEvent,
   TraceFile,
 } from "./core/instrument.js";
+export { JoinSet, joinSet } from "./core/join-set.js";
+export type { Provide } from "./core/resource.js";
+export { resource } from "./core/resource.js";
 export type { RunOptions, RuntimeOptions, TaskInfo } from "./core/runtime.js";
 export { Runtime } from "./core/runtime.js";
 export type { ScopeBody } from "./core/scope.js";

@@ -2,6 +2,7 @@
 import type { Body } from "./core/body.js";
 import { isInstance, thrownText } from "./core/describe-thrown.js";
 import { CancelledError } from "./core/errors.js";
+import type { TaskBody } from "./core/future-body.js";
 import type { RunOptions } from "./core/runtime.js";
 import { Runtime } from "./core/runtime.js";
 import { type SignalStream, signal } from "./signal/signal.js";
@@ -19,7 +20,7 @@ installObservability();
  * @example
  * const n = await run(function* () { yield* sleep(10); return 1; });
  */
-export function run<T>(body: Body<T>, options: RunOptions = {}): Promise<T> {
+export function run<T>(body: TaskBody<T>, options: RunOptions = {}): Promise<T> {
   installObservability(); // again: a bundler trusting `sideEffects: false` may drop the call above
   const { signal, name, ...runtimeOptions } = options;
   return new Runtime(runtimeOptions).run(body, { signal, name });

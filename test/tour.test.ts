@@ -32,6 +32,7 @@ describe("corio tour", () => {
       "4. A TCP echo server, many clients",
       "5. Cancellation",
       "6. One step at a time",
+      "7. CPU work and threads",
       "Your turn",
     ];
     let at = 0;
@@ -79,11 +80,18 @@ describe("corio tour", () => {
     expect(stdout).toMatch(/rt\.step\(\) → true +b: hello\n/);
     expect(stdout).toMatch(/rt\.step\(\) → true +a: world\n/);
     expect(stdout).toMatch(/rt\.step\(\) → false/);
+    // 7: the same count both ways; on the loop the ticker could not run during the job.
+    const onLoop = /on the loop: 92938 primes in (\d+) ms; the ticker's worst delay (\d+) ms/.exec(
+      stdout,
+    );
+    expect(onLoop).not.toBeNull();
+    expect(Number(onLoop![2])).toBeGreaterThanOrEqual(Number(onLoop![1]) - 25);
+    expect(stdout).toMatch(/in a worker: 92938 primes in \d+ ms; the ticker's worst delay \d+ ms/);
     // Timelines: one row per task, plain text (NO_COLOR).
     expect(stdout).toMatch(/^ {2}main +│█/m);
     expect(stdout).toMatch(/^ {4}count 1 +│/m);
     expect(stdout.includes("\x1b[")).toBe(false);
-    expect(stdout.match(/Notice:/g)?.length).toBe(6);
+    expect(stdout.match(/Notice:/g)?.length).toBe(7);
 
     // The files it wrote.
     const trace = JSON.parse(readFileSync(join(out, "corio-tour.trace.json"), "utf8"));

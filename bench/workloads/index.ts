@@ -5,6 +5,7 @@ import channel from "./channel.js";
 import memory from "./memory.js";
 import mutex from "./mutex.js";
 import pingpong from "./pingpong.js";
+import queue from "./queue.js";
 import spawn from "./spawn.js";
 import timers from "./timers.js";
 import yieldWorkload from "./yield.js";
@@ -17,4 +18,5 @@ export const WORKLOADS: readonly Workload[] = [
   channel,
   pingpong,
   mutex,
+  queue,
 ];

@@ -30,9 +30,9 @@ export class UsageError extends Error {
 
 const run: Command = {
   name: "run",
-  synopsis: "corio run FILE [--trace OUT] [--debug] [-- ARGS]",
+  synopsis: "corio run FILE [--workers N] [--trace OUT] [--debug] [-- ARGS]",
   summary: "run a module's default-exported coroutine under main()",
-  help: `Usage: corio run FILE [--trace OUT] [--debug] [-- ARGS...]
+  help: `Usage: corio run FILE [--workers N] [--trace OUT] [--debug] [-- ARGS...]
 
 Runs FILE (.ts, .mts, .js, .mjs; TypeScript through tsx) and its default export,
 a coroutine function, as the program, under main(): SIGINT and SIGTERM cancel it
@@ -46,22 +46,40 @@ and its cleanup runs. ARGS after -- reach the program as process.argv.slice(2).
   }
 
 Options:
+  --workers N   run N copies of the program (node:cluster) that share listening
+                sockets, so a server accepts on one port across N cores; SIGTERM
+                is forwarded to every copy, Ctrl-C reaches them itself; a copy
+                that fails stops the others; corio ps PID lists the copies
   --trace OUT   record a trace (Chrome Trace Event JSON) to OUT; open it in
                 https://ui.perfetto.dev or turn it into a page with corio trace
+                (with --workers: one per copy, OUT with its pid before the extension)
   --debug       debug mode: warn about slow steps, operations never awaited, leaks
   -h, --help    show this help
 
 Exit code: 0 on success, 1 if the program failed, 130 after SIGINT, 143 after
-SIGTERM, 2 for a usage error.`,
-  options: { trace: { type: "string" }, debug: { type: "boolean" } },
+SIGTERM, 2 for a usage error. With --workers: the first non-zero exit code of a
+copy, else 0.`,
+  options: {
+    trace: { type: "string" },
+    debug: { type: "boolean" },
+    workers: { type: "string" },
+  },
   async run(values, positionals) {
     const [file, ...args] = positionals;
     if (file === undefined) throw new UsageError("missing FILE", run);
+    const options = { trace: values.trace as string | undefined, debug: values.debug === true };
+    if (values.workers !== undefined) {
+      const workers = Number(values.workers);
+      if (!Number.isInteger(workers) || workers < 1)
+        throw new UsageError(
+          `--workers must be a whole number >= 1, got ${String(values.workers)}`,
+          run,
+        );
+      const { runCluster } = await import("./cluster.js");
+      return runCluster(file, args, { ...options, workers });
+    }
     const { runFile } = await import("./run.js");
-    return runFile(file, args, {
-      trace: values.trace as string | undefined,
-      debug: values.debug === true,
-    });
+    return runFile(file, args, options);
   },
 };
 
@@ -160,8 +178,8 @@ const tour: Command = {
 
 A short guided run (under 15 seconds) of what a coroutine runtime does:
 concurrency by sleeping together, chains, a queue between producers and
-consumers, a TCP echo server, cancellation with cleanup, and the runtime
-driven one step at a time. Each part prints its output and a timeline of its
+consumers, a TCP echo server, cancellation with cleanup, the runtime
+driven one step at a time, and CPU work on the loop against a worker thread. Each part prints its output and a timeline of its
 tasks. At the end it writes corio-tour.trace.json and corio-tour.html.
 
 Options:

@@ -4,7 +4,13 @@
  * `corio/trace`'s `readTaskSnapshot` (docs/observability.md); this file only
  * prints.
  */
-import { formatTaskTable, formatTaskTree, InspectError, readTaskSnapshot } from "../trace/index.js";
+import {
+  formatCopies,
+  formatTaskTable,
+  formatTaskTree,
+  InspectError,
+  readTaskSnapshot,
+} from "../trace/index.js";
 
 export interface PsOptions {
   timeout?: number | undefined;
@@ -25,6 +31,15 @@ export async function psCommand(
   } catch (error) {
     if (error instanceof InspectError) throw new Error(`${error.message} (${error.code})`);
     throw error;
+  }
+  if (snapshot.copies !== undefined && options.json !== true) {
+    // The primary of `corio run --workers N`: each copy under its own header.
+    const each =
+      which === "pstree"
+        ? formatTaskTree
+        : (copy: typeof snapshot) => formatTaskTable(copy.runtimes.flatMap((r) => r.tasks));
+    process.stdout.write(withNewline(formatCopies(snapshot.copies, each)));
+    return 0;
   }
   if (options.json === true) {
     process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);

@@ -1,6 +1,7 @@
 /** Turning what users pass as a "body" into a coroutine, with clear errors for the usual mistakes. */
 import type { Coroutine } from "./future.js";
 import { describeFuture, isFuture } from "./future.js";
+import { futureAsCoroutine } from "./future-body.js";
 
 /** A coroutine (a generator object, not yet started) or a function returning one. */
 export type Body<T> = Coroutine<T> | (() => Coroutine<T>);
@@ -8,7 +9,12 @@ export type Body<T> = Coroutine<T> | (() => Coroutine<T>);
 /** @internal Returns the coroutine for `body`, calling it if it is a function. */
 export function toCoroutine<T>(body: Body<T>, where: string): Coroutine<T> {
   const gen = typeof body === "function" ? body() : body;
-  if (!isCoroutine(gen)) throw new TypeError(describeBadBody(body, gen, where));
+  if (!isCoroutine(gen)) {
+    // Slow path: a future (or a function returning one) runs as `yield* future`.
+    const awaiting = futureAsCoroutine(gen);
+    if (awaiting !== null) return awaiting as Coroutine<T>;
+    throw new TypeError(describeBadBody(body, gen, where));
+  }
   return gen as Coroutine<T>;
 }
 

@@ -40,10 +40,12 @@ import type { Runtime } from "./runtime.js";
 
 /** Returned by `poll()` when the value is not ready yet (after storing `cx.waker`). */
 export const PENDING: unique symbol = Symbol("corio.PENDING");
+/** The type of `PENDING`: what `poll()` returns when its value is not ready. */
 export type Pending = typeof PENDING;
 
 /** Puts a task back on its runtime's ready queue so the executor polls it again. */
 export interface Waker {
+  /** Schedules the task to be polled again; waking a task that is already ready does nothing. */
   wake(): void;
 }
 
@@ -98,6 +100,7 @@ export abstract class FutureBase<T> implements Future<T>, Iterator<Future<unknow
     return this;
   }
 
+  /** The iterator protocol that `yield*` drives; not for direct use. */
   next(token?: unknown): IteratorResult<Future<unknown>, T> {
     if (token === RESUME) {
       const done = DONE;
@@ -109,6 +112,7 @@ export abstract class FutureBase<T> implements Future<T>, Iterator<Future<unknow
     return YIELDED;
   }
 
+  /** The iterator protocol that `yield*` drives: rethrows `error`; not for direct use. */
   throw(error?: unknown): IteratorResult<Future<unknown>, T> {
     throw error;
   }

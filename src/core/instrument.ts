@@ -137,7 +137,10 @@ export const instrumentation: {
  * would be reported as never awaited once the first use is collected.
  *
  * @example
- * export function recv(): Future<T> { return trackCreation(new RecvFuture(this)); }
+ * function answer(): Future<number> {
+ *   return trackCreation(pollFn(() => 42));
+ * }
+ * const n = yield* answer(); // 42
  */
 export function trackCreation<F extends object>(future: F): F {
   const track = instrumentation.track;

@@ -34,6 +34,7 @@ import { isInstance } from "./describe-thrown.js";
 import { CancelledError, DeadlockError, type StuckTask } from "./errors.js";
 import { ChunkedFifo } from "./fifo.js";
 import { isLocalWait } from "./future.js";
+import type { TaskBody } from "./future-body.js";
 import type { DebugOptions, Hooks, TraceFile } from "./instrument.js";
 import { instrumentation, renderTaskTree } from "./instrument.js";
 import type { Joiner } from "./join.js";
@@ -158,6 +159,8 @@ export class Runtime {
   readonly #epoch: number;
   #vnow = 0;
   readonly #random: (() => number) | null;
+  /** Random draws for library code (retry's jitter): from the seed, apart from the shuffle's stream. */
+  readonly #draws: () => number;
   #active = false;
   #inLoop = false;
   #armed = false;
@@ -184,12 +187,22 @@ export class Runtime {
     this.#virtual = virtualTime;
     this.#epoch = virtualTime ? 0 : performance.now();
     this.#random = seed === undefined ? null : mulberry32(seed);
+    this.#draws = seed === undefined ? Math.random : mulberry32(seed ^ 0x9e3779b9);
     const create = instrumentation.create;
     if (hooks === null && create === null && (options.trace || options.debug || options.stats))
       throw new Error(
         "Runtime: trace, debug and stats need corio's observability layer (import from 'corio')",
       );
     this._hooks = hooks ?? (create === null ? null : create(this, options));
+  }
+
+  /**
+   * @internal A number in [0, 1): replayable from the runtime's `seed` (its own
+   * stream, so drawing does not change the seeded scheduling order), else
+   * `Math.random()`. `retry` draws its jitter here.
+   */
+  _random(): number {
+    return this.#draws();
   }
 
   /** The runtime's clock in milliseconds: monotonic real time, or virtual time from 0. */
@@ -206,8 +219,8 @@ export class Runtime {
    * Adds a root task (one with no parent). Nothing runs until `run()` or
    * `step()`; while `run()` is in progress it is scheduled at once.
    */
-  spawn<T>(body: Body<T>, options?: SpawnOptions): Task<T> {
-    return Task._spawn(body, null, this, options, "runtime.spawn");
+  spawn<T>(body: TaskBody<T>, options?: SpawnOptions): Task<T> {
+    return Task._spawn(body as Body<T>, null, this, options, "runtime.spawn");
   }
 
   /**
@@ -217,12 +230,13 @@ export class Runtime {
    * `CancelledError` if the run was cancelled, or with `DeadlockError`.
    * Without a body, runs until every root task has completed.
    */
-  run<T>(body?: Body<T>, options: { signal?: AbortSignal; name?: string } = {}): Promise<T> {
+  run<T>(body?: TaskBody<T>, options: { signal?: AbortSignal; name?: string } = {}): Promise<T> {
     if (this.#active) throw new Error("Runtime.run: this runtime is already running");
     const spawnOptions = options.name === undefined ? undefined : { name: options.name };
     let main: Task<unknown> | null;
     try {
-      main = body === undefined ? null : Task._spawn(body, null, this, spawnOptions, "run");
+      main =
+        body === undefined ? null : Task._spawn(body as Body<T>, null, this, spawnOptions, "run");
     } catch (error) {
       // A body function that throws before returning its coroutine (or is not one):
       // run() returns a Promise, so it rejects rather than throws.

@@ -6,14 +6,15 @@ import type { Body } from "./body.js";
 import { cur } from "./current.js";
 import type { Context, Pending } from "./future.js";
 import { FutureBase, PENDING } from "./future.js";
+import type { TaskBody } from "./future-body.js";
 import type { Runtime } from "./runtime.js";
 import type { SpawnOptions } from "./task.js";
 import { Task } from "./task.js";
 
 /**
- * Starts `body` as a child of the current task and returns its handle. The
- * child is scheduled, never run synchronously: the caller runs on until it
- * suspends. The child cannot outlive the caller: when the caller's body ends,
+ * Starts `body` (a coroutine, a future, or a function returning either) as a
+ * child of the current task and returns its handle. The child is scheduled,
+ * never run synchronously: the caller runs on until it suspends. The child cannot outlive the caller: when the caller's body ends,
  * a child still running is cancelled and awaited. If the child fails while the
  * caller is not joining it, the caller fails at once.
  *
@@ -23,14 +24,14 @@ import { Task } from "./task.js";
  * const child = spawn(function* () { yield* sleep(10); return 42; });
  * const answer = yield* child;
  */
-export function spawn<T>(body: Body<T>, options?: SpawnOptions): Task<T> {
+export function spawn<T>(body: TaskBody<T>, options?: SpawnOptions): Task<T> {
   const parent = cur.task;
   if (parent === null) {
     throw new Error(
       "spawn() needs a current task: call it inside a running coroutine, or use runtime.spawn() to add a root task",
     );
   }
-  return Task._spawn(body, parent, cur.rt as Runtime, options, "spawn");
+  return Task._spawn(body as Body<T>, parent, cur.rt as Runtime, options, "spawn");
 }
 
 /** The task whose step is running now, or null outside any task. */
@@ -56,7 +57,8 @@ export class ChildrenDone extends FutureBase<void> {
   poll(cx: Context): undefined | Pending {
     if (this.#task === null) this.#task = cur.task as Task<unknown>;
     const task = this.#task;
-    if (!task._hasChildren) {
+    // Resources held for the task are released when its body ends, after this wait.
+    if (!task._hasChildren || task._onlyHeldChildren) {
       task._waitChildren(null);
       return undefined;
     }

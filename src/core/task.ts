@@ -164,6 +164,12 @@ class TaskExtras implements Siblings {
   last: Task<unknown> | null = null;
   /** Woken when the last child completes (taskGroup waiting for its children). */
   childWaiter: Waker | null = null;
+  /**
+   * Children that are resources holding a value for this task (waiting in
+   * `provide` until its body ends): a children-wait does not wait for them.
+   * Invariant: counts children only; while non-zero, every child's end wakes `childWaiter`.
+   */
+  heldResources = 0;
   reason: unknown = undefined;
   /** Errors this task will fail with: unjoined children's failures. */
   errors: unknown[] | null = null;
@@ -307,7 +313,12 @@ export class Task<T = unknown> implements PromiseLike<T> {
    * @example
    * const t = spawn(worker);
    * t.cancel("no longer needed");
-   * yield* t; // throws CancelledError with .reason "no longer needed"
+   * try {
+   *   yield* t;
+   * } catch (e) {
+   *   if (!(e instanceof CancelledError)) throw e;
+   *   console.log(e.reason); // "no longer needed"
+   * }
    */
   cancel(reason?: unknown): void {
     const s = this.#state;
@@ -697,7 +708,15 @@ export class Task<T = unknown> implements PromiseLike<T> {
   _unlinkChild(child: Task<unknown>): void {
     const x = this._ex() as TaskExtras;
     unlink(child, x);
-    if (x.first !== null) return;
+    if (x.first !== null) {
+      // Resources held for this task stay until its body ends: a children-wait re-checks.
+      if (x.heldResources !== 0 && x.childWaiter !== null) {
+        const w = x.childWaiter;
+        x.childWaiter = null;
+        w.wake();
+      }
+      return;
+    }
     const s = this.#state;
     if ((s & STATE) === CLOSING) {
       this.#state = (s & ~STATE) | SCHEDULED | F_FINISH;
@@ -864,6 +883,20 @@ export class Task<T = unknown> implements PromiseLike<T> {
   get _hasChildren(): boolean {
     const x = this._ex();
     return x !== null && x.first !== null;
+  }
+
+  /** @internal True if every child is a resource held for this task (see `heldResources`). */
+  get _onlyHeldChildren(): boolean {
+    const x = this._ex();
+    if (x === null || x.heldResources === 0) return false;
+    let n = 0;
+    for (let c = x.first; c !== null; c = c.#next) if (++n > x.heldResources) return false;
+    return true;
+  }
+
+  /** @internal A child resource starts (+1) or stops (-1) holding a value for this task. */
+  _holdResource(delta: 1 | -1): void {
+    this._extras().heldResources += delta;
   }
 
   /** @internal Registers a waker for "the last child completed" (taskGroup). */

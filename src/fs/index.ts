@@ -10,6 +10,8 @@
  * handle open: a file opened by a cancelled `open` is closed at once.
  * Ownership: the holder closes a `File` or reader — with `using`, or
  * `close()` in a `finally`.
+ *
+ * @module
  */
 export type { OpenFlags } from "./file.js";
 export { File, open } from "./file.js";

@@ -101,6 +101,7 @@ class OpenReader extends IoFuture<ByteStream> {
  * Throws: Node's error with its code (ENOENT, EISDIR, EACCES) and the path.
  *
  * @example
+ * let errors = 0;
  * using lines = yield* reader("access.log");
  * for (let line = yield* lines.readLine(); line !== null; line = yield* lines.readLine()) {
  *   if (line.includes(" 500 ")) errors++;

@@ -3,6 +3,8 @@
  * cancellable client (`fetch`), and cancellable body reading (`text`, `json`,
  * `bytes`) — over Node's `node:http` and global `fetch`, with web-standard
  * `Request` and `Response` objects.
+ *
+ * @module
  */
 export type { HasBody } from "./body.js";
 export { bytes, json, text } from "./body.js";

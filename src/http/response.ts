@@ -175,7 +175,7 @@ function entries(init: HeadersInit): Iterable<[string, string]> {
  * `onError`) or when its `headers` are first read.
  *
  * @example
- * yield* serve({ port: 8080 }, function* (req) {
+ * yield* serve({ port: 0, onListen: ({ port }) => console.log(`on ${port}`) }, function* () {
  *   return response("hello\n", { headers: { "cache-control": "no-store" } });
  * });
  */

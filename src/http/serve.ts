@@ -584,7 +584,7 @@ function badResult(result: unknown): TypeError {
  * a `TypeError` at the call for bad options; whatever `onError` throws.
  *
  * @example
- * yield* serve({ port: 8080, onListen: ({ port }) => console.log(`on ${port}`) },
+ * yield* serve({ port: 0, onListen: ({ port }) => console.log(`on ${port}`) },
  *   function* (req) {
  *     const { pathname } = new URL(req.url);
  *     if (pathname !== "/") return new Response("not found", { status: 404 });

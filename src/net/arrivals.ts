@@ -6,7 +6,7 @@
  * The model
  * ---------
  * Items wait in a FIFO; futures wait in the parking lot's fair queue
- * (sync/parking-lot.ts). An arrival wakes the longest-waiting future, which
+ * (core/parking-lot.ts). An arrival wakes the longest-waiting future, which
  * leaves the line (NOTIFIED); the item stays queued until a poll takes it, so
  * a cancelled wait took nothing. A notified future dropped before its poll
  * passes the wake-up on, so no item waits while a future sleeps. `wakeAll`
@@ -17,7 +17,7 @@
  */
 import { ChunkedFifo } from "../core/fifo.js";
 import type { Waker } from "../core/future.js";
-import { IDLE, NOTIFIED, Waiter, WaitQueue } from "../sync/parking-lot.js";
+import { IDLE, NOTIFIED, Waiter, WaitQueue } from "../core/parking-lot.js";
 
 export class Arrivals<T> {
   readonly #items = new ChunkedFifo<T>(16);

@@ -45,6 +45,7 @@ export interface UnixConnectOptions {
   timeout?: number;
 }
 
+/** Where `connect` connects: TCP `{host, port}` or a Unix socket `{path}`. */
 export type ConnectOptions = TcpConnectOptions | UnixConnectOptions;
 
 class ConnectFuture extends IoFuture<TcpStream> {
@@ -150,7 +151,7 @@ class ConnectFuture extends IoFuture<TcpStream> {
  * certificate check's error with Node's code.
  *
  * @example
- * using conn = yield* connect({ host: "127.0.0.1", port: 8080, timeout: 5000 });
+ * using conn = yield* connect({ host: "127.0.0.1", port, timeout: 5000 });
  * yield* conn.write("ping\n");
  */
 export function connect(options: ConnectOptions): Future<TcpStream> {

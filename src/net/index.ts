@@ -24,6 +24,8 @@
  * installed with `withTransport(transport, body)` — such as `MemoryNetwork`,
  * an in-memory network that follows the virtual clock — with no change to the
  * code inside `body`. See docs/io.md.
+ *
+ * @module
  */
 export type { ConnectOptions, TcpConnectOptions, UnixConnectOptions } from "./connect.js";
 export { connect } from "./connect.js";
@@ -40,6 +42,7 @@ export { MemoryNetwork } from "./memory-transport.js";
 export { nodeTransport } from "./node-transport.js";
 export type { ReadLineOptions, StreamStatistics } from "./stream.js";
 export { ByteStream, TcpStream } from "./stream.js";
+export type { Pem, TlsConnectOptions, TlsServerOptions } from "./tls.js";
 export type {
   DatagramSink,
   DatagramTarget,

@@ -13,7 +13,7 @@
  * Invariant: `#rt` is non-null exactly while this future is counted.
  */
 import { cur } from "../core/current.js";
-import { FutureBase, PENDING, type Pending } from "../core/future.js";
+import { type Context, FutureBase, PENDING, type Pending } from "../core/future.js";
 import type { Runtime } from "../core/runtime.js";
 
 export abstract class IoFuture<T> extends FutureBase<T> {
@@ -39,17 +39,6 @@ export abstract class IoFuture<T> extends FutureBase<T> {
     }
   }
 
-  /**
-   * Counts one poll's outcome and returns it: PENDING starts counting, a value
-   * stops. A poll that throws has completed too (it is never cancelled): call
-   * `settled()` before rethrowing.
-   */
-  protected counted<V>(v: V | Pending, external: boolean): V | Pending {
-    if (v === PENDING) this.waiting(external);
-    else this.settled();
-    return v;
-  }
-
   /** Drop: stop counting, then release what the subclass holds. */
   cancel(): void {
     this.settled();
@@ -58,4 +47,30 @@ export abstract class IoFuture<T> extends FutureBase<T> {
 
   /** Release what the future holds (unregister wakers, abort, close). */
   protected dropped(): void {}
+}
+
+/**
+ * An I/O future whose poll is one call into the object that holds the state
+ * (a stream's `StreamCore`, say): it counts that call's outcome, so subclasses
+ * only say which call. PENDING starts counting; a value stops it; so does a
+ * throw, because a poll that throws has completed (it is never cancelled).
+ */
+export abstract class CountedIoFuture<T> extends IoFuture<T> {
+  /** The one call: the value, PENDING (after storing `cx.waker`), or a throw. */
+  protected abstract pollOnce(cx: Context): T | Pending;
+  /** False over an in-memory transport: not outside work (see the module comment). */
+  protected abstract get external(): boolean;
+
+  poll(cx: Context): T | Pending {
+    let v: T | Pending;
+    try {
+      v = this.pollOnce(cx);
+    } catch (error) {
+      this.settled();
+      throw error;
+    }
+    if (v === PENDING) this.waiting(this.external);
+    else this.settled();
+    return v;
+  }
 }

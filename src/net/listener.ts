@@ -23,9 +23,9 @@
 import type { Context, Coroutine, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import type { Waiter } from "../core/parking-lot.js";
 import type { Task } from "../core/task.js";
 import { taskGroup } from "../core/task-group.js";
-import type { Waiter } from "../sync/parking-lot.js";
 import { Arrivals } from "./arrivals.js";
 import { codeError, formatAddress, ioError, type SystemError } from "./errors.js";
 import { IoFuture } from "./io-future.js";
@@ -72,6 +72,7 @@ export interface UnixListenOptions {
   backlog?: number;
 }
 
+/** Where `listen` listens: a TCP `{host, port}` or a Unix socket `{path}`. */
 export type ListenOptions = TcpListenOptions | UnixListenOptions;
 
 const BINDING = 0;

@@ -10,7 +10,7 @@ import type { Readable, Writable } from "node:stream";
 import type { Context, Future, Pending } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import { formatAddress } from "./errors.js";
-import { IoFuture } from "./io-future.js";
+import { CountedIoFuture } from "./io-future.js";
 import { NodeRawStream } from "./node-transport.js";
 import {
   DEFAULT_LINE_LIMIT,
@@ -44,7 +44,7 @@ export interface StreamStatistics {
 const READ_NAMES = ["read", "readExact", "readLine", "readAll"];
 
 /** `read`, `readExact`, `readLine`, `readAll`: one future, four kinds (see `StreamCore.pollRead`). */
-class ReadFuture<T> extends IoFuture<T> {
+class ReadFuture<T> extends CountedIoFuture<T> {
   readonly #core: StreamCore;
   readonly #kind: number;
   readonly #arg: number;
@@ -54,17 +54,11 @@ class ReadFuture<T> extends IoFuture<T> {
     this.#kind = kind;
     this.#arg = arg;
   }
-  poll(cx: Context): T | Pending {
-    const core = this.#core;
-    try {
-      return this.counted(
-        core.pollRead(this, cx, this.#kind, this.#arg) as T | Pending,
-        core.external,
-      );
-    } catch (error) {
-      this.settled();
-      throw error;
-    }
+  protected pollOnce(cx: Context): T | Pending {
+    return this.#core.pollRead(this, cx, this.#kind, this.#arg) as T | Pending;
+  }
+  protected get external(): boolean {
+    return this.#core.external;
   }
   protected override dropped(): void {
     this.#core.dropRead(this);
@@ -74,7 +68,7 @@ class ReadFuture<T> extends IoFuture<T> {
   }
 }
 
-class WriteFuture extends IoFuture<void> {
+class WriteFuture extends CountedIoFuture<void> {
   readonly #core: StreamCore;
   readonly #data: Uint8Array | string;
   constructor(core: StreamCore, data: Uint8Array | string) {
@@ -82,14 +76,11 @@ class WriteFuture extends IoFuture<void> {
     this.#core = core;
     this.#data = data;
   }
-  poll(cx: Context): undefined | Pending {
-    const core = this.#core;
-    try {
-      return this.counted(core.pollWrite(this, cx, this.#data), core.external);
-    } catch (error) {
-      this.settled();
-      throw error;
-    }
+  protected pollOnce(cx: Context): undefined | Pending {
+    return this.#core.pollWrite(this, cx, this.#data);
+  }
+  protected get external(): boolean {
+    return this.#core.external;
   }
   protected override dropped(): void {
     this.#core.dropWrite(this);
@@ -99,20 +90,17 @@ class WriteFuture extends IoFuture<void> {
   }
 }
 
-class ShutdownFuture extends IoFuture<void> {
+class ShutdownFuture extends CountedIoFuture<void> {
   readonly #core: StreamCore;
   constructor(core: StreamCore) {
     super();
     this.#core = core;
   }
-  poll(cx: Context): undefined | Pending {
-    const core = this.#core;
-    try {
-      return this.counted(core.pollShutdown(cx), core.external);
-    } catch (error) {
-      this.settled();
-      throw error;
-    }
+  protected pollOnce(cx: Context): undefined | Pending {
+    return this.#core.pollShutdown(cx);
+  }
+  protected get external(): boolean {
+    return this.#core.external;
   }
   protected override dropped(): void {
     this.#core.dropShutdown();
@@ -222,7 +210,7 @@ export class ByteStream implements Disposable {
    * Throws: the connection's error; ERR_STREAM_CLOSED.
    *
    * @example
-   * const all = (yield* child.stdout.readAll()).toString();
+   * const all = (yield* child.stdout!.readAll()).toString();
    */
   readAll(): Future<Buffer> {
     return trackCreation(new ReadFuture<Buffer>(this._core, READ_ALL, 0));

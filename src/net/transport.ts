@@ -154,7 +154,9 @@ export interface DatagramSink {
 export interface RawDatagram {
   /** Send one datagram; `done(error | null)` once it was handed to the network. */
   send(data: Uint8Array | string, to: NetAddress, done: (error: Error | null) => void): void;
+  /** The address the socket is bound to. */
   address(): NetAddress;
+  /** Closes the socket; no sink call follows. */
   close(): void;
 }
 

@@ -17,7 +17,7 @@
 import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
-import type { Waiter } from "../sync/parking-lot.js";
+import type { Waiter } from "../core/parking-lot.js";
 import { Arrivals } from "./arrivals.js";
 import { codeError, formatAddress, ioError, type SystemError } from "./errors.js";
 import { IoFuture } from "./io-future.js";
@@ -345,16 +345,7 @@ export class UdpSocket implements Disposable {
   }
 }
 
-/**
- * Binds a UDP socket to `{host, port}` (port 0 picks a free one). Returns
- * once bound.
- *
- * Cancellation: safe; nothing stays bound.
- * Throws: code EADDRINUSE, EACCES, ENOTFOUND — with the address in the message.
- *
- * @example
- * using socket = yield* udp.bind({ host: "127.0.0.1", port: 0 });
- */
+/** `udp.bind`, documented there. */
 function bind(options: UdpBindOptions = {}): Future<UdpSocket> {
   if (options === null || typeof options !== "object") {
     throw new TypeError("udp.bind(options): options must be an object");
@@ -375,4 +366,16 @@ function bind(options: UdpBindOptions = {}): Future<UdpSocket> {
 }
 
 /** UDP sockets: `udp.bind({host, port})`. */
-export const udp = { bind };
+export const udp = {
+  /**
+   * Binds a UDP socket to `{host, port}` (port 0 picks a free one). Returns
+   * once bound.
+   *
+   * Cancellation: safe; nothing stays bound.
+   * Throws: code EADDRINUSE, EACCES, ENOTFOUND — with the address in the message.
+   *
+   * @example
+   * using socket = yield* udp.bind({ host: "127.0.0.1", port: 0 });
+   */
+  bind,
+};

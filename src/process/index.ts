@@ -8,6 +8,8 @@
  * `killTimeoutMs`) and closes its pipes. So a task cancelled while its child
  * runs stops the child and what it started in its cleanup, and Node reaps
  * the child as it exits.
+ *
+ * @module
  */
 export type { ExecOptions, ExitStatus, Output, StdioOption } from "./child.js";
 export { Child, exec, output } from "./child.js";

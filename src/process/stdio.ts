@@ -11,6 +11,7 @@ let shared: ByteStream | null = null;
  * Cancellation: as `ByteStream` reads: safe, nothing is lost.
  *
  * @example
+ * // not run: it waits for lines on this process's standard input
  * const input = stdin();
  * for (let line = yield* input.readLine(); line !== null; line = yield* input.readLine()) {
  *   yield* conn.write(`${line}\n`);

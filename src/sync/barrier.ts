@@ -10,11 +10,11 @@
 import type { Context, Future, Pending } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
+import { initialOwner, type Owner, touch } from "../core/touch.js";
 import { checkCount } from "./args.js";
 import { type AsyncOptions, toPromise } from "./bridge.js";
-import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "./parking-lot.js";
-import { initialOwner, type Owner, touch } from "./touch.js";
 import { WaitFuture, type WaitHost } from "./wait-future.js";
 
 /** What `wait()` returns. */
@@ -46,8 +46,12 @@ let nextId = 0;
  *
  * @example
  * const ready = new Barrier(3);
- * // in each of three tasks:
- * const { isLeader } = yield* ready.wait();
+ * for (let i = 0; i < 3; i++) {
+ *   spawn(function* () {
+ *     const { isLeader } = yield* ready.wait(); // returns once all three are here
+ *     if (isLeader) console.log("all here");
+ *   });
+ * }
  */
 export class Barrier implements WaitHost<BarrierWaitResult> {
   readonly #q = new WaitQueue();

@@ -1,6 +1,6 @@
 /**
  * `channel(capacity)` and `unboundedChannel()`: thin handles over the shared
- * core in `chan.ts`.
+ * core in `channel-core.ts`.
  *
  * Allocation: the uncontended path allocates nothing but the result object of
  * a receive. Each handle caches one send (or recv) future; `send(v)` hands out
@@ -19,13 +19,20 @@
 
 import type { Context, Future, Pending } from "../core/future.js";
 import { instrumentation, trackCreation } from "../core/instrument.js";
-import type { Runtime } from "../core/runtime.js";
+import { WAITING } from "../core/parking-lot.js";
 import { checkCount } from "./args.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
-import { Chan, type RecvOp, type SenderHandle, type SendOp } from "./chan.js";
-import { ChannelClosedError } from "./errors.js";
-import { InlineFuture } from "./inline.js";
-import { WAITING, type Waiter } from "./parking-lot.js";
+import {
+  Chan,
+  CLOSED,
+  DONE,
+  EMPTY,
+  FULL,
+  iteratorResult,
+  type SenderHandle,
+} from "./channel-core.js";
+import { RecvOpFuture, SendOpFuture } from "./channel-futures.js";
+import { ChannelClosedError, ChannelEmptyError, ChannelFullError } from "./errors.js";
 
 /** What `statistics()` reports for a channel. */
 export interface ChannelStatistics {
@@ -54,30 +61,28 @@ function statistics(chan: Chan<unknown>): ChannelStatistics {
   };
 }
 
-class SendFuture<T> extends InlineFuture<void> implements SendOp<T> {
-  waiter: Waiter | null = null;
-  value: T | undefined = undefined;
+/** Why a send through `sender` failed: that sender was closed, or the receiver closed the channel. */
+function closedError(
+  chan: Chan<unknown>,
+  sender: SenderHandle,
+  value: unknown,
+): ChannelClosedError {
+  const why = sender.handleClosed
+    ? `send on a closed sender of channel#${chan.id}`
+    : `send on channel#${chan.id}, which its receiver closed`;
+  return new ChannelClosedError(why, value);
+}
+
+class SendFuture<T> extends SendOpFuture<T> {
   /** True from `send()` until the send completed, failed or was dropped. */
   claimed = false;
-  readonly sender: Sender<T>;
-  readonly #chan: Chan<T>;
-
-  constructor(sender: Sender<T>, chan: Chan<T>) {
-    super();
-    this.sender = sender;
-    this.#chan = chan;
-  }
 
   poll(cx: Context): undefined | Pending {
-    return this.#chan.pollSend(this, cx);
-  }
-
-  protected override mayBeReady(): boolean {
-    return this.#chan.sendMayBeReady(this);
-  }
-
-  cancel(): void {
-    this.#chan.cancelSend(this);
+    const r = this.chan.pollSend(this, cx);
+    if (r !== CLOSED) return r;
+    const value = this.value;
+    this.release();
+    throw closedError(this.chan as Chan<unknown>, this.sender, value);
   }
 
   release(): void {
@@ -85,49 +90,26 @@ class SendFuture<T> extends InlineFuture<void> implements SendOp<T> {
     this.claimed = false;
   }
 
-  isLocalTo(rt: Runtime): boolean {
-    return this.#chan.isLocalTo(rt);
-  }
-
   override describe(): string {
-    const c = this.#chan;
+    const c = this.chan;
     const full = this.waiter !== null && this.waiter.state === WAITING;
     return `send on channel#${c.id}${full ? ` (${c.length}/${c.capacity} full)` : ""}`;
   }
 }
 
-class RecvFuture<T> extends InlineFuture<IteratorResult<T>> implements RecvOp {
-  waiter: Waiter | null = null;
+class RecvFuture<T> extends RecvOpFuture<T, IteratorResult<T>> {
   claimed = false;
-  readonly #chan: Chan<T>;
-
-  constructor(chan: Chan<T>) {
-    super();
-    this.#chan = chan;
-  }
 
   poll(cx: Context): IteratorResult<T> | Pending {
-    return this.#chan.pollRecv(this, cx);
-  }
-
-  protected override mayBeReady(): boolean {
-    return this.#chan.recvMayBeReady(this);
-  }
-
-  cancel(): void {
-    this.#chan.cancelRecv(this);
+    return iteratorResult(this.chan.pollRecv(this, cx));
   }
 
   release(): void {
     this.claimed = false;
   }
 
-  isLocalTo(rt: Runtime): boolean {
-    return this.#chan.isLocalTo(rt);
-  }
-
   override describe(): string {
-    return `recv on channel#${this.#chan.id}`;
+    return `recv on channel#${this.chan.id}`;
   }
 }
 
@@ -143,7 +125,7 @@ export class Sender<T> implements SenderHandle {
   /** @internal Use `channel()`, `unboundedChannel()` or `clone()`. */
   constructor(chan: Chan<T>) {
     this.#chan = chan;
-    this.#send = new SendFuture(this, chan);
+    this.#send = new SendFuture<T>(chan, this);
   }
 
   /** @internal For the core: this handle was closed. */
@@ -153,7 +135,7 @@ export class Sender<T> implements SenderHandle {
 
   /** True if sends fail now: this sender was closed, or the receiver was. */
   get isClosed(): boolean {
-    return this.#closed || this.#chan.rxClosed;
+    return this.#closed || this.#chan.sendsClosed;
   }
 
   /** The channel's capacity (`Infinity` when unbounded). */
@@ -180,7 +162,7 @@ export class Sender<T> implements SenderHandle {
     let f = this.#send;
     // Debug mode tracks each future it sees created: it gets fresh ones, never the cache.
     if (f.claimed || instrumentation.track !== null)
-      f = trackCreation(new SendFuture(this, this.#chan));
+      f = trackCreation(new SendFuture<T>(this.#chan, this));
     f.claimed = true;
     f.value = value;
     return f;
@@ -197,7 +179,15 @@ export class Sender<T> implements SenderHandle {
    * try { tx.trySend(reading); } catch (e) { if (!(e instanceof ChannelFullError)) throw e; }
    */
   trySend(value: T): void {
-    this.#chan.trySend(value, this);
+    const chan = this.#chan;
+    const r = chan.trySend(value, this);
+    if (r === CLOSED) throw closedError(chan as Chan<unknown>, this, value);
+    if (r === FULL) {
+      throw new ChannelFullError(
+        `trySend on a full channel#${chan.id} (capacity ${chan.capacity})`,
+        value,
+      );
+    }
   }
 
   /**
@@ -316,7 +306,10 @@ export class Receiver<T> implements AsyncIterable<T> {
    * const r = rx.tryRecv();
    */
   tryRecv(): IteratorResult<T> {
-    return this.#chan.tryRecv();
+    const r = this.#chan.tryRecv();
+    if (r === CLOSED) return DONE;
+    if (r === EMPTY) throw new ChannelEmptyError(`tryRecv on an empty channel#${this.#chan.id}`);
+    return { done: false, value: r };
   }
 
   /**
@@ -341,7 +334,7 @@ export class Receiver<T> implements AsyncIterable<T> {
    * rx.close(); // producers stop at their next send
    */
   close(): void {
-    this.#chan.closeRx();
+    this.#chan.closeSends();
   }
 
   /** `using rx = …` closes the receiver at the end of the block. */
@@ -400,8 +393,8 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
  * consumer.
  *
  * @example
- * const [tx, rx] = unboundedChannel<Event>();
- * tx.trySend(event); // from anywhere, never waits
+ * const [tx, rx] = unboundedChannel<string>();
+ * tx.trySend("clicked"); // from anywhere, never waits
  */
 export function unboundedChannel<T>(): [Sender<T>, Receiver<T>] {
   const chan = new Chan<T>(Number.POSITIVE_INFINITY);

@@ -12,12 +12,12 @@
 import { withCleanup } from "../core/cleanup.js";
 import type { Context, Coroutine, Future, Pending } from "../core/future.js";
 import { PENDING } from "../core/future.js";
+import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
+import { initialOwner, type Owner, touch } from "../core/touch.js";
 import { checkCount } from "./args.js";
+import { AcquireFuture } from "./batch-semaphore.js";
 import { Mutex, type MutexGuard } from "./mutex.js";
-import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "./parking-lot.js";
-import { AcquireFuture } from "./sem.js";
-import { initialOwner, type Owner, touch } from "./touch.js";
 import { WaitFuture, type WaitHost } from "./wait-future.js";
 
 /** What `statistics()` reports for a Condition. */
@@ -53,11 +53,12 @@ class Relock<T> extends AcquireFuture<void> {
  *
  * @example
  * const cond = new Condition(new Mutex<string[]>([]));
- * // consumer
- * using guard = yield* cond.lock();
- * yield* cond.waitFor(guard, () => guard.value.length > 0);
- * const job = guard.value.shift();
- * // producer
+ * spawn(function* () { // a consumer
+ *   using guard = yield* cond.lock();
+ *   yield* cond.waitFor(guard, () => guard.value.length > 0);
+ *   const job = guard.value.shift();
+ * });
+ * // the producer
  * using g = yield* cond.lock();
  * g.value.push("job");
  * cond.notify();
@@ -115,6 +116,7 @@ export class Condition<T = void> implements WaitHost<void> {
    * Waits (as `wait`) until `predicate()` is true; checks it first, with the lock held.
    *
    * @example
+   * using guard = yield* cond.lock();
    * yield* cond.waitFor(guard, () => guard.value.length > 0);
    */
   *waitFor(guard: MutexGuard<T>, predicate: () => boolean): Coroutine<void> {

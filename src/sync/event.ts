@@ -7,10 +7,10 @@
 import type { Context, Future, Pending } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
+import { initialOwner, type Owner, touch } from "../core/touch.js";
 import { type AsyncOptions, toPromise } from "./bridge.js";
-import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "./parking-lot.js";
-import { initialOwner, type Owner, touch } from "./touch.js";
 import { WaitFuture, type WaitHost } from "./wait-future.js";
 
 /** What `statistics()` reports for an Event. */

@@ -11,9 +11,9 @@
 
 import type { Future } from "../core/future.js";
 import { instrumentation, trackCreation } from "../core/instrument.js";
+import { AcquireFuture, Sem } from "./batch-semaphore.js";
 import { type AsyncOptions, toPromise } from "./bridge.js";
 import { AlreadyReleasedError } from "./errors.js";
-import { AcquireFuture, Sem } from "./sem.js";
 
 /** What `statistics()` reports for a mutex. */
 export interface MutexStatistics {

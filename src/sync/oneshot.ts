@@ -13,12 +13,12 @@
  */
 import type { Context, Future, Pending } from "../core/future.js";
 import { FutureBase, PENDING } from "../core/future.js";
+import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
+import { initialOwner, type Owner, touch } from "../core/touch.js";
 import { type AsyncOptions, toPromise } from "./bridge.js";
 import { ChannelClosedError, ChannelEmptyError } from "./errors.js";
 import { InlineFuture } from "./inline.js";
-import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "./parking-lot.js";
-import { initialOwner, type Owner, touch } from "./touch.js";
 
 const EMPTY = 0;
 const SENT = 1;
@@ -171,6 +171,10 @@ export class OneshotReceiver<T> extends FutureBase<T> {
     this.#direct?.cancel();
   }
 
+  /**
+   * For deadlock detection: true if only runtime `rt` has used this oneshot, so
+   * nothing outside `rt` can end a wait on it.
+   */
   isLocalTo(rt: Runtime): boolean {
     return this.#cell.owner === rt;
   }

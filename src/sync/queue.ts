@@ -3,13 +3,12 @@
  * with `join`/`taskDone` and Python 3.13's `shutdown`), for code ported from
  * asyncio and for work queues with completion tracking.
  *
- * The model is the channel core's (`chan.ts`), with a pluggable store (FIFO
- * ring, binary heap, stack) instead of the ring alone: getters and putters wait
- * in two parking lots, and what a waker carries is a reservation (an item set
- * aside for a notified getter, a slot for a notified putter) that changes
- * hands only in the waiter's next poll, or passes to the next in line if it is
- * cancelled first. `unfinished` counts items put and not yet `taskDone`;
- * `join()` waits for it to reach 0.
+ * Each is the channel core (channel-core.ts) over its own store (a ring, a
+ * heap, a stack: channel-stores.ts), plus what is asyncio's alone: `unfinished`
+ * counts items put and not yet `taskDone`, and `join()` waits in a third
+ * parking lot for it to reach 0. Put and get are the core's send and receive,
+ * so their reservations, fairness and cancel safety are the channel's;
+ * `shutdown()` is the core's `closeSends()` (and `clear()` with `immediate`).
  *
  * Choosing: a `channel` for pipelines between tasks (close semantics, many
  * senders, fastest); a `Queue` for asyncio-style work queues (join, priority,
@@ -17,17 +16,16 @@
  */
 
 import type { Context, Future, Pending } from "../core/future.js";
-import { FutureBase, PENDING } from "../core/future.js";
+import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
 import { checkCount } from "./args.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
-import { DONE } from "./chan.js";
+import { Chan, CLOSED, EMPTY, FULL, iteratorResult, NO_HANDLE } from "./channel-core.js";
+import { RecvOpFuture, SendOpFuture } from "./channel-futures.js";
+import { defaultCompare, HeapStore, LifoStore, RingStore, type Store } from "./channel-stores.js";
 import { QueueEmptyError, QueueFullError, QueueShutDownError } from "./errors.js";
-import { InlineFuture } from "./inline.js";
-import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "./parking-lot.js";
-import { defaultCompare, FifoStore, HeapStore, LifoStore, type Store } from "./queue-stores.js";
-import { initialOwner, type Owner, touch } from "./touch.js";
 import { WaitFuture, type WaitHost } from "./wait-future.js";
 
 /** What `statistics()` reports for a queue. */
@@ -50,70 +48,53 @@ export interface QueueStatistics {
 
 let nextId = 0;
 
-class PutFuture<T> extends InlineFuture<void> {
+class PutFuture<T> extends SendOpFuture<T> {
   readonly #q: Queue<T>;
-  item: T | undefined;
-  waiter: Waiter | null = null;
-  constructor(q: Queue<T>, item: T) {
-    super();
+  constructor(q: Queue<T>, chan: Chan<T>, item: T) {
+    super(chan, NO_HANDLE);
     this.#q = q;
-    this.item = item;
+    this.value = item;
   }
   poll(cx: Context): undefined | Pending {
-    return this.#q._pollPut(this, cx);
+    const r = this.chan.pollSend(this, cx);
+    if (r === undefined) this.#q._added();
+    else if (r === CLOSED) {
+      this.release();
+      throw this.#q._shutDownError("put");
+    }
+    return r;
   }
-  cancel(): void {
-    this.#q._cancelPut(this);
-  }
-  isLocalTo(rt: Runtime): boolean {
-    return this.#q._isLocalTo(rt);
+  release(): void {
+    this.value = undefined;
   }
   override describe(): string {
     return `put on queue#${this.#q._id} (full)`;
   }
 }
 
-class GetFuture<T> extends InlineFuture<T> {
+class GetFuture<T> extends RecvOpFuture<T, T> {
   readonly #q: Queue<T>;
-  waiter: Waiter | null = null;
-  constructor(q: Queue<T>) {
-    super();
+  constructor(q: Queue<T>, chan: Chan<T>) {
+    super(chan);
     this.#q = q;
   }
   poll(cx: Context): T | Pending {
-    return this.#q._pollGet(this, cx);
+    const r = this.chan.pollRecv(this, cx);
+    if (r === CLOSED) throw this.#q._shutDownError("get");
+    return r;
   }
-  cancel(): void {
-    this.#q._cancelGet(this);
-  }
-  isLocalTo(rt: Runtime): boolean {
-    return this.#q._isLocalTo(rt);
-  }
+  release(): void {}
   override describe(): string {
     return `get on queue#${this.#q._id}`;
   }
 }
 
 /** Yields the next item as an iterator result; `done` once the queue is shut down and empty. */
-class NextItem<T> extends FutureBase<IteratorResult<T>> {
-  readonly #get: GetFuture<T>;
-  constructor(q: Queue<T>) {
-    super();
-    this.#get = new GetFuture(q);
-  }
+class NextItem<T> extends RecvOpFuture<T, IteratorResult<T>> {
   poll(cx: Context): IteratorResult<T> | Pending {
-    let item: T | Pending;
-    try {
-      item = this.#get.poll(cx);
-    } catch (error) {
-      if (error instanceof QueueShutDownError) return DONE;
-      throw error;
-    }
-    return item === PENDING ? PENDING : { done: false, value: item };
+    return iteratorResult(this.chan.pollRecv(this, cx));
   }
-  cancel(): void {
-    this.#get.cancel();
-  }
+  release(): void {}
 }
 
 /**
@@ -131,46 +112,40 @@ class NextItem<T> extends FutureBase<IteratorResult<T>> {
 export class Queue<T> implements AsyncIterable<T>, WaitHost<void> {
   /** The maximum number of items (`Infinity` when unbounded). */
   readonly maxsize: number;
-  readonly #store: Store<T>;
-  readonly #getq = new WaitQueue();
-  readonly #putq = new WaitQueue();
+  /** Puts are its sends, gets its receives; `shutdown()` closes its sends. */
+  readonly #chan: Chan<T>;
+  /** Tasks (or promises) in `join()`, all granted at once when #unfinished reaches 0. */
   readonly #joinq = new WaitQueue();
-  // Invariant: recvq non-empty => every item is reserved (#itemsReserved === size), and
-  // 0 <= #itemsReserved <= size, except after shutdown(true) emptied the store while some
-  // getters were notified (each finds nothing and fails, bringing it back to 0).
-  #itemsReserved = 0;
-  // Invariant: size + #slotsReserved <= maxsize; putq non-empty => it is equal.
-  #slotsReserved = 0;
+  // Invariant: #unfinished >= 0; it goes up with each item put and down with each taskDone()
+  // (and each item shutdown(true) drops).
   #unfinished = 0;
-  #shutDown = false;
-  #owner: Owner = initialOwner();
   /** @internal */
   readonly _id = ++nextId;
 
   constructor(maxsize = 0) {
     checkCount(maxsize, `new ${new.target.name}(maxsize)`, 0, "0 means unbounded");
     this.maxsize = maxsize === 0 ? Number.POSITIVE_INFINITY : maxsize;
-    this.#store = this._makeStore();
+    this.#chan = new Chan<T>(this.maxsize, this._makeStore());
   }
 
   /** @internal Which store this kind of queue uses. */
   protected _makeStore(): Store<T> {
-    return new FifoStore<T>();
+    return new RingStore<T>();
   }
 
   /** Items in the queue now (asyncio's `qsize()`). */
   qsize(): number {
-    return this.#store.size;
+    return this.#chan.length;
   }
 
   /** True if the queue holds no item. */
   empty(): boolean {
-    return this.#store.size === 0;
+    return this.#chan.length === 0;
   }
 
   /** True if the queue holds `maxsize` items. */
   full(): boolean {
-    return this.#store.size >= this.maxsize;
+    return this.#chan.length >= this.maxsize;
   }
 
   /**
@@ -184,7 +159,7 @@ export class Queue<T> implements AsyncIterable<T>, WaitHost<void> {
    * yield* queue.put(job);
    */
   put(item: T): Future<void> {
-    return trackCreation(new PutFuture(this, item));
+    return trackCreation(new PutFuture(this, this.#chan, item));
   }
 
   /**
@@ -199,7 +174,7 @@ export class Queue<T> implements AsyncIterable<T>, WaitHost<void> {
    * const job = yield* queue.get();
    */
   get(): Future<T> {
-    return trackCreation(new GetFuture(this));
+    return trackCreation(new GetFuture(this, this.#chan));
   }
 
   /**
@@ -209,12 +184,12 @@ export class Queue<T> implements AsyncIterable<T>, WaitHost<void> {
    * waiting putter); `QueueShutDownError` if shut down.
    */
   putNowait(item: T): void {
-    this.#owner = touch(this.#owner);
-    if (this.#shutDown) throw this.#shutDownError("putNowait");
-    if (this.#store.size + this.#slotsReserved >= this.maxsize) {
+    const r = this.#chan.trySend(item, NO_HANDLE);
+    if (r === CLOSED) throw this._shutDownError("putNowait");
+    if (r === FULL) {
       throw new QueueFullError(`putNowait on a full queue#${this._id} (maxsize ${this.maxsize})`);
     }
-    this.#push(item);
+    this.#unfinished++;
   }
 
   /**
@@ -224,10 +199,10 @@ export class Queue<T> implements AsyncIterable<T>, WaitHost<void> {
    * getter); `QueueShutDownError` if shut down and empty.
    */
   getNowait(): T {
-    this.#owner = touch(this.#owner);
-    if (this.#store.size > this.#itemsReserved) return this.#take();
-    if (this.#shutDown && this.#store.size === 0) throw this.#shutDownError("getNowait");
-    throw new QueueEmptyError(`getNowait on an empty queue#${this._id}`);
+    const r = this.#chan.tryRecv();
+    if (r === CLOSED) throw this._shutDownError("getNowait");
+    if (r === EMPTY) throw new QueueEmptyError(`getNowait on an empty queue#${this._id}`);
+    return r;
   }
 
   /**
@@ -241,7 +216,7 @@ export class Queue<T> implements AsyncIterable<T>, WaitHost<void> {
    * try { yield* handle(job); } finally { queue.taskDone(); }
    */
   taskDone(): void {
-    this.#owner = touch(this.#owner);
+    this.#chan.touch();
     if (this.#unfinished === 0) {
       throw new RangeError(`queue#${this._id}: taskDone() called more times than items were put`);
     }
@@ -270,23 +245,20 @@ export class Queue<T> implements AsyncIterable<T>, WaitHost<void> {
    * queue.shutdown(); // consumers drain, then their get() throws
    */
   shutdown(immediate = false): void {
-    this.#owner = touch(this.#owner);
-    this.#shutDown = true;
+    const chan = this.#chan;
+    chan.closeSends();
     if (immediate) {
-      const dropped = Math.min(this.#store.size, this.#unfinished);
-      this.#store.clear();
+      const dropped = Math.min(chan.clear(), this.#unfinished);
       if (dropped > 0) {
         this.#unfinished -= dropped;
         if (this.#unfinished === 0) this.#joinq.notifyAll();
       }
     }
-    this.#putq.wakeAll();
-    if (this.#store.size === 0) this.#getq.wakeAll();
   }
 
   /** True once `shutdown()` was called. */
   get isShutDown(): boolean {
-    return this.#shutDown;
+    return this.#chan.sendsClosed;
   }
 
   /** `put` for plain async code; aborting `options.signal` gives up the wait (nothing put). */
@@ -309,143 +281,35 @@ export class Queue<T> implements AsyncIterable<T>, WaitHost<void> {
    * queue is shut down and empty. Call `taskDone()` for each as usual.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
-    return asyncIterator(() => new NextItem(this));
+    return asyncIterator(() => new NextItem(this.#chan));
   }
 
   /** A snapshot of its state (waiters, sizes), for listings and monitoring. */
   statistics(): QueueStatistics {
     return {
-      length: this.#store.size,
+      length: this.#chan.length,
       maxsize: this.maxsize,
       unfinished: this.#unfinished,
-      shutDown: this.#shutDown,
-      waitingPutters: this.#putq.length,
-      waitingGetters: this.#getq.length,
+      shutDown: this.#chan.sendsClosed,
+      waitingPutters: this.#chan.sendq.length,
+      waitingGetters: this.#chan.recvq.length,
       waitingJoiners: this.#joinq.length,
     };
   }
 
-  // ------------------------------------------------------------ the core
-
-  #push(item: T): void {
-    this.#store.push(item);
+  /** @internal An item went in (a put completed): one more to be marked done. */
+  _added(): void {
     this.#unfinished++;
-    if (this.#getq.length > 0) {
-      this.#itemsReserved++;
-      this.#getq.notifyOne();
-    }
   }
 
-  #take(): T {
-    const item = this.#store.pop();
-    if (this.#store.size === 0 && this.#shutDown && this.#getq.length > 0) this.#getq.wakeAll();
-    this.#grantSlot();
-    return item;
-  }
-
-  #grantSlot(): void {
-    if (
-      this.#putq.length > 0 &&
-      this.#store.size + this.#slotsReserved < this.maxsize &&
-      !this.#shutDown
-    ) {
-      this.#slotsReserved++;
-      this.#putq.notifyOne();
-    }
-  }
-
-  #shutDownError(what: string): QueueShutDownError {
+  /** @internal */
+  _shutDownError(what: string): QueueShutDownError {
     return new QueueShutDownError(`${what} on queue#${this._id}, which was shut down`);
-  }
-
-  /** @internal */
-  _pollPut(f: PutFuture<T>, cx: Context): undefined | Pending {
-    this.#owner = touch(this.#owner);
-    let w = f.waiter;
-    if (w !== null && w.state !== IDLE) {
-      if (w.state === WAITING) {
-        this.#putq.park(w, cx.waker);
-        return PENDING;
-      }
-      w.state = IDLE;
-      this.#slotsReserved--;
-    } else if (this.#store.size + this.#slotsReserved >= this.maxsize && !this.#shutDown) {
-      if (w === null) {
-        w = new Waiter();
-        f.waiter = w;
-      }
-      this.#putq.park(w, cx.waker);
-      return PENDING;
-    }
-    if (this.#shutDown) {
-      f.item = undefined;
-      throw this.#shutDownError("put");
-    }
-    const item = f.item as T;
-    f.item = undefined;
-    this.#push(item);
-    return undefined;
-  }
-
-  /** @internal */
-  _cancelPut(f: PutFuture<T>): void {
-    const w = f.waiter;
-    if (w === null) return;
-    if (w.state === WAITING) {
-      this.#putq.remove(w);
-    } else if (w.state === NOTIFIED) {
-      w.state = IDLE;
-      this.#slotsReserved--;
-      this.#grantSlot();
-    }
-  }
-
-  /** @internal */
-  _pollGet(f: GetFuture<T>, cx: Context): T | Pending {
-    this.#owner = touch(this.#owner);
-    let w = f.waiter;
-    if (w !== null && w.state !== IDLE) {
-      if (w.state === WAITING) {
-        this.#getq.park(w, cx.waker);
-        return PENDING;
-      }
-      w.state = IDLE;
-      this.#itemsReserved--;
-      if (this.#store.size > 0) return this.#take();
-      // shutdown(true) dropped the item set aside for us.
-    } else if (this.#store.size > this.#itemsReserved) {
-      return this.#take();
-    }
-    if (this.#shutDown && this.#store.size === 0) throw this.#shutDownError("get");
-    if (w === null) {
-      w = new Waiter();
-      f.waiter = w;
-    }
-    this.#getq.park(w, cx.waker);
-    return PENDING;
-  }
-
-  /** @internal */
-  _cancelGet(f: GetFuture<T>): void {
-    const w = f.waiter;
-    if (w === null) return;
-    if (w.state === WAITING) {
-      this.#getq.remove(w);
-    } else if (w.state === NOTIFIED) {
-      w.state = IDLE;
-      this.#itemsReserved--;
-      if (this.#getq.length > 0 && this.#store.size > this.#itemsReserved) {
-        this.#itemsReserved++;
-        this.#getq.notifyOne();
-      } else if (this.#shutDown && this.#store.size === 0) {
-        this.#getq.wakeAll();
-      }
-    }
   }
 
   /** @internal The poll of a `join()` wait. */
   _pollWait(w: Waiter, cx: Context): undefined | Pending {
-    this.#owner = touch(this.#owner);
+    this.#chan.touch();
     if (w.state === NOTIFIED) {
       w.state = IDLE;
       return undefined;
@@ -463,26 +327,14 @@ export class Queue<T> implements AsyncIterable<T>, WaitHost<void> {
 
   /** @internal */
   _isLocalTo(rt: Runtime): boolean {
-    return this.#owner === rt;
+    return this.#chan.isLocalTo(rt);
   }
 
-  /** @internal Checks the invariants (tests). */
+  /** @internal Checks the invariants (tests): the core's, and the join line's. */
   _check(): void {
-    this.#getq.check();
-    this.#putq.check();
+    this.#chan.check(`queue#${this._id}`);
     this.#joinq.check();
-    const size = this.#store.size;
-    const fail = (what: string): never => {
-      throw new Error(`queue#${this._id}: ${what}`);
-    };
-    if (this.#itemsReserved < 0) fail("negative itemsReserved");
-    if (!this.#shutDown && this.#itemsReserved > size) fail("more items reserved than held");
-    if (this.#getq.length > 0 && this.#itemsReserved < size)
-      fail("a getter waits beside a free item");
-    if (this.#slotsReserved < 0 || size + this.#slotsReserved > this.maxsize)
-      fail("slot reservations out of range");
-    if (this.#putq.length > 0 && size + this.#slotsReserved < this.maxsize)
-      fail("a putter waits beside a free slot");
+    if (this.#unfinished < 0) throw new Error(`queue#${this._id}: negative unfinished count`);
   }
 }
 

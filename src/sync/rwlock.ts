@@ -9,9 +9,9 @@
 import type { Future } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import { checkCount } from "./args.js";
+import { AcquireFuture, Sem } from "./batch-semaphore.js";
 import { type AsyncOptions, toPromise } from "./bridge.js";
 import { AlreadyReleasedError } from "./errors.js";
-import { AcquireFuture, Sem } from "./sem.js";
 
 /** What `statistics()` reports for an RwLock. */
 export interface RwLockStatistics {

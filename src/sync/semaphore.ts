@@ -2,15 +2,15 @@
  * `Semaphore`: a count of permits that tasks acquire and release, to bound
  * concurrency ("at most 10 downloads at once"). Fair: waiters are served in
  * arrival order, and one asking for many permits holds back those behind it
- * until it is served (so it is never starved). See `sem.ts` for the model.
+ * until it is served (so it is never starved). See `batch-semaphore.ts` for the model.
  */
 
 import type { Future } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import { checkCount } from "./args.js";
+import { AcquireFuture, Sem } from "./batch-semaphore.js";
 import { type AsyncOptions, toPromise } from "./bridge.js";
 import { AlreadyReleasedError } from "./errors.js";
-import { AcquireFuture, Sem } from "./sem.js";
 
 /** What `statistics()` reports for a semaphore. */
 export interface SemaphoreStatistics {

@@ -6,9 +6,9 @@
  * rather than a near-copy per primitive.
  */
 import type { Context, Pending } from "../core/future.js";
+import { Waiter } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
 import { InlineFuture } from "./inline.js";
-import { Waiter } from "./parking-lot.js";
 
 /** What a primitive offers the futures that wait on it. */
 export interface WaitHost<T> {

@@ -13,13 +13,13 @@
 import type { Context, Future, Pending } from "../core/future.js";
 import { FutureBase, PENDING, ready } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import { Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
+import { initialOwner, type Owner, touch } from "../core/touch.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
-import { DONE } from "./chan.js";
+import { DONE } from "./channel-core.js";
 import { ChannelClosedError } from "./errors.js";
 import { InlineFuture } from "./inline.js";
-import { Waiter, WaitQueue } from "./parking-lot.js";
-import { initialOwner, type Owner, touch } from "./touch.js";
 
 /** What `statistics()` reports for a watch channel. */
 export interface WatchStatistics {

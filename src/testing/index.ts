@@ -5,6 +5,8 @@
  * to the next timer when every task waits on time, so a one-hour sleep takes
  * microseconds) and, with a seed, a shuffled but replayable order of each batch
  * of ready tasks, to flush out assumptions about interleaving.
+ *
+ * @module
  */
 import type { Body } from "../core/body.js";
 import { cur } from "../core/current.js";
@@ -14,6 +16,7 @@ import type { RunOptions, Runtime } from "../core/runtime.js";
 import { run } from "../run.js";
 import { checkDuration } from "../time/duration.js";
 
+/** Options for `runTest`: those of `run`, with the virtual clock on by default. */
 export interface TestOptions extends Omit<RunOptions, "virtualTime"> {
   /** Seed for the scheduler's shuffled batch order. Without it, FIFO. */
   seed?: number;

@@ -15,6 +15,7 @@ import { checkDuration } from "./duration.js";
  */
 export type MissedTick = "burst" | "delay" | "skip";
 
+/** Options for `interval`. */
 export interface IntervalOptions {
   /** @default "burst" */
   missedTick?: MissedTick;

@@ -16,11 +16,12 @@ import { type Part, PartContext, Printer, type Recording, seconds } from "./kit.
 import { cancel } from "./parts/cancel.js";
 import { chains } from "./parts/chains.js";
 import { counters } from "./parts/counters.js";
+import { cpu } from "./parts/cpu.js";
 import { echoServer } from "./parts/echo.js";
 import { queue } from "./parts/queue.js";
 import { step } from "./parts/step.js";
 
-export const PARTS: Part[] = [counters, chains, queue, echoServer, cancel, step];
+export const PARTS: Part[] = [counters, chains, queue, echoServer, cancel, step, cpu];
 
 export interface TourOptions {
   /** Folder for corio-tour.trace.json and corio-tour.html. @default the current directory */

@@ -71,7 +71,18 @@ export interface TaskSnapshot {
   argv: string[];
   /** Every runtime with a run in progress, in the order they started. */
   runtimes: RuntimeSnapshot[];
+  /**
+   * The primary of `corio run --workers N` runs no program: it lists its
+   * copies instead, each one's own snapshot (or why it could not be read).
+   * Absent for any other process. See copies.ts.
+   */
+  copies?: CopySnapshot[];
 }
+
+/** One copy of a `corio run --workers N` program, as its primary lists it. */
+export type CopySnapshot =
+  | { pid: number; snapshot: TaskSnapshot; error?: undefined }
+  | { pid: number; snapshot?: undefined; error: string };
 
 /** True if `env` opts out of being listed (`CORIO_INSPECT=0`). */
 export function optedOut(env: Record<string, string | undefined>): boolean {
@@ -201,4 +212,36 @@ function writeSnapshot(snapshot: TaskSnapshot): void {
     unlinkSync(tmp);
     throw error;
   }
+}
+
+/**
+ * For the primary of `corio run --workers N`, which runs no runtime: answers
+ * `corio ps` with the pids of its copies (`copyPids()` when asked), and the
+ * reader asks each copy itself (copies.ts). Returns the function that stops
+ * answering.
+ */
+export function answerListingsForCopies(copyPids: () => number[]): () => void {
+  if (process.platform === "win32" || optedOut(process.env)) return () => {};
+  const onRequest = (): void => {
+    const now = Date.now();
+    if (now - lastDump < 10) return; // a burst of signals gets one answer
+    lastDump = now;
+    // The file holds the copies as pids; readTaskSnapshot replaces them with their snapshots.
+    const file = {
+      pid: process.pid,
+      takenAt: now,
+      argv: process.argv,
+      runtimes: [],
+      copies: copyPids(),
+    };
+    try {
+      writeSnapshot(file as unknown as TaskSnapshot);
+    } catch (error) {
+      console.error(
+        `corio: could not answer a task listing request (corio ps): ${(error as Error).message}`,
+      );
+    }
+  };
+  process.on(INSPECT_SIGNAL, onRequest);
+  return () => process.off(INSPECT_SIGNAL, onRequest);
 }

@@ -7,7 +7,7 @@
 import { instrumentation } from "../core/instrument.js";
 import { envDebug, installTracker } from "./debug.js";
 import { attachInspector, detachInspector } from "./inspect.js";
-import { createInstrument } from "./instrument.js";
+import { createInstrument } from "./runtime-hooks.js";
 
 let installed = false;
 

@@ -7,6 +7,7 @@ import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { oneLine } from "../core/instrument.js";
 import type { TaskInfo } from "../core/runtime.js";
+import { copyPidsIn, readCopies } from "./copies.js";
 import type { RuntimeSnapshot, TaskSnapshot } from "./inspect.js";
 import { INSPECT_SIGNAL, insecurity, optedOut, snapshotDir } from "./inspect.js";
 
@@ -43,20 +44,24 @@ export interface ReadSnapshotOptions {
   timeoutMs?: number;
 }
 
+/** How long to wait for an answer before asking again. */
+const RESIGNAL_MS = 1000;
 const POLL_MS = 10;
 
 /**
  * Asks the live process `pid` for a snapshot of its tasks (what `corio ps` and
  * `corio pstree` print): sends it SIGURG and reads the file it answers with.
  * The process needs no change to its code: any process with a corio run in
- * progress answers, unless it set CORIO_INSPECT=0. Only its own user (or root)
+ * progress answers, unless it set CORIO_INSPECT=0. The primary of
+ * `corio run --workers N` answers with its copies, each of which is then read
+ * in turn (`copies`), within the same timeout. Only its own user (or root)
  * can ask, and the answer is a file only that user can read.
  *
  * Cancellation: not a corio operation; a plain `async` function.
  * Throws: `InspectError` (see its `code`), or `TypeError` for a bad pid.
  *
  * @example
- * const snap = await readTaskSnapshot(12345);
+ * const snap = await readTaskSnapshot(pid);
  * for (const rt of snap.runtimes) console.log(formatTaskTable(rt.tasks));
  */
 export async function readTaskSnapshot(
@@ -107,11 +112,33 @@ export async function readTaskSnapshot(
   } catch (error) {
     throw fromKill(error, pid);
   }
-  const deadline = performance.now() + timeoutMs;
+  const start = performance.now();
+  const deadline = start + timeoutMs;
+  let signalled = start;
   for (;;) {
-    const snapshot = await tryRead(file, uid, pid);
-    if (snapshot !== null) return snapshot;
-    if (performance.now() >= deadline) break;
+    const answer = await tryRead(file, uid, pid);
+    if (answer !== null) {
+      const [snapshot, copies] = answer;
+      if (copies === undefined) return snapshot;
+      return readCopies(
+        snapshot,
+        copies,
+        Math.max(0, deadline - performance.now()),
+        readTaskSnapshot,
+      );
+    }
+    const now = performance.now();
+    if (now >= deadline) break;
+    // The target answers one signal of a burst, and a busy one may take the
+    // request as part of an earlier burst: ask again now and then.
+    if (now - signalled >= RESIGNAL_MS) {
+      signalled = now;
+      try {
+        process.kill(pid, INSPECT_SIGNAL);
+      } catch (error) {
+        throw fromKill(error, pid);
+      }
+    }
     await new Promise((r) => setTimeout(r, POLL_MS));
     alive(pid);
   }
@@ -184,7 +211,12 @@ function checkDir(dir: string, uid: number, pid: number): void {
     );
 }
 
-async function tryRead(file: string, uid: number, pid: number): Promise<TaskSnapshot | null> {
+/** The snapshot in `file` and, from a cluster's primary, the pids of its copies. */
+async function tryRead(
+  file: string,
+  uid: number,
+  pid: number,
+): Promise<[TaskSnapshot, number[] | undefined] | null> {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -207,7 +239,7 @@ async function tryRead(file: string, uid: number, pid: number): Promise<TaskSnap
   try {
     unlinkSync(file);
   } catch {}
-  return parseSnapshot(text, pid);
+  return [parseSnapshot(text, pid), copyPidsIn(text, pid)];
 }
 
 /** Parses and checks the shape of a snapshot (the file is data only: nothing in it is run). */

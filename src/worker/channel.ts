@@ -46,10 +46,10 @@ import type { MessagePort } from "node:worker_threads";
 import { MessageChannel } from "node:worker_threads";
 import type { Context, Future, Pending } from "../core/future.js";
 import { FutureBase, PENDING } from "../core/future.js";
+import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "../core/parking-lot.js";
 import { checkCount } from "../sync/args.js";
 import { asyncIterator } from "../sync/bridge.js";
 import { ChannelClosedError, ChannelEmptyError, ChannelFullError } from "../sync/errors.js";
-import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "../sync/parking-lot.js";
 
 /** Receiver → sender: the receiver closed. */
 const CLOSED_BY_RECEIVER = -1;

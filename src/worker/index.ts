@@ -4,6 +4,8 @@
  * visible in task listings as what its task waits on; `spawnWorker` runs a
  * coroutine on a corio runtime of its own in a new thread, and
  * `workerChannel` connects threads with backpressure.
+ *
+ * @module
  */
 
 export { WorkerReceiver, WorkerSender, workerChannel } from "./channel.js";

@@ -29,7 +29,7 @@ import type { Runtime } from "../core/runtime.js";
 import { spawn } from "../core/spawn.js";
 import type { Task } from "../core/task.js";
 import type { RuntimeSnapshot } from "../trace/inspect.js";
-import { isTracing, workerTraceSink } from "../trace/instrument.js";
+import { isTracing, workerTraceSink } from "../trace/runtime-hooks.js";
 import { addThreadSource, removeThreadSource, type ThreadSource } from "../trace/threads.js";
 import { deserializeError, WorkerCrashError } from "./errors.js";
 import { sharedTaskIds } from "./ids.js";

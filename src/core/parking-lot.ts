@@ -1,6 +1,14 @@
 /**
  * The parking lot: the one fair FIFO wait queue under every sync primitive.
  *
+ * Why in core/: it is not a sync primitive but what primitives are built from
+ * — channels, locks and queues in sync/, and the accept and datagram queues in
+ * net/ park their waiters here too — so it belongs to the kernel that both
+ * build on. Trio does the same: its `ParkingLot` is the one synchronization
+ * primitive in `_core/_parking_lot.py`, and its locks, queues and channels are
+ * built on it outside the core. Like the rest of core/, it imports nothing
+ * from outside core/.
+ *
  * The model
  * ---------
  * A `Waiter` is one waiting operation (a `recv`, a `lock`, an `acquire(3)`).
@@ -34,7 +42,7 @@
  * Wakers are called after the waiter is unlinked and must not re-enter the
  * queue synchronously (corio's never do: a task's wake only schedules it).
  */
-import type { Waker } from "../core/future.js";
+import type { Waker } from "./future.js";
 
 /** Not in any queue, nothing granted. */
 export const IDLE = 0;
@@ -43,6 +51,7 @@ export const WAITING = 1;
 /** Off the queue and woken with a grant its next poll takes (or its cancel gives back). */
 export const NOTIFIED = 2;
 
+/** Where a `Waiter` is: `IDLE`, `WAITING` (queued) or `NOTIFIED` (woken with a grant). */
 export type WaiterState = typeof IDLE | typeof WAITING | typeof NOTIFIED;
 
 /**

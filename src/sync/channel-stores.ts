@@ -1,33 +1,80 @@
 /**
- * The stores behind asyncio's three queues: which item `get` takes. A FIFO
- * ring (`Queue`), a stack (`LifoQueue`) and a binary heap (`PriorityQueue`).
+ * The stores the channel core (channel-core.ts) keeps its items in: which item
+ * a receive takes. A ring for first-in, first-out (`channel`,
+ * `unboundedChannel`, `Queue`), a stack (`LifoQueue`) and a binary heap
+ * (`PriorityQueue`).
+ *
+ * A store only holds items: capacity, reservations and waiting are the core's.
+ * The core calls `pop` only when the store is not empty.
  */
-import { ChunkedFifo } from "../core/fifo.js";
 
-/** How a queue keeps its items: which one `get` takes. */
+/** How the channel core keeps its items: which one a receive takes. */
 export interface Store<T> {
   readonly size: number;
   push(item: T): void;
+  /** Takes the next item; only called when `size > 0`. */
   pop(): T;
   clear(): void;
 }
 
-export class FifoStore<T> implements Store<T> {
-  readonly #items = new ChunkedFifo<T>(16);
+/** A buffer that grew past this while a burst passed is given back when it drains. */
+const SHRINK_ABOVE = 4096;
+const INITIAL_SIZE = 16;
+
+/**
+ * First in, first out: a ring buffer that starts small and doubles as needed,
+ * so it never outgrows the power of two above the most it held at once, and a
+ * huge capacity costs nothing up front. The methods are small so that V8
+ * inlines them into the core's hot paths (measured: that halves the cost of a
+ * ready send + recv).
+ */
+export class RingStore<T> implements Store<T> {
+  // Invariant: #buf.length is a power of two; live items are #buf[(#head + i) & (#buf.length - 1)]
+  // for i < #len, and every other slot is undefined.
+  #buf: (T | undefined)[] = new Array<T | undefined>(INITIAL_SIZE).fill(undefined);
+  #head = 0;
+  #len = 0;
+
   get size(): number {
-    return this.#items.length;
+    return this.#len;
   }
+
   push(item: T): void {
-    this.#items.push(item);
+    let buf = this.#buf;
+    const len = this.#len;
+    if (len === buf.length) buf = this.#grow();
+    buf[(this.#head + len) & (buf.length - 1)] = item;
+    this.#len = len + 1;
   }
+
   pop(): T {
-    return this.#items.shift() as T;
+    const buf = this.#buf;
+    const i = this.#head;
+    const item = buf[i] as T;
+    buf[i] = undefined;
+    this.#head = (i + 1) & (buf.length - 1);
+    if (--this.#len === 0 && buf.length > SHRINK_ABOVE) this.clear();
+    return item;
   }
+
   clear(): void {
-    this.#items.clear();
+    this.#buf = new Array<T | undefined>(INITIAL_SIZE).fill(undefined);
+    this.#head = 0;
+    this.#len = 0;
+  }
+
+  #grow(): (T | undefined)[] {
+    const old = this.#buf;
+    const mask = old.length - 1;
+    const buf = new Array<T | undefined>(old.length * 2).fill(undefined);
+    for (let i = 0; i < this.#len; i++) buf[i] = old[(this.#head + i) & mask];
+    this.#buf = buf;
+    this.#head = 0;
+    return buf;
   }
 }
 
+/** Last in, first out (`LifoQueue`). */
 export class LifoStore<T> implements Store<T> {
   readonly #items: T[] = [];
   get size(): number {

@@ -2,6 +2,12 @@
  * "Touched by": which runtime may complete a wait on a primitive, for deadlock
  * detection (docs/internals.md, "Deadlock and touched by").
  *
+ * Why in core/: the runtime's deadlock check asks every parked future
+ * `isLocalTo(rt)`, and the answer comes from here for every primitive that can
+ * hold a task — channels and locks in sync/, but also accept and datagram
+ * queues in net/. It is kernel bookkeeping that both sides build on, so it
+ * lives in the kernel rather than in one of its users.
+ *
  * Each primitive keeps one `Owner` value:
  *   UNTOUCHED  created inside a task and not used yet;
  *   a Runtime  only that runtime's tasks have used it;
@@ -10,16 +16,15 @@
  * A task parked on the primitive counts towards a deadlock only while the
  * owner is its own runtime.
  *
- * Why creation by plain code counts as a touch (docs/internals.md says creation
- * is not a touch; this is the one refinement): a channel made outside any task
- * and handed to `run()` is still held by the plain code that made it, which may
- * send on it later (from a `setTimeout`, say) without having touched it yet.
- * Reporting a deadlock there would be a false alarm, and corio prefers missing
- * a deadlock to a false alarm. Creation inside a task is not a touch: a channel
- * a task makes and hands to another runtime belongs to whoever uses it.
+ * Why creation by plain code counts as a touch: a channel made outside any
+ * task and handed to `run()` is still held by the plain code that made it,
+ * which may send on it later (from a `setTimeout`, say) without having touched
+ * it yet. Reporting a deadlock there would be a false alarm, and corio prefers
+ * missing a deadlock to a false alarm. Creation inside a task is not a touch: a
+ * channel a task makes and hands to another runtime belongs to whoever uses it.
  */
-import { cur } from "../core/current.js";
-import type { Runtime } from "../core/runtime.js";
+import { cur } from "./current.js";
+import type { Runtime } from "./runtime.js";
 
 export type Owner = Runtime | typeof UNTOUCHED | typeof SHARED;
 
@@ -33,8 +38,9 @@ export function initialOwner(): Owner {
 
 /**
  * The owner after the current caller uses the primitive. Call as
- * `this.#owner = touch(this.#owner)` at every operation (two loads and a
- * compare when nothing changes).
+ * `this.#owner = touch(this.#owner)` at every operation (a few loads and a
+ * compare when nothing changes; the channel core inlines the same test on its
+ * hot path).
  */
 export function touch(owner: Owner): Owner {
   const by = cur.task === null ? SHARED : (cur.rt as Runtime);

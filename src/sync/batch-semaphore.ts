@@ -19,10 +19,10 @@
  */
 import type { Context, Pending } from "../core/future.js";
 import { PENDING } from "../core/future.js";
+import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
+import { initialOwner, type Owner, touch } from "../core/touch.js";
 import { InlineFuture } from "./inline.js";
-import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "./parking-lot.js";
-import { initialOwner, type Owner, touch } from "./touch.js";
 
 let nextId = 0;
 
