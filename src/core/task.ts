@@ -549,9 +549,9 @@ export class Task<T = unknown> implements PromiseLike<T> {
   _park(rt: Runtime, f: Future<unknown>): void {
     const s = this.#state;
     if (
-      s & F_NOTIFIED ||
-      ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) ||
-      (s & F_INTERRUPT && this._interruption() !== NOT_DUE)
+      // (One mask test for both rare flags keeps the common park as cheap as before.)
+      (s & (F_NOTIFIED | F_INTERRUPT) && (s & F_NOTIFIED || this._interruption() !== NOT_DUE)) ||
+      ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD)
     ) {
       // Woken (or cancelled) during its own poll: poll again next batch.
       this.#state = (s & ~(STATE | F_NOTIFIED)) | SCHEDULED;
