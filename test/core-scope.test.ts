@@ -10,6 +10,7 @@ import {
   moveOnAfter,
   moveOnAt,
   now,
+  run,
   shield,
   sleep,
   spawn,
@@ -780,5 +781,44 @@ describe("decided: teardown order and which error wins", () => {
       expect(t.state).toBe("cancelled");
     });
     expect(log).toEqual(["task cleanup finished at 15"]);
+  });
+});
+
+describe("debug: a child cancelled only because its parent's body returned", () => {
+  it("warns, naming both tasks and where the child was spawned; a joined child or a group does not", async () => {
+    const warnings: DebugWarning[] = [];
+    await run(
+      function* () {
+        const server = spawn(
+          function* () {
+            spawn(
+              function* () {
+                yield* sleep(1000); // the forgotten work
+              },
+              { name: "handler-work" },
+            );
+            const joined = spawn(function* () {
+              yield* sleep(1);
+            });
+            yield* joined;
+            yield* taskGroup(function* (group) {
+              group.spawn(function* () {
+                yield* sleep(1);
+              });
+            });
+          },
+          { name: "server" },
+        );
+        yield* server;
+      },
+      { debug: { onWarning: (w) => warnings.push(w) } },
+    );
+    const orphans = warnings.filter((w) => w.kind === "orphan-cancelled");
+    expect(orphans).toHaveLength(1);
+    const w = orphans[0] as DebugWarning;
+    expect(w.task?.name).toBe("handler-work");
+    expect(w.message).toContain('"server"');
+    expect(w.message).toContain("did you mean to join it");
+    expect(w.at).toMatch(/core-scope\.test\.ts:\d+/);
   });
 });

@@ -645,7 +645,12 @@ export class Task<T = unknown> implements PromiseLike<T> {
       x.outcomeKind = kind;
       x.outcome = value;
       this.#state = (s & ~(STATE | F_NOTIFIED)) | CLOSING;
-      for (let c: Task<unknown> | null = x.first; c !== null; c = c.#next) c.cancel();
+      const hooks = kind === DONE ? (cur.rt as Runtime)._hooks : null;
+      for (let c: Task<unknown> | null = x.first; c !== null; c = c.#next) {
+        // Debug mode: a child cut short only because this body returned (a forgotten join?).
+        if (hooks !== null && !(c.#state & F_CANCEL) && !c.isComplete) hooks.orphaned(this, c);
+        c.cancel();
+      }
       return;
     }
     this._complete(kind, value);
