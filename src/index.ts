@@ -18,7 +18,7 @@ export type { Body } from "./core/body.js";
 export { call } from "./core/call.js";
 export type { StuckTask } from "./core/errors.js";
 export { CancelledError, DeadlockError, TimeoutError } from "./core/errors.js";
-export type { Coroutine, Future } from "./core/future.js";
+export type { Coroutine, Future, Suspend } from "./core/future.js";
 export { yieldNow } from "./core/future.js";
 export type { TaskBody } from "./core/future-body.js";
 export type { Item, ItemValue } from "./core/gather.js";

@@ -6,6 +6,7 @@ import {
   channel,
   currentDeadline,
   currentTask,
+  type DebugWarning,
   Event,
   moveOnAfter,
   moveOnAt,

@@ -55,7 +55,7 @@ import type { Body } from "./body.js";
 import { badYield, toCoroutine, typeName } from "./body.js";
 import { cur } from "./current.js";
 import { CancelledError } from "./errors.js";
-import type { Context, Coroutine, Future, Pending, Waker } from "./future.js";
+import type { Context, Coroutine, Future, Pending, Suspend, Waker } from "./future.js";
 import {
   CANCEL_TOKEN,
   describeFuture,
@@ -114,10 +114,7 @@ const F_ERROR_MADE = 1 << 3;
 const JOINED: { done: true; value: unknown } = { done: true, value: undefined };
 
 // A sentinel result: "the task parked while resuming; nothing to drive".
-const PARKED = { done: false, value: undefined } as unknown as IteratorResult<
-  Future<unknown>,
-  never
->;
+const PARKED = { done: false, value: undefined } as unknown as IteratorResult<Suspend, never>;
 
 /** Ready futures a task may consume in one step before it must let others run (Tokio's coop budget). */
 export const BUDGET = 128;
@@ -339,10 +336,10 @@ export class Task<T = unknown> implements PromiseLike<T> {
   }
 
   /** Joins the task: `const v = yield* task`. */
-  [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
+  [Symbol.iterator](): Iterator<Suspend, T, unknown> {
     // A completed task answers the join itself (no allocation); see `next`.
     return this.isComplete
-      ? (this as unknown as Iterator<Future<unknown>, T, unknown>)
+      ? (this as unknown as Iterator<Suspend, T, unknown>)
       : trackSite(new JoinFuture(this));
   }
 
@@ -353,14 +350,14 @@ export class Task<T = unknown> implements PromiseLike<T> {
    * effect at the next `yield*`, even on a ready future): then it goes through
    * the executor like any future (the hand-off protocol of `FutureBase`).
    */
-  next(token?: unknown): IteratorResult<Future<unknown>, T> {
+  next(token?: unknown): IteratorResult<Suspend, T> {
     const joiner = cur.task;
     if (token !== RESUME && (joiner === null || (joiner.#state & F_CANCEL) === 0)) {
       const done = JOINED as IteratorReturnResult<T>;
       done.value = this._result();
       return done;
     }
-    return FutureBase.prototype.next.call(this, token) as IteratorResult<Future<unknown>, T>;
+    return FutureBase.prototype.next.call(this, token) as IteratorResult<Suspend, T>;
   }
 
   /** @internal */
@@ -456,7 +453,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
     this.#state = (s & ~STATE) | RUNNING;
     if (hooks !== null) hooks.stepStart(this);
     let budget = BUDGET;
-    let r: IteratorResult<Future<unknown>, T>;
+    let r: IteratorResult<Suspend, T>;
     try {
       // Resume: with the cancellation, the re-polled future's value or error,
       // or (first step, after yieldNow) nothing.
@@ -522,11 +519,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
    * @internal One poll of `f` for the coroutine: resumes it with the value or
    * the error, or parks the task and returns PARKED if `f` is pending.
    */
-  _pollAndResume(
-    gen: Coroutine<T>,
-    f: Future<unknown>,
-    rt: Runtime,
-  ): IteratorResult<Future<unknown>, T> {
+  _pollAndResume(gen: Coroutine<T>, f: Future<unknown>, rt: Runtime): IteratorResult<Suspend, T> {
     let v: unknown;
     let threw = false;
     try {
@@ -569,7 +562,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
    * the scope catches). An interruption a shield or cleanup holds back returns
    * PARKED with `#fut` untouched (the initial resume then polls it as usual).
    */
-  _startCancel(gen: Coroutine<T>): IteratorResult<Future<unknown>, T> {
+  _startCancel(gen: Coroutine<T>): IteratorResult<Suspend, T> {
     const s = this.#state;
     const f = this.#fut as Future<unknown> | null;
     if ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) {
