@@ -823,3 +823,19 @@ describe("debug: a child cancelled only because its parent's body returned", () 
     expect(w.at).toMatch(/core-scope\.test\.ts:\d+/);
   });
 });
+
+describe("a scope body may return a future", () => {
+  it("moveOnAfter(ms, () => rx.recv()): the value if it comes in time, undefined if not", async () => {
+    const got = await runTest(function* () {
+      const [tx, rx] = channel<string>(1);
+      const none = yield* moveOnAfter(5, () => rx.recv());
+      spawn(function* () {
+        yield* sleep(2);
+        yield* tx.send("hello");
+      });
+      const some = yield* moveOnAfter(5, () => rx.recv());
+      return { none, some: some?.value, t: now() };
+    });
+    expect(got).toEqual({ none: undefined, some: "hello", t: 7 });
+  });
+});

@@ -391,8 +391,8 @@ function requireTask(what: string): Task<unknown> {
   return task;
 }
 
-/** The body of a cancel scope: a function given the scope, returning a coroutine. */
-export type ScopeBody<T> = (scope: CancelScope) => Coroutine<T>;
+/** The body of a cancel scope: a function given the scope, returning a coroutine (or a future to wait on). */
+export type ScopeBody<T> = (scope: CancelScope) => Coroutine<T> | Future<T>;
 
 /**
  * @internal Runs `body` in a new scope of the current task; the building block
@@ -425,8 +425,11 @@ export function* runScope<T>(
     scope.deadline = deadline;
   }
   scopeOut?.(scope);
-  const gen = body(scope);
-  if (!isCoroutine(gen)) return yield* badBody(body, where);
+  let gen = body(scope) as Coroutine<T> | Future<T>;
+  if (!isCoroutine(gen)) {
+    if (!isFuture(gen)) return yield* badBody(body, where);
+    gen = waitOn(gen);
+  }
   scope._enter(now);
   // Stays EXIT_CANCELLED only if the `finally` is entered by the task's cancellation unwinding.
   let exit = EXIT_CANCELLED;
@@ -461,6 +464,10 @@ const EXIT_CANCELLED = 0;
 const EXIT_RETURNED = 1;
 const EXIT_THREW = 2;
 
+function* waitOn<T>(future: Future<T>): Coroutine<T> {
+  return yield* future;
+}
+
 function* badBody(body: unknown, where: string): Coroutine<never> {
   // toCoroutine says what was wrong (an async function, a Promise, ...).
   toCoroutine(() => (body as () => Coroutine<unknown>)(), where);
@@ -479,8 +486,9 @@ function* badBody(body: unknown, where: string): Coroutine<never> {
  * @example
  * const value = yield* cancelScope(function* (scope) {
  *   scope.deadline = now() + 1000;
- *   return yield* slowQuery();
- * }); // undefined if the deadline passed
+ *   yield* sleep(5000); // a slow query
+ *   return "answer";
+ * }); // undefined: the deadline passed
  */
 export function cancelScope<T>(body: ScopeBody<T>): Coroutine<T | undefined> {
   return runScope(body, "cancelScope(body)", Number.POSITIVE_INFINITY, false);
@@ -493,7 +501,8 @@ export function cancelScope<T>(body: ScopeBody<T>): Coroutine<T | undefined> {
  * Throws: RangeError for a negative, NaN or non-number `ms`.
  *
  * @example
- * const reply = yield* moveOnAfter(500, () => rx.recv()); // undefined after 500 ms
+ * const [, rx] = channel<string>(1);
+ * const reply = yield* moveOnAfter(500, () => rx.recv()); // undefined after 500 ms: nobody sent
  */
 export function moveOnAfter<T>(ms: number, body: ScopeBody<T>): Coroutine<T | undefined> {
   checkMs(ms, "moveOnAfter(ms, body)");
@@ -546,7 +555,9 @@ export function currentDeadline(): number {
  * deadlines inside it still work (`moveOnAfter` inside `shield` fires).
  *
  * @example
- * yield* shield(function* () { yield* flushToDisk(); }); // completes even if cancelled meanwhile
+ * yield* shield(function* () {
+ *   yield* sleep(5); // flushing to disk: completes even if the task is cancelled meanwhile
+ * });
  */
 export function* shield<T>(body: Body<T> | Future<T>): Coroutine<T> {
   requireTask("shield()");
