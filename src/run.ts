@@ -1,5 +1,6 @@
 /** The entry points: `run` (one runtime per call, like `asyncio.run`) and `main` (a process). */
 import type { Body } from "./core/body.js";
+import { cur } from "./core/current.js";
 import { isInstance, thrownText } from "./core/describe-thrown.js";
 import { CancelledError } from "./core/errors.js";
 import type { TaskBody } from "./core/future-body.js";
@@ -69,7 +70,10 @@ export async function main<T>(
     }
   };
   // Unref'd: waiting for a signal must not keep a finished (or deadlocked) program alive.
-  const streams = [signal("SIGINT", { ref: false }), signal("SIGTERM", { ref: false })];
+  const streams = outsideAnyRuntime(() => [
+    signal("SIGINT", { ref: false }),
+    signal("SIGTERM", { ref: false }),
+  ]);
   const watchers = streams.map(watch);
   try {
     await run(body, { ...options, signal: controller.signal });
@@ -84,5 +88,22 @@ export async function main<T>(
   } finally {
     for (const stream of streams) stream.close();
     await Promise.all(watchers);
+  }
+}
+
+/**
+ * Runs `open` as plain code outside any task: `main`'s signal watchers belong
+ * to no runtime, not to a task that happened to call `main` (a leak check of
+ * that task's runtime must not count them).
+ */
+function outsideAnyRuntime<T>(open: () => T): T {
+  const { task, rt } = cur;
+  cur.task = null;
+  cur.rt = null;
+  try {
+    return open();
+  } finally {
+    cur.task = task;
+    cur.rt = rt;
   }
 }

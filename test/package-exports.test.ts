@@ -99,7 +99,7 @@ describe("package", () => {
         "resource",
       ],
       "corio/lowlevel": ["PENDING", "pollFn", "ready", "pending", "trackCreation"],
-      "corio/testing": ["runTest", "clock", "waitIdle"],
+      "corio/testing": ["runTest", "clock", "waitIdle", "LeakError"],
       "corio/trace": [
         "readTaskSnapshot",
         "formatTaskTable",

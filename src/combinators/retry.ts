@@ -30,6 +30,7 @@ export interface Backoff {
   jitter?: number;
 }
 
+/** Options for `retry`: how many attempts, the waits between them, and which errors are worth another try. */
 export interface RetryOptions {
   /** How many tries in all, the first included (a whole number ≥ 1, or Infinity). */
   attempts: number;

@@ -17,7 +17,7 @@
  * order they completed. Invariant: `size` = tasks running + `#done.length`.
  */
 import type { Body } from "./body.js";
-import type { Context, Pending, Waker } from "./future.js";
+import type { Context, Future, Pending, Waker } from "./future.js";
 import { FutureBase, PENDING } from "./future.js";
 import type { TaskBody } from "./future-body.js";
 import { trackCreation } from "./instrument.js";
@@ -109,7 +109,7 @@ export class JoinSet<T> {
    * });
    * for (let r = yield* set.joinNext(); !r.done; r = yield* set.joinNext()) console.log(r.value);
    */
-  joinNext(): NextResult<T> {
+  joinNext(): Future<IteratorResult<T, undefined>> {
     const caller = requireTask("joinSet.joinNext()");
     if (caller !== this._owner)
       throw new Error(

@@ -38,6 +38,7 @@ import type { TaskBody } from "./future-body.js";
 import type { DebugOptions, Hooks, TraceFile } from "./instrument.js";
 import { instrumentation, renderTaskTree } from "./instrument.js";
 import type { Joiner } from "./join.js";
+import type { ResourceEntry } from "./resources.js";
 import type { Siblings, SpawnOptions, TaskState } from "./task.js";
 import { Task } from "./task.js";
 import { type TimerNode, TimerWheel } from "./timer-wheel.js";
@@ -76,6 +77,12 @@ export interface RuntimeOptions {
   stats?: boolean;
   /** Observability hooks, instead of those built from trace/debug/stats. @internal */
   hooks?: Hooks | null;
+  /**
+   * Keep a registry of the resources the run's tasks open, with where each was
+   * asked for (a stack capture per opening operation), for a leak check
+   * (`runTest`, `simulate`). @internal
+   */
+  trackResources?: boolean;
 }
 
 /** Options for `run()`. */
@@ -152,6 +159,11 @@ export class Runtime {
   readonly _roots: Siblings = { first: null, last: null };
   /** @internal Tracing hooks, or null (one branch per event). */
   _hooks: Hooks | null;
+  /**
+   * @internal The resources this runtime's tasks opened and nobody closed yet,
+   * or null when the runtime does not check for leaks (core/resources.ts).
+   */
+  _resources: Set<ResourceEntry> | null;
 
   readonly #ready = new ChunkedFifo<Task<unknown>>();
   readonly #wheel = new TimerWheel();
@@ -180,7 +192,7 @@ export class Runtime {
   #stepErrors: unknown[] = [];
 
   constructor(options: RuntimeOptions = {}) {
-    const { seed, virtualTime = false, hooks = null } = options;
+    const { seed, virtualTime = false, hooks = null, trackResources = false } = options;
     if (seed !== undefined && (typeof seed !== "number" || !Number.isFinite(seed))) {
       throw new TypeError(`Runtime: seed must be a finite number, got ${String(seed)}`);
     }
@@ -188,6 +200,7 @@ export class Runtime {
     this.#epoch = virtualTime ? 0 : performance.now();
     this.#random = seed === undefined ? null : mulberry32(seed);
     this.#draws = seed === undefined ? Math.random : mulberry32(seed ^ 0x9e3779b9);
+    this._resources = trackResources ? new Set() : null;
     const create = instrumentation.create;
     if (hooks === null && create === null && (options.trace || options.debug || options.stats))
       throw new Error(
@@ -370,6 +383,16 @@ export class Runtime {
   /** @internal True while some timer is filed (debug mode's leak report). */
   get _timersPending(): boolean {
     return !this.#wheel.isEmpty;
+  }
+
+  /** @internal From now on, keep the registry of open resources (debug mode turns it on). */
+  _trackResources(): void {
+    this._resources ??= new Set();
+  }
+
+  /** @internal The timers still filed, in no particular order (leak reports). */
+  _filedTimers(): TimerNode[] {
+    return this.#wheel.nodes();
   }
 
   /** @internal Outside operations (call(), I/O) still counted (debug mode's leak report). */

@@ -694,6 +694,33 @@ export class Task<T = unknown> implements PromiseLike<T> {
     parent._unlinkChild(this);
   }
 
+  /**
+   * @internal Drops the task and every descendant without resuming them: a
+   * simulated power cut (`corio/testing`'s `sim.crash`). Each pending future is
+   * dropped (timers unfiled, joins withdrawn) but no generator runs again, so
+   * no `finally` runs; each task completes as cancelled with `reason`, children
+   * first, and its joiners are told. Not for a task on the stack (a running
+   * task, or one of its ancestors): the caller checks.
+   */
+  _drop(reason: unknown): void {
+    if ((this.#state & STATE) >= DONE) return;
+    const x = this._ex();
+    if (x !== null) {
+      for (let c = x.first; c !== null; ) {
+        const next = c.#next;
+        c._drop(reason);
+        c = next;
+      }
+      x.errors = null; // nothing of a dropped task survives, failures included
+    }
+    const f = this.#fut as Future<unknown> | null;
+    this.#fut = null;
+    this.#gen = null;
+    if (f !== null && (this.#state & STATE) !== CLOSING && f.cancel !== undefined) f.cancel();
+    this._extras().reason = reason;
+    this._complete(CANCELLED, undefined);
+  }
+
   /** @internal An unjoined child failed: fail at once (cancel; the error is the outcome). */
   _childFailed(error: unknown): void {
     const x = this._extras();

@@ -173,6 +173,16 @@ export class TimerWheel {
   }
 
   /** Removes every timer (each is unlinked; none fires). */
+  /** The filed timers, slot by slot (O(timers + slots); for leak reports). */
+  nodes(): TimerNode[] {
+    const out: TimerNode[] = [];
+    if (this.#levels === 0) return out;
+    for (const head of this.#slots) {
+      for (let node = head.nextT; node !== head; node = node.nextT as TimerNode) out.push(node);
+    }
+    return out;
+  }
+
   clear(): void {
     for (const head of this.#slots) {
       let node = head.nextT;

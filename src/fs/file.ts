@@ -20,6 +20,12 @@ import type { FileHandle } from "node:fs/promises";
 import { open as openHandle } from "node:fs/promises";
 import type { Future } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import {
+  openingSite,
+  type ResourceEntry,
+  resourceClosed,
+  resourceOpened,
+} from "../core/resources.js";
 import { codeError } from "../net/errors.js";
 import { checkPath } from "./files.js";
 import { FsOp } from "./op.js";
@@ -40,12 +46,15 @@ export class File implements Disposable {
   readonly #append: boolean;
   #position = 0;
   #closed = false;
+  /** Its entry in the runtime's open-resource registry (leak checks), or null. */
+  readonly #leak: ResourceEntry | null;
 
-  /** @internal Use `open()`. */
-  constructor(handle: FileHandle, path: string, append: boolean) {
+  /** @internal Use `open()`. `site`: where it was asked for (`openingSite()`). */
+  constructor(handle: FileHandle, path: string, append: boolean, site: Error | null = null) {
     this.#handle = handle;
     this.#path = path;
     this.#append = append;
+    this.#leak = resourceOpened("file", () => this.toString(), site);
   }
 
   /** The path the file was opened with. */
@@ -198,6 +207,7 @@ export class File implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    resourceClosed(this.#leak);
     closeQuietly(this.#handle);
   }
 
@@ -235,11 +245,12 @@ function checkPosition(position: number, where: string): void {
  */
 export function open(path: string, flags: OpenFlags = "r", mode = 0o666): Future<File> {
   checkPath(path, "open(path)");
+  const site = openingSite();
   return trackCreation(
     new FsOp(
       `open ${path}`,
       () => openHandle(path, flags, mode),
-      (handle) => new File(handle, path, flags.startsWith("a")),
+      (handle) => new File(handle, path, flags.startsWith("a"), site),
       closeQuietly,
     ),
   );

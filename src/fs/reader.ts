@@ -9,6 +9,7 @@ import { createReadStream, type ReadStream } from "node:fs";
 import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import { openingSite } from "../core/resources.js";
 import { IoFuture } from "../net/io-future.js";
 import { type ByteStream, nodeByteStream } from "../net/stream.js";
 import { checkPath } from "./files.js";
@@ -31,6 +32,7 @@ class OpenReader extends IoFuture<ByteStream> {
   #error: unknown = null;
   #waker: Waker | null = null;
   #taken = false;
+  readonly #site = openingSite();
 
   constructor(path: string, options: ReaderOptions) {
     super();
@@ -65,7 +67,9 @@ class OpenReader extends IoFuture<ByteStream> {
     if (this.#state === "open") {
       this.settled();
       this.#taken = true;
-      return nodeByteStream(this.#stream as ReadStream, true, `file ${this.#path}`);
+      const stream = nodeByteStream(this.#stream as ReadStream, true, `file ${this.#path}`);
+      stream._opened(this.#site, "file");
+      return stream;
     }
     if (this.#state === "failed") {
       this.settled();

@@ -14,6 +14,7 @@ import { CancelledError } from "../core/errors.js";
 import type { Context, Future, Pending } from "../core/future.js";
 import { FutureBase, PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import { requireNodeNetwork } from "../net/transport.js";
 
 /**
  * `call()` over the fetch Promise, plus the one thing `call()` cannot do: abort
@@ -38,6 +39,7 @@ class FetchFuture extends FutureBase<Response> {
   poll(cx: Context): Response | Pending {
     let response = this.#response;
     if (response === null) {
+      requireNodeNetwork("fetch()");
       const controller = new AbortController();
       this.#controller = controller;
       const init = this.#init;

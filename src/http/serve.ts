@@ -49,7 +49,7 @@ import type { TaskGroup } from "../core/task-group.js";
 import { taskGroup } from "../core/task-group.js";
 import { TcpListener } from "../net/listener.js";
 import { checkServerTls, secureContextError, type TlsServerOptions } from "../net/tls.js";
-import type { NetAddress } from "../net/transport.js";
+import { type NetAddress, requireNodeNetwork } from "../net/transport.js";
 import { checkDuration } from "../time/duration.js";
 import { timeout } from "../time/timeout.js";
 import { BodyTooLargeError, type Limits, nodeServerOptions, resolveLimits } from "./limits.js";
@@ -263,6 +263,7 @@ class HttpServer {
   /** Binds the socket, or takes over the listener given; returns the bound address. */
   *listen(): Coroutine<Address> {
     if (this.#given !== null) return this.#takeOver(this.#given);
+    requireNodeNetwork(`serve() on ${this.#host}:${this.#port}`);
     this.#rt._externalStart();
     this.#holdsExternal = true;
     this.#listening = "pending";

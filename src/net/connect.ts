@@ -3,6 +3,7 @@
 import type { Context, Future, Pending } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import { openingSite } from "../core/resources.js";
 import { Timer } from "../core/timer.js";
 import { checkDuration } from "../time/duration.js";
 import { codeError, formatAddress } from "./errors.js";
@@ -52,6 +53,7 @@ class ConnectFuture extends IoFuture<TcpStream> {
   readonly #target: StreamTarget;
   readonly #ms: number;
   readonly #noDelay: boolean;
+  readonly #site = openingSite();
   #core: StreamCore | null = null;
   #timer: Timer | null = null;
   #done = false;
@@ -95,6 +97,7 @@ class ConnectFuture extends IoFuture<TcpStream> {
       core.name =
         "path" in this.#target ? `unix ${this.#target.path}` : `tcp ${formatAddress(remote)}`;
       if (this.#noDelay) stream.setNoDelay(true);
+      stream._opened(this.#site);
       return stream;
     }
     const timer = this.#timer;

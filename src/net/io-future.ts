@@ -8,9 +8,13 @@
  * once when it completes or is cancelled): no deadlock is reported and a
  * virtual clock does not jump while real I/O is pending (docs/internals.md,
  * "Outside work"). A future over an in-memory transport passes
- * `external = false` and is not counted.
+ * `external = false` and is not counted; it is instead *local* to the
+ * runtime (`isLocalTo`): only that runtime's tasks can complete it, so tasks
+ * that all wait on such futures are a deadlock the runtime reports (a
+ * simulation waiting on a partition that nobody repairs).
  *
- * Invariant: `#rt` is non-null exactly while this future is counted.
+ * Invariant: `#rt` is non-null exactly while this future is counted; `#local`
+ * exactly while it waits on an in-memory transport.
  */
 import { cur } from "../core/current.js";
 import { type Context, FutureBase, PENDING, type Pending } from "../core/future.js";
@@ -18,9 +22,11 @@ import type { Runtime } from "../core/runtime.js";
 
 export abstract class IoFuture<T> extends FutureBase<T> {
   #rt: Runtime | null = null;
+  #local: Runtime | null = null;
 
   /** Called from `poll` before returning PENDING: start counting as outside work. */
   protected waiting(external = true): void {
+    if (!external) this.#local = cur.rt;
     if (this.#rt === null && external) {
       const rt = cur.rt;
       if (rt !== null) {
@@ -32,11 +38,17 @@ export abstract class IoFuture<T> extends FutureBase<T> {
 
   /** Called when the future completes (from `poll`) or is dropped: stop counting. */
   protected settled(): void {
+    this.#local = null;
     const rt = this.#rt;
     if (rt !== null) {
       this.#rt = null;
       rt._externalEnd();
     }
+  }
+
+  /** @internal Waiting on an in-memory transport of `rt`: only its tasks can end the wait. */
+  isLocalTo(rt: Runtime): boolean {
+    return this.#local === rt;
   }
 
   /** Drop: stop counting, then release what the subclass holds. */

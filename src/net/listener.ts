@@ -24,6 +24,13 @@ import type { Context, Coroutine, Future, Pending, Waker } from "../core/future.
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import type { Waiter } from "../core/parking-lot.js";
+import {
+  openingSite,
+  type ResourceEntry,
+  resourceClosed,
+  resourceOpened,
+} from "../core/resources.js";
+import type { Runtime } from "../core/runtime.js";
 import type { Task } from "../core/task.js";
 import { taskGroup } from "../core/task-group.js";
 import { Arrivals } from "./arrivals.js";
@@ -88,6 +95,8 @@ class ListenerCore implements ListenerSink {
   failure: SystemError | null = null;
   bindWaker: Waker | null = null;
   readonly arrivals = new Arrivals<TcpStream>();
+  /** Its entry in the runtime's open-resource registry (leak checks), or null. */
+  leak: ResourceEntry | null = null;
 
   constructor(transport: Transport, name: string) {
     this.external = transport.external;
@@ -130,6 +139,7 @@ class ListenerCore implements ListenerSink {
   }
 
   close(): void {
+    resourceClosed(this.leak);
     if (this.state === CLOSED) return;
     const wasListening = this.state === LISTENING || this.state === BINDING;
     this.state = CLOSED;
@@ -142,6 +152,7 @@ class ListenerCore implements ListenerSink {
 
 class ListenFuture<A extends SocketAddress> extends IoFuture<TcpListener<A>> {
   readonly #target: ListenTarget;
+  readonly #site = openingSite();
   #core: ListenerCore | null = null;
   #done = false;
 
@@ -163,7 +174,9 @@ class ListenFuture<A extends SocketAddress> extends IoFuture<TcpListener<A>> {
     if (core.state === LISTENING) {
       this.settled();
       this.#done = true;
-      return new TcpListener<A>(core);
+      const listener = new TcpListener<A>(core);
+      core.leak = resourceOpened("listener", () => listener.toString(), this.#site);
+      return listener;
     }
     if (core.failure !== null) {
       this.settled();
@@ -190,6 +203,7 @@ class ListenFuture<A extends SocketAddress> extends IoFuture<TcpListener<A>> {
 
 class AcceptFuture extends IoFuture<TcpStream> {
   readonly #core: ListenerCore;
+  readonly #site = openingSite();
   #waiter: Waiter | null = null;
 
   constructor(core: ListenerCore) {
@@ -204,6 +218,7 @@ class AcceptFuture extends IoFuture<TcpStream> {
     if (s !== null) {
       arrivals.leave(this.#waiter);
       this.settled();
+      s._opened(this.#site); // the caller owns it from here
       return s;
     }
     if (core.state === CLOSED || core.state === FAILED) {
@@ -249,6 +264,10 @@ class IncomingFuture extends IoFuture<IteratorResult<TcpStream, undefined>> {
   }
   protected override dropped(): void {
     this.#accept.cancel();
+  }
+  /** @internal As the accept it wraps (which does the counting). */
+  override isLocalTo(rt: Runtime): boolean {
+    return this.#accept.isLocalTo(rt);
   }
   override describe(): string {
     return this.#accept.describe();
@@ -317,6 +336,7 @@ export class TcpListener<A extends SocketAddress = SocketAddress> implements Dis
       );
     }
     const server = raw.takeOver(onSocket);
+    resourceClosed(core.leak); // serve owns the socket now, and closes it when it ends
     core.state = CLOSED; // its connections are serve's now; close() leaves the socket alone
     const arrivals = core.arrivals;
     for (let s = arrivals.take(); s !== null; s = arrivals.take()) {
@@ -402,9 +422,11 @@ export class TcpListener<A extends SocketAddress = SocketAddress> implements Dis
         }
         // Closed when the task completes, whichever way, even if it never ran (a
         // task cancelled before its first step runs no code, so a `using` inside
-        // the handler would never execute). Not a join: a failure still fails the group.
-        const close = (): void => conn.close();
-        task.then(close, close);
+        // the handler would never execute). Not a join: a failure still fails the
+        // group. At completion itself, not in a promise reaction a microtask later:
+        // on an in-memory network nothing else may be left to happen by then, and
+        // the runtime would take the connection still open for a deadlock.
+        task._addJoiner({ waker: null, nextJoiner: null, joinerDone: () => conn.close() });
       }
     });
   }

@@ -47,6 +47,7 @@
  */
 import type { Context, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
+import { type ResourceEntry, resourceClosed } from "../core/resources.js";
 import { codeError, ioError, type SystemError } from "./errors.js";
 import type { RawStream, StreamSink } from "./transport.js";
 
@@ -130,6 +131,8 @@ export class StreamCore implements StreamSink {
   #connectWaker: Waker | null = null;
   #error: SystemError | null = null;
   #closed = false;
+  /** Its entry in the runtime's open-resource registry (leak checks), or null. */
+  leak: ResourceEntry | null = null;
   #gone = false;
   #lingerTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -402,6 +405,7 @@ export class StreamCore implements StreamSink {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    resourceClosed(this.leak);
     this.#discard();
     this.#wakeAll();
     const raw = this.raw;
@@ -445,6 +449,7 @@ export class StreamCore implements StreamSink {
   abort(): void {
     const wasClosed = this.#closed;
     this.#closed = true;
+    resourceClosed(this.leak);
     if (!wasClosed) {
       this.#discard();
       this.#wakeAll();

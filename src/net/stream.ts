@@ -9,6 +9,7 @@
 import type { Readable, Writable } from "node:stream";
 import type { Context, Future, Pending } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import { resourceOpened } from "../core/resources.js";
 import { formatAddress } from "./errors.js";
 import { CountedIoFuture } from "./io-future.js";
 import { NodeRawStream } from "./node-transport.js";
@@ -290,6 +291,14 @@ export class ByteStream implements Disposable {
     core.raw = null;
     core.abort();
     return raw.detach() as Readable | Writable;
+  }
+
+  /**
+   * @internal The caller owns the stream from now on (connect, accept): a
+   * leak check counts it open until `close()` or `abort()`.
+   */
+  _opened(site: Error | null, kind: "socket" | "file" = "socket"): void {
+    this._core.leak = resourceOpened(kind, () => this.toString(), site);
   }
 
   /** True once `close()` or `abort()` was called. */

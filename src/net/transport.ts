@@ -201,7 +201,7 @@ export function currentTransport(): Transport {
  * @example
  * const net = new MemoryNetwork();
  * yield* withTransport(net, function* () {
- *   const listener = yield* listen({ host: "10.0.0.1", port: 80 });
+ *   using listener = yield* listen({ host: "10.0.0.1", port: 80 });
  *   // ...
  * });
  */
@@ -216,4 +216,17 @@ export function withTransport<T>(transport: Transport, body: Body<T>): Coroutine
     throw new TypeError("withTransport(transport, body): transport must implement Transport");
   }
   return current.with(transport, body);
+}
+
+/**
+ * @internal Refuses an operation that would open a real socket outside the
+ * transport (HTTP over `node:http`, global `fetch`) while the current task runs
+ * on another network (`simulate`, `withTransport(new MemoryNetwork(), ...)`):
+ * it would silently reach the real network and bypass the simulation.
+ */
+export function requireNodeNetwork(what: string): void {
+  if (current.get() !== nodeTransport)
+    throw new Error(
+      `${what} uses Node's own sockets, but this task runs on a simulated or in-memory network (simulate, withTransport), which it would bypass; use corio/net's listen/connect inside a simulation`,
+    );
 }

@@ -18,6 +18,12 @@ import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import type { Waiter } from "../core/parking-lot.js";
+import {
+  openingSite,
+  type ResourceEntry,
+  resourceClosed,
+  resourceOpened,
+} from "../core/resources.js";
 import { Arrivals } from "./arrivals.js";
 import { codeError, formatAddress, ioError, type SystemError } from "./errors.js";
 import { IoFuture } from "./io-future.js";
@@ -62,6 +68,8 @@ class UdpCore implements DatagramSink {
   bindWaker: Waker | null = null;
   dropped = 0;
   readonly arrivals = new Arrivals<Datagram>();
+  /** Its entry in the runtime's open-resource registry (leak checks), or null. */
+  leak: ResourceEntry | null = null;
 
   constructor(external: boolean, name: string, capacity: number) {
     this.external = external;
@@ -98,6 +106,7 @@ class UdpCore implements DatagramSink {
   }
 
   close(): void {
+    resourceClosed(this.leak);
     if (this.state === CLOSED) return;
     this.state = CLOSED;
     this.arrivals.clear();
@@ -113,6 +122,7 @@ class UdpCore implements DatagramSink {
 class BindFuture extends IoFuture<UdpSocket> {
   readonly #target: DatagramTarget;
   readonly #capacity: number;
+  readonly #site = openingSite();
   #core: UdpCore | null = null;
   #done = false;
 
@@ -134,7 +144,9 @@ class BindFuture extends IoFuture<UdpSocket> {
     if (core.state === BOUND) {
       this.#done = true;
       this.settled();
-      return new UdpSocket(core);
+      const socket = new UdpSocket(core);
+      core.leak = resourceOpened("udp socket", () => socket.toString(), this.#site);
+      return socket;
     }
     if (core.failure !== null) {
       this.#done = true;

@@ -33,6 +33,12 @@ import { type Exit, withCleanup } from "../core/cleanup.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "../core/future.js";
 import { FutureBase, PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import {
+  openingSite,
+  type ResourceEntry,
+  resourceClosed,
+  resourceOpened,
+} from "../core/resources.js";
 import { ioError } from "../net/errors.js";
 import { IoFuture } from "../net/io-future.js";
 import { type ByteStream, nodeByteStream } from "../net/stream.js";
@@ -102,6 +108,8 @@ class ChildCore {
   readonly policy: StopPolicy;
   status: ExitStatus | null = null;
   waiters: Waker[] = [];
+  /** Its entry in the runtime's open-resource registry (leak checks): open until closed or exited. */
+  leak: ResourceEntry | null = null;
 
   constructor(process: ChildProcess, name: string, policy: StopPolicy) {
     this.process = process;
@@ -123,6 +131,7 @@ class ChildCore {
   }
 
   exited(code: number | null, signal: NodeJS.Signals | null): void {
+    resourceClosed(this.leak);
     this.status = { code, signal, success: code === 0 };
     const waiters = this.waiters;
     this.waiters = [];
@@ -242,6 +251,7 @@ export class Child implements Disposable {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    resourceClosed(this.#core.leak);
     this.#core.stop();
     this.stdin?.close();
     this.stdout?.close();
@@ -272,6 +282,7 @@ class ExecFuture extends IoFuture<Child> {
   #core: ChildCore | null = null;
   #error: unknown = null;
   #waker: Waker | null = null;
+  readonly #site = openingSite();
 
   constructor(cmd: string, args: readonly string[], options: ExecOptions) {
     super();
@@ -285,7 +296,11 @@ class ExecFuture extends IoFuture<Child> {
     if (this.#state === STARTED) {
       this.#state = TAKEN;
       this.settled();
-      return new Child(this.#core as ChildCore);
+      const core = this.#core as ChildCore;
+      const child = new Child(core);
+      if (core.status === null)
+        core.leak = resourceOpened("child process", () => child.toString(), this.#site);
+      return child;
     }
     if (this.#state === FAILED) {
       this.settled();

@@ -21,6 +21,12 @@
 import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import {
+  openingSite,
+  type ResourceEntry,
+  resourceClosed,
+  resourceOpened,
+} from "../core/resources.js";
 import { IoFuture } from "../net/io-future.js";
 import { asyncIterator } from "../sync/bridge.js";
 
@@ -95,6 +101,8 @@ export class SignalStream implements Disposable, AsyncIterable<NodeJS.Signals> {
   #pending = 0;
   #closed = false;
   #waiters: Waker[] = [];
+  /** Its entry in the runtime's open-resource registry (leak checks), or null. */
+  readonly #leak: ResourceEntry | null;
   readonly #listener = (): void => {
     this.#pending++;
     const waiters = this.#waiters;
@@ -107,6 +115,7 @@ export class SignalStream implements Disposable, AsyncIterable<NodeJS.Signals> {
     this.name = name;
     this.ref = ref;
     process.on(name, this.#listener);
+    this.#leak = resourceOpened("signal stream", () => `signal(${name})`, openingSite());
   }
 
   /**
@@ -139,6 +148,7 @@ export class SignalStream implements Disposable, AsyncIterable<NodeJS.Signals> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    resourceClosed(this.#leak);
     process.off(this.name, this.#listener);
     this.#pending = 0;
     const waiters = this.#waiters;

@@ -12,9 +12,15 @@ import type { Body } from "../core/body.js";
 import { cur } from "../core/current.js";
 import type { Context, Future, Pending } from "../core/future.js";
 import { FutureBase, PENDING } from "../core/future.js";
-import type { RunOptions, Runtime } from "../core/runtime.js";
-import { run } from "../run.js";
+import type { RunOptions } from "../core/runtime.js";
+import { Runtime } from "../core/runtime.js";
 import { checkDuration } from "../time/duration.js";
+import { installObservability } from "../trace/install.js";
+import { checkLeaks } from "./leaks.js";
+
+export type { ResourceKind } from "../core/resources.js";
+export type { Leak } from "../trace/leaks.js";
+export { LeakError } from "./leaks.js";
 
 /** Options for `runTest`: those of `run`, with the virtual clock on by default. */
 export interface TestOptions extends Omit<RunOptions, "virtualTime"> {
@@ -22,11 +28,27 @@ export interface TestOptions extends Omit<RunOptions, "virtualTime"> {
   seed?: number;
   /** Use the virtual clock. @default true */
   virtualTime?: boolean;
+  /**
+   * Do not fail the test over what is still open when it ends (sockets,
+   * listeners, files, child processes, signal streams, worker jobs, timers).
+   * @default false
+   */
+  allowLeaks?: boolean;
 }
 
 /**
  * Runs `body` for a test: a fresh runtime with a virtual clock (by default)
  * and, with `seed`, a seeded scheduling order.
+ *
+ * Once the body and every task it started have ended, whatever they opened
+ * and did not close — a socket, listener, file, child process, signal stream,
+ * worker job or timer — fails the test with a `LeakError` naming each one and
+ * the line that created it (and the seed, if any); `{allowLeaks: true}` opts
+ * out. Opening operations record a stack under `runTest` for this; runs
+ * outside it do not.
+ *
+ * Rejects with the body's error, as `run` does (what it left open is then not
+ * checked), or with a `LeakError`.
  *
  * @example
  * await runTest(function* () {
@@ -35,8 +57,13 @@ export interface TestOptions extends Omit<RunOptions, "virtualTime"> {
  *   expect(now() - start).toBe(3_600_000);
  * }, { seed: 42 });
  */
-export function runTest<T>(body: Body<T>, options: TestOptions = {}): Promise<T> {
-  return run(body, { ...options, virtualTime: options.virtualTime ?? true });
+export async function runTest<T>(body: Body<T>, options: TestOptions = {}): Promise<T> {
+  installObservability(); // as run() does: trace and debug work under runTest
+  const { signal, name, allowLeaks = false, virtualTime = true, ...runtimeOptions } = options;
+  const runtime = new Runtime({ ...runtimeOptions, virtualTime, trackResources: !allowLeaks });
+  const value = await runtime.run(body, { signal, name });
+  if (!allowLeaks) checkLeaks(runtime, { seed: options.seed });
+  return value;
 }
 
 function currentRuntime(what: string): Runtime {
@@ -132,3 +159,7 @@ export const clock = {
 export function waitIdle(): Future<void> {
   return new Idle();
 }
+
+export type { DelayRange } from "./sim/links.js";
+export type { ExploreOptions, ExploreResult, SimulateOptions } from "./sim/simulate.js";
+export { explore, HostCrashed, Sim, simulate } from "./sim/simulate.js";

@@ -22,6 +22,7 @@ import type { DebugOptions, DebugWarning, DebugWarningKind } from "../core/instr
 import { instrumentation, taskLine } from "../core/instrument.js";
 import type { Runtime } from "../core/runtime.js";
 import type { Task } from "../core/task.js";
+import { findLeaks, leakLine } from "./leaks.js";
 import type { TaskMeta } from "./meta.js";
 import { captureSite, userFrame } from "./stack.js";
 
@@ -81,6 +82,7 @@ export class Debugger {
     this.starvationMs = starvationMs;
     this.stuckCancelMs = stuckCancelMs;
     installTracker();
+    rt._trackResources(); // what the run leaves open is reported with the line that opened it
   }
 
   /** Delivers a warning; a throwing sink must not break the runtime. */
@@ -255,12 +257,27 @@ export class Debugger {
         null,
       );
     }
-    if (rt._timersPending) {
+    // The same list as runTest's LeakError (trace/leaks.ts): each named with its line.
+    const leaks = findLeaks(rt);
+    const timers = leaks.filter((l) => l.kind === "timer");
+    if (timers.length > 0) {
       this.warn(
         "leak",
-        "the run ended with timers still filed: a future started a timer and was dropped without cancel()",
+        "the run ended with timers still filed: a future started a timer and was dropped without cancel():\n" +
+          timers.map((l) => `  ${leakLine(l)}`).join("\n"),
         null,
+        timers[0]?.at ?? null,
+      );
+    }
+    const open = leaks.filter((l) => l.kind !== "timer");
+    if (open.length > 0) {
+      this.warn(
+        "leak",
+        `the run ended with ${open.length} resource(s) its tasks opened still open ` +
+          "(close each, or declare it with `using`):\n" +
+          open.map((l) => `  ${leakLine(l)}`).join("\n"),
         null,
+        open[0]?.at ?? null,
       );
     }
     const external = rt._externalPending;
@@ -421,6 +438,11 @@ function describe(future: object): string {
 
 /** Where each tracked future was created. */
 const sites = new WeakMap<object, Error>();
+
+/** The stack where a future was created, if debug mode saw it created (`trackCreation`). */
+export function creationSite(future: object): Error | null {
+  return sites.get(future) ?? null;
+}
 
 /** Where a future was created (`file:line:column`), if debug mode saw it created. */
 function siteOf(future: object | null | undefined): string | null {

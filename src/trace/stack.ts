@@ -16,17 +16,8 @@ const OWN_DIRS = [`${PACKAGE_DIR}src/`, `${PACKAGE_DIR}dist/`, OWN_DIR];
 // ...except the tour's example programs, which are user code like any other.
 const TOUR_DIRS = OWN_DIRS.map((dir) => `${dir}tour/`);
 
-/** Frames to record: enough to get past corio's own frames to the caller. */
-const DEPTH = 24;
-
-/** Records the current stack, cheaply (formatting is deferred). */
-export function captureSite(): Error {
-  const limit = Error.stackTraceLimit;
-  Error.stackTraceLimit = DEPTH;
-  const site = new Error("site");
-  Error.stackTraceLimit = limit;
-  return site;
-}
+// The kernel captures sites too (the leak check's registry), so the capture lives there.
+export { captureSite } from "../core/resources.js";
 
 const cache = new WeakMap<Error, string | null>();
 

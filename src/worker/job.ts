@@ -22,6 +22,7 @@ import { withCleanup } from "../core/cleanup.js";
 import { cur } from "../core/current.js";
 import type { Context, Coroutine, Pending, Waker } from "../core/future.js";
 import { FutureBase, PENDING } from "../core/future.js";
+import { openingSite } from "../core/resources.js";
 import type { Runtime } from "../core/runtime.js";
 import { JobSignal } from "./job-signal.js";
 import { addPendingJob, type PendingJob, removePendingJob } from "./jobs.js";
@@ -50,6 +51,7 @@ export class JobFuture extends FutureBase<unknown> implements PendingJob {
   readonly exportName: string;
   /** The API that made the job, for messages: "runInWorker" or "WorkerPool.run". */
   readonly api: string;
+  readonly site: Error | null = openingSite();
   #host: JobHost;
   #request: JobRequest | null;
   #transfer: readonly Transferable[];

@@ -14,6 +14,11 @@ export interface PendingJob {
   readonly exportName: string;
   /** The runtime whose task waits on the job (null outside a runtime). */
   readonly runtime: Runtime | null;
+  /**
+   * The stack where user code asked for the job (`runInWorker(...)`), captured
+   * only on a runtime that checks for leaks (`runTest`); else null.
+   */
+  readonly site: Error | null;
   /** "worker job sha256 in hash.js" */
   describe(): string;
 }
