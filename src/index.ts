@@ -18,7 +18,7 @@ export type { Body } from "./core/body.js";
 export { call } from "./core/call.js";
 export type { StuckTask } from "./core/errors.js";
 export { CancelledError, DeadlockError, TimeoutError } from "./core/errors.js";
-export type { Coroutine, Future } from "./core/future.js";
+export type { Coroutine, Future, Suspend } from "./core/future.js";
 export { yieldNow } from "./core/future.js";
 export type { TaskBody } from "./core/future-body.js";
 export type { Item, ItemValue } from "./core/gather.js";
@@ -34,6 +34,15 @@ export type { Provide } from "./core/resource.js";
 export { resource } from "./core/resource.js";
 export type { RunOptions, RuntimeOptions, TaskInfo } from "./core/runtime.js";
 export { Runtime } from "./core/runtime.js";
+export type { ScopeBody } from "./core/scope.js";
+export {
+  CancelScope,
+  cancelScope,
+  currentDeadline,
+  moveOnAfter,
+  moveOnAt,
+  timeoutAt,
+} from "./core/scope.js";
 export { currentTask, shield, spawn } from "./core/spawn.js";
 export type { SpawnOptions, TaskState } from "./core/task.js";
 export { Task } from "./core/task.js";

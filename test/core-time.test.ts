@@ -269,9 +269,9 @@ describe("real time", () => {
 
   it("bad durations are clear errors", () => {
     expect(() => sleep(-1)).toThrow(RangeError);
-    expect(() => sleep(Number.NaN)).toThrow(TypeError);
+    expect(() => sleep(Number.NaN)).toThrow(RangeError);
     expect(() => sleep(Number.POSITIVE_INFINITY)).toThrow(RangeError);
-    expect(() => sleep("10" as never)).toThrow(TypeError);
+    expect(() => sleep("10" as never)).toThrow(RangeError);
     expect(() => sleepUntil(Number.NaN)).toThrow(RangeError);
   });
 });

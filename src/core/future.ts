@@ -64,14 +64,23 @@ export interface Future<T> {
   /** Rust's drop: unregister the waker and release what the future holds. */
   cancel?(): void;
   /** Makes `yield* future` evaluate to `T`. */
-  [Symbol.iterator](): Iterator<Future<unknown>, T, unknown>;
+  [Symbol.iterator](): Iterator<Suspend, T, unknown>;
 }
+
+declare const suspendBrand: unique symbol;
+
+/**
+ * What a coroutine yields: a future handed up by `yield* future`. Branded so
+ * that a plain `yield future` (the missing `*`, which yields a bare future) is a
+ * type error wherever the coroutine is passed as a body, not only a run-time one.
+ */
+export type Suspend = Future<unknown> & { readonly [suspendBrand]: true };
 
 /**
  * A coroutine: a generator that yields futures (through `yield*`) and returns
  * `T`. Creating one runs nothing; a task drives it.
  */
-export type Coroutine<T = unknown> = Generator<Future<unknown>, T, unknown>;
+export type Coroutine<T = unknown> = Generator<Suspend, T, unknown>;
 
 /** @internal The resume token: "the value you waited for is in `handoff.value`". */
 export const RESUME: unique symbol = Symbol("corio.resume");
@@ -93,15 +102,15 @@ const DONE: { done: true; value: unknown } = { done: true, value: undefined };
  * protocol so a subclass only writes `poll()` (and `cancel()` if it holds
  * anything). Low-level: see `corio/lowlevel`.
  */
-export abstract class FutureBase<T> implements Future<T>, Iterator<Future<unknown>, T, unknown> {
+export abstract class FutureBase<T> implements Future<T>, Iterator<Suspend, T, unknown> {
   abstract poll(cx: Context): T | Pending;
 
-  [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
+  [Symbol.iterator](): Iterator<Suspend, T, unknown> {
     return this;
   }
 
   /** The iterator protocol that `yield*` drives; not for direct use. */
-  next(token?: unknown): IteratorResult<Future<unknown>, T> {
+  next(token?: unknown): IteratorResult<Suspend, T> {
     if (token === RESUME) {
       const done = DONE;
       done.value = handoff.value;
@@ -109,11 +118,11 @@ export abstract class FutureBase<T> implements Future<T>, Iterator<Future<unknow
       return done as IteratorReturnResult<T>;
     }
     YIELDED.value = this;
-    return YIELDED;
+    return YIELDED as IteratorYieldResult<Suspend>;
   }
 
   /** The iterator protocol that `yield*` drives: rethrows `error`; not for direct use. */
-  throw(error?: unknown): IteratorResult<Future<unknown>, T> {
+  throw(error?: unknown): IteratorResult<Suspend, T> {
     throw error;
   }
 

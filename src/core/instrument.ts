@@ -34,6 +34,8 @@ export interface Hooks {
   complete(task: Task<unknown>): void;
   /** A cancelled body ended with `value` instead of unwinding (a `finally` swallowed the cancel). */
   cancelSwallowed(task: Task<unknown>, value: unknown): void;
+  /** `child` is cancelled only because its parent's body returned while it still ran. */
+  orphaned(parent: Task<unknown>, child: Task<unknown>): void;
   /** A run started (the runtime became active). */
   runStart(): void;
   /** A run ended, just before its promise settles. */
@@ -50,6 +52,8 @@ export type DebugWarningKind =
   | "never-awaited"
   /** A cancelled task's body ended with a value instead of unwinding (`return` in a `finally`, ...). */
   | "cancel-swallowed"
+  /** A task was cancelled only because its parent's body returned while it still ran (a forgotten join?). */
+  | "orphan-cancelled"
   /** A cancelled task has been running its cleanup for longer than `stuckCancelMs`. */
   | "cancel-stuck"
   /** One step of a task ran longer than `slowStepMs` without suspending. */

@@ -3,11 +3,9 @@
  * `shield`, and the children-wait that `taskGroup` is built on.
  */
 import type { Body } from "./body.js";
-import { toCoroutine } from "./body.js";
-import { delegate } from "./cleanup.js";
 import { cur } from "./current.js";
-import type { Context, Coroutine, Future, Pending } from "./future.js";
-import { FutureBase, isFuture, PENDING } from "./future.js";
+import type { Context, Pending } from "./future.js";
+import { FutureBase, PENDING } from "./future.js";
 import type { TaskBody } from "./future-body.js";
 import type { Runtime } from "./runtime.js";
 import type { SpawnOptions } from "./task.js";
@@ -49,27 +47,8 @@ export function requireTask(what: string): Task<unknown> {
   return task;
 }
 
-/**
- * Runs `body` protected from outside cancellation, as asyncio's `shield` and
- * Trio's shielded cancel scopes: a cancel that arrives while the body runs is
- * held back until it completes, then takes effect at the task's next `yield*`.
- * The body runs in the current task.
- *
- * @example
- * yield* shield(function* () { yield* flushToDisk(); }); // completes even if cancelled meanwhile
- */
-export function* shield<T>(body: Body<T> | Future<T>): Coroutine<T> {
-  const task = requireTask("shield()");
-  task._enterShield();
-  try {
-    if (body instanceof Task || isFuture(body)) return yield* body;
-    // A cancellation that began before the shield and reached an inner frame's
-    // asynchronous cleanup goes on unwinding after it (delegate).
-    return yield* delegate(toCoroutine(body as Body<T>, "shield"));
-  } finally {
-    task._exitShield();
-  }
-}
+// `shield` is a cancel scope with `shield = true` (scope.ts); exported from here as before.
+export { shield } from "./scope.js";
 
 /** @internal Ready when the current task has no children left. Not a join: failures still fail the task. */
 export class ChildrenDone extends FutureBase<void> {

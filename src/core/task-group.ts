@@ -3,6 +3,7 @@ import type { Body } from "./body.js";
 import { toCoroutine } from "./body.js";
 import { delegate, type Exit, withCleanup } from "./cleanup.js";
 import { cur } from "./current.js";
+import { CancelledError } from "./errors.js";
 import type { Coroutine } from "./future.js";
 import { Gather } from "./gather.js";
 import type { Runtime } from "./runtime.js";
@@ -14,6 +15,7 @@ import { Task } from "./task.js";
 export class TaskGroup {
   #task: Task<unknown> | null = null;
   #closed = false;
+  #cancelled = false;
 
   /**
    * Starts `body` as a child of the group. The group waits for it; if it fails,
@@ -27,6 +29,23 @@ export class TaskGroup {
       throw new Error("taskGroup: cannot spawn into a group that has closed");
     }
     return Task._spawn(body, task, task._findRuntime() as Runtime, options, "group.spawn");
+  }
+
+  /**
+   * Cancels the group: its children and its body are cancelled, their cleanup
+   * runs, and `taskGroup` returns `undefined` (no error). A child that fails
+   * meanwhile (in its cleanup, say) still fails the group. Does nothing once
+   * the group has closed.
+   */
+  cancel(): void {
+    if (this.#closed || this.#cancelled) return;
+    this.#cancelled = true;
+    this.#task?.cancel();
+  }
+
+  /** @internal True once `cancel()` was called. */
+  get _cancelled(): boolean {
+    return this.#cancelled;
   }
 
   /** True once the group has finished: spawning is no longer allowed. */
@@ -50,14 +69,15 @@ export class TaskGroup {
  * children of the group. Returns the body's value once the body and every child
  * have finished. The first failure (of the body or a child) cancels everything
  * else in the group, waits for its cleanup, and is rethrown; several failures
- * are rethrown as an AggregateError.
+ * are rethrown as an AggregateError. `group.cancel()` cancels the body and the
+ * children; the group then returns `undefined`.
  *
  * @example
  * yield* taskGroup(function* (group) {
  *   for (const url of urls) group.spawn(() => fetchOne(url));
  * });
  */
-export function* taskGroup<T>(body: (group: TaskGroup) => Coroutine<T>): Coroutine<T> {
+export function* taskGroup<T>(body: (group: TaskGroup) => Coroutine<T>): Coroutine<T | undefined> {
   if (typeof body !== "function")
     throw new TypeError("taskGroup(body): body must be a function (group) => coroutine");
   const group = new TaskGroup();
@@ -78,6 +98,9 @@ export function* taskGroup<T>(body: (group: TaskGroup) => Coroutine<T>): Corouti
 function* groupResult(gather: Gather, group: TaskGroup): Coroutine<unknown> {
   yield* gather.next();
   group._close();
+  // Cancelled by group.cancel(), and nothing failed: the group moves on.
+  if (group._cancelled && !gather.ok(0) && gather.error(0) instanceof CancelledError)
+    return undefined;
   return gather.take(0);
 }
 

@@ -55,7 +55,7 @@ import type { Body } from "./body.js";
 import { badYield, genNext, genReturn, genThrow, toCoroutine, typeName } from "./body.js";
 import { cur } from "./current.js";
 import { CancelledError } from "./errors.js";
-import type { Context, Coroutine, Future, Pending, Waker } from "./future.js";
+import type { Context, Coroutine, Future, Pending, Suspend, Waker } from "./future.js";
 import {
   CANCEL_TOKEN,
   describeFuture,
@@ -101,6 +101,8 @@ const F_CANCEL = 1 << 3;
 const F_CANCELLING = 1 << 4;
 const F_NOTIFIED = 1 << 5;
 const F_FINISH = 1 << 6;
+/** A cancel scope asks for the current wait to be interrupted (scope.ts; details in TaskExtras.scope). */
+const F_INTERRUPT = 1 << 7;
 const SHIELD = 1 << 8;
 /**
  * On a CANCELLED task: `#fut` holds the CancelledError (made lazily), not the
@@ -112,13 +114,10 @@ const F_ERROR_MADE = 1 << 3;
 const JOINED: { done: true; value: unknown } = { done: true, value: undefined };
 
 // A sentinel result: "the task parked while resuming; nothing to drive".
-const PARKED = { done: false, value: undefined } as unknown as IteratorResult<
-  Future<unknown>,
-  never
->;
+const PARKED = { done: false, value: undefined } as unknown as IteratorResult<Suspend, never>;
 
 /** What resuming a task's generator returns. */
-type Step<T> = IteratorResult<Future<unknown>, T>;
+type Step<T> = IteratorResult<Suspend, T>;
 
 /** Ready futures a task may consume in one step before it must let others run (Tokio's coop budget). */
 export const BUDGET = 128;
@@ -184,7 +183,24 @@ class TaskExtras implements Siblings {
   joiners: Joiner | null = null;
   /** Free for the observability layer (spawn site, poll counts, ...). */
   meta: unknown = undefined;
+  /**
+   * The innermost cancel scope the task runs in (scope.ts): one of its own, or
+   * the scope its parent spawned it in (so deadlines are inherited).
+   */
+  scope: ScopeLike | null = null;
 }
+
+/** @internal What the task needs of a cancel scope (scope.ts implements it). */
+export interface ScopeLike {
+  /** A task spawned while this scope is the parent's innermost. */
+  adopt(task: Task<unknown>): void;
+  /** F_INTERRUPT is set: may the interruption be delivered now? Then returns the error to throw. */
+  interruption(task: Task<unknown>, take?: boolean): unknown;
+}
+
+const NOT_DUE: unique symbol = Symbol("corio.notDue");
+
+export { NOT_DUE as _NOT_DUE };
 
 /**
  * A coroutine driven by the executor. Join it with `yield* task` (or `await task`
@@ -323,10 +339,10 @@ export class Task<T = unknown> implements PromiseLike<T> {
   }
 
   /** Joins the task: `const v = yield* task`. */
-  [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
+  [Symbol.iterator](): Iterator<Suspend, T, unknown> {
     // A completed task answers the join itself (no allocation); see `next`.
     return this.isComplete
-      ? (this as unknown as Iterator<Future<unknown>, T, unknown>)
+      ? (this as unknown as Iterator<Suspend, T, unknown>)
       : trackSite(new JoinFuture(this));
   }
 
@@ -337,14 +353,14 @@ export class Task<T = unknown> implements PromiseLike<T> {
    * effect at the next `yield*`, even on a ready future): then it goes through
    * the executor like any future (the hand-off protocol of `FutureBase`).
    */
-  next(token?: unknown): IteratorResult<Future<unknown>, T> {
+  next(token?: unknown): IteratorResult<Suspend, T> {
     const joiner = cur.task;
     if (token !== RESUME && (joiner === null || (joiner.#state & F_CANCEL) === 0)) {
       const done = JOINED as IteratorReturnResult<T>;
       done.value = this._result();
       return done;
     }
-    return FutureBase.prototype.next.call(this, token) as IteratorResult<Future<unknown>, T>;
+    return FutureBase.prototype.next.call(this, token) as IteratorResult<Suspend, T>;
   }
 
   /** @internal */
@@ -440,12 +456,16 @@ export class Task<T = unknown> implements PromiseLike<T> {
     this.#state = (s & ~STATE) | RUNNING;
     if (hooks !== null) hooks.stepStart(this);
     let budget = BUDGET;
-    let r: IteratorResult<Future<unknown>, T>;
+    let r: IteratorResult<Suspend, T>;
     try {
       // Resume: with the cancellation, the re-polled future's value or error,
       // or (first step, after yieldNow) nothing.
       const f = this.#fut as Future<unknown> | null;
-      if (s !== SCHEDULED && (s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) {
+      if (
+        s !== SCHEDULED &&
+        (((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) ||
+          (s & F_INTERRUPT && this._interruption() !== NOT_DUE))
+      ) {
         r = this._startCancel(gen);
       } else if (f === null) {
         r = genNext.call(gen, RESUME) as Step<T>;
@@ -465,8 +485,12 @@ export class Task<T = unknown> implements PromiseLike<T> {
         }
         const f = YIELDED.value;
         const st = this.#state;
-        if (st !== RUNNING && (st & (F_CANCEL | F_CANCELLING)) === F_CANCEL && st < SHIELD) {
-          this.#fut = f; // dropped by #startCancel
+        if (
+          st !== RUNNING &&
+          (((st & (F_CANCEL | F_CANCELLING)) === F_CANCEL && st < SHIELD) ||
+            (st & F_INTERRUPT && this._interruption() !== NOT_DUE))
+        ) {
+          this.#fut = f; // dropped by _startCancel
           r = this._startCancel(gen);
           continue;
         }
@@ -500,11 +524,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
    * @internal One poll of `f` for the coroutine: resumes it with the value or
    * the error, or parks the task and returns PARKED if `f` is pending.
    */
-  _pollAndResume(
-    gen: Coroutine<T>,
-    f: Future<unknown>,
-    rt: Runtime,
-  ): IteratorResult<Future<unknown>, T> {
+  _pollAndResume(gen: Coroutine<T>, f: Future<unknown>, rt: Runtime): IteratorResult<Suspend, T> {
     let v: unknown;
     let threw = false;
     try {
@@ -526,7 +546,11 @@ export class Task<T = unknown> implements PromiseLike<T> {
   /** @internal */
   _park(rt: Runtime, f: Future<unknown>): void {
     const s = this.#state;
-    if (s & F_NOTIFIED || ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD)) {
+    if (
+      // (One mask test for both rare flags keeps the common park as cheap as before.)
+      (s & (F_NOTIFIED | F_INTERRUPT) && (s & F_NOTIFIED || this._interruption() !== NOT_DUE)) ||
+      ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD)
+    ) {
       // Woken (or cancelled) during its own poll: poll again next batch.
       this.#state = (s & ~(STATE | F_NOTIFIED)) | SCHEDULED;
       rt._push(this);
@@ -537,13 +561,69 @@ export class Task<T = unknown> implements PromiseLike<T> {
     }
   }
 
-  /** @internal */
-  _startCancel(gen: Coroutine<T>): IteratorResult<Future<unknown>, T> {
-    this.#state |= F_CANCELLING;
+  /**
+   * @internal Acts on a cancel (the generator's `return()`) or a cancel
+   * scope's interruption (the scope's CancelledError thrown at the wait, which
+   * the scope catches). An interruption a shield or cleanup holds back returns
+   * PARKED with `#fut` untouched (the initial resume then polls it as usual).
+   */
+  _startCancel(gen: Coroutine<T>): IteratorResult<Suspend, T> {
+    const s = this.#state;
     const f = this.#fut as Future<unknown> | null;
+    if ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) {
+      this.#state = s | F_CANCELLING;
+      this.#fut = null;
+      if (f !== null && f.cancel !== undefined) f.cancel();
+      return genReturn.call(gen, CANCEL_TOKEN) as Step<T>;
+    }
+    const error = this._interruption(true);
     this.#fut = null;
+    if (error === NOT_DUE) {
+      // Held back (a shield, or cleanup running to its end): carry on as usual.
+      return f === null
+        ? (genNext.call(gen, RESUME) as Step<T>)
+        : this._pollAndResume(gen, f, cur.rt as Runtime);
+    }
+    this.#state = s & ~F_INTERRUPT;
     if (f !== null && f.cancel !== undefined) f.cancel();
-    return genReturn.call(gen, CANCEL_TOKEN) as Step<T>;
+    return genThrow.call(gen, error) as Step<T>;
+  }
+
+  /**
+   * @internal NOT_DUE unless a scope's interruption is due now; with `take`,
+   * the error to throw (the scope then counts it as delivered).
+   */
+  _interruption(take = false): unknown {
+    const s = this.#state;
+    // A task-level cancel acts first. Its cleanup runs to its end: only scopes
+    // entered inside that cleanup may interrupt it (the scope checks).
+    if ((s & (F_CANCEL | F_CANCELLING)) === F_CANCEL && s < SHIELD) return NOT_DUE;
+    const scope = this._ex()?.scope ?? null;
+    return scope === null ? NOT_DUE : scope.interruption(this, take);
+  }
+
+  /**
+   * @internal A cancel scope of this task was cancelled (or a shield over one
+   * ended): the interruption is delivered at the next wait that may take it.
+   */
+  _interrupt(): void {
+    const s = this.#state;
+    if (this.#gen === null) return;
+    this.#state = s | F_INTERRUPT;
+    if ((s & STATE) === WAITING && this._interruption() !== NOT_DUE) {
+      this.#state = ((s | F_INTERRUPT) & ~STATE) | SCHEDULED;
+      this._findRuntime()._schedule(this);
+    }
+  }
+
+  /** @internal No scope of this task wants an interruption any more. */
+  _clearInterrupt(): void {
+    this.#state &= ~F_INTERRUPT;
+  }
+
+  /** @internal How many shields (and cleanups) the task is inside. */
+  get _shieldDepth(): number {
+    return this.#state >>> 8;
   }
 
   // ---------------------------------------------------------------- completion
@@ -565,7 +645,12 @@ export class Task<T = unknown> implements PromiseLike<T> {
       x.outcomeKind = kind;
       x.outcome = value;
       this.#state = (s & ~(STATE | F_NOTIFIED)) | CLOSING;
-      for (let c: Task<unknown> | null = x.first; c !== null; c = c.#next) c.cancel();
+      const hooks = kind === DONE ? (cur.rt as Runtime)._hooks : null;
+      for (let c: Task<unknown> | null = x.first; c !== null; c = c.#next) {
+        // Debug mode: a child cut short only because this body returned (a forgotten join?).
+        if (hooks !== null && !(c.#state & F_CANCEL) && !c.isComplete) hooks.orphaned(this, c);
+        c.cancel();
+      }
       return;
     }
     this._complete(kind, value);
@@ -736,6 +821,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
       const px = parent._extras();
       if (px.locals !== null) task._extras().locals = px.locals;
       link(task, px);
+      if (px.scope !== null) px.scope.adopt(task);
     }
     const hooks = rt._hooks;
     if (hooks !== null) hooks.spawn(task);

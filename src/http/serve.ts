@@ -642,7 +642,8 @@ export function serve(options: ServeOptions, handler: Handler): Coroutine<never>
 }
 
 function* serveGroup(options: ServeOptions, handler: Handler, grace: number): Coroutine<never> {
-  return yield* taskGroup(function* (group) {
+  // Never cancelled through group.cancel(), so never `undefined`.
+  return (yield* taskGroup(function* (group) {
     const server = new HttpServer(group, options, handler);
     function* listenAndServe(): Coroutine<never> {
       const address = yield* server.listen();
@@ -651,5 +652,5 @@ function* serveGroup(options: ServeOptions, handler: Handler, grace: number): Co
     }
     // However serving ends, the shutdown runs to its end (withCleanup shields it).
     return yield* withCleanup(listenAndServe(), () => server.shutdown(grace));
-  });
+  })) as never;
 }

@@ -31,7 +31,7 @@
  * until it does, it lives here, built on the hand-off protocol of `FutureBase`.
  */
 import { cur } from "../core/current.js";
-import type { Context, Future } from "../core/future.js";
+import type { Context, Suspend } from "../core/future.js";
 import { FutureBase, handoff, PENDING, RESUME, YIELD_NOW, YIELDED } from "../core/future.js";
 import { BUDGET } from "../core/task.js";
 
@@ -49,7 +49,7 @@ export abstract class InlineFuture<T> extends FutureBase<T> {
   /** True while the task is at the back of the queue for this future (budget spent). */
   #requeued = false;
 
-  override next(token?: unknown): IteratorResult<Future<unknown>, T> {
+  override next(token?: unknown): IteratorResult<Suspend, T> {
     if (token === RESUME) {
       if (!this.#requeued) {
         // The executor polled us and has the value (FutureBase's hand-off, inlined).
@@ -60,7 +60,7 @@ export abstract class InlineFuture<T> extends FutureBase<T> {
       // Back from the requeue: let the executor poll us now.
       this.#requeued = false;
       YIELDED.value = this;
-      return YIELDED;
+      return YIELDED as IteratorYieldResult<Suspend>;
     }
     const task = cur.task;
     if (task === null || task._cancelRequested || !this.mayBeReady()) return super.next(token);
@@ -72,13 +72,13 @@ export abstract class InlineFuture<T> extends FutureBase<T> {
       budget.left = INLINE_BUDGET;
       this.#requeued = true;
       YIELDED.value = YIELD_NOW;
-      return YIELDED;
+      return YIELDED as IteratorYieldResult<Suspend>;
     }
     budget.left--;
     const value = this.poll(task as unknown as Context);
     if (value === PENDING) {
       YIELDED.value = this;
-      return YIELDED;
+      return YIELDED as IteratorYieldResult<Suspend>;
     }
     DONE.value = value;
     return DONE as IteratorReturnResult<T>;
@@ -89,7 +89,7 @@ export abstract class InlineFuture<T> extends FutureBase<T> {
    * executor does not know of it then): drop it as the executor would have.
    * Otherwise the generator's `return()` passes through unchanged.
    */
-  return(value?: unknown): IteratorResult<Future<unknown>, T> {
+  return(value?: unknown): IteratorResult<Suspend, T> {
     if (this.#requeued) {
       this.#requeued = false;
       this.cancel();

@@ -11,7 +11,7 @@
  * Receivers waiting (normally one task) wait in the parking lot; a send
  * notifies the first, and one cancelled after that passes the notice on.
  */
-import type { Context, Future, Pending } from "../core/future.js";
+import type { Context, Future, Pending, Suspend } from "../core/future.js";
 import { FutureBase, PENDING } from "../core/future.js";
 import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
@@ -186,7 +186,7 @@ export class OneshotReceiver<T> extends FutureBase<T> {
   }
 
   /** @internal Each `yield* rx` waits through its own future (several may wait at once). */
-  override [Symbol.iterator](): Iterator<Future<unknown>, T, unknown> {
+  override [Symbol.iterator](): Iterator<Suspend, T, unknown> {
     return new OneshotRecv(this.#cell);
   }
 

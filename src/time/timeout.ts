@@ -1,31 +1,58 @@
-/** `timeout`: a deadline for a body. */
+/** `timeout`: a deadline for a body run as a child task. */
 import type { Body } from "../core/body.js";
 import { TimeoutError } from "../core/errors.js";
 import type { Coroutine, Future } from "../core/future.js";
 import { type Gather, gathered } from "../core/gather.js";
+import { type CancelScope, runScope } from "../core/scope.js";
 import type { Task } from "../core/task.js";
-import { Timer } from "../core/timer.js";
 import { checkDuration } from "./duration.js";
 
 /**
  * Runs `body` as a child task with a deadline. If it does not finish within
  * `ms`, it is cancelled, its cleanup runs to the end, and then `TimeoutError`
  * is thrown. `Infinity` means no deadline. A `Task` passed here is joined, not
- * owned: at the deadline it is left running.
+ * owned: at the deadline it is left running. The deadline is a cancel scope's
+ * (`moveOnAfter`'s machinery): `currentDeadline()` inside the body sees it.
  *
- * Throws: TimeoutError; the body's own error; RangeError for a negative or NaN `ms`.
+ * Throws: TimeoutError; the body's own error; RangeError for a negative, NaN or non-number `ms`.
  *
  * @example
  * const page = yield* timeout(5000, fetchPage(url));
  */
 export function* timeout<T>(ms: number, body: Body<T> | Future<T> | Task<T>): Coroutine<T> {
   checkDuration(ms, "timeout(ms, body)", true);
-  const items = Number.isFinite(ms) ? [body, Timer.after(ms)] : [body];
-  return (yield* gathered(items as never[], "timeout", true, bodyOrDeadline, ms)) as T;
+  const items = [body] as never[];
+  if (!Number.isFinite(ms)) return (yield* gathered(items, "timeout", true, theBody, ms)) as T;
+  let scope: CancelScope | null = null;
+  let value: unknown;
+  try {
+    value = yield* runScope(
+      () => gathered(items, "timeout", true, theBody, ms),
+      "timeout(ms, body)",
+      ms,
+      false,
+      (s) => {
+        scope = s;
+      },
+      true,
+    );
+  } catch (error) {
+    // The deadline hit and the body's cleanup failed too: both are reported.
+    const s = scope as CancelScope | null;
+    if (s === null || !s.cancelCalled) throw error;
+    const others = (error instanceof AggregateError ? error.errors : [error]).filter(
+      (e) => !s._owns(e),
+    );
+    if (others.length === 0) throw new TimeoutError(ms);
+    throw new AggregateError(
+      [new TimeoutError(ms), ...others],
+      `${others.length + 1} errors in timeout`,
+    );
+  }
+  if ((scope as CancelScope | null)?.cancelled) throw new TimeoutError(ms);
+  return value as T;
 }
 
-function* bodyOrDeadline(gather: Gather, ms: number): Coroutine<unknown> {
-  const i = yield* gather.next();
-  if (i === 1) throw new TimeoutError(ms);
-  return gather.take(i);
+function* theBody(gather: Gather): Coroutine<unknown> {
+  return gather.take(yield* gather.next());
 }

@@ -220,6 +220,17 @@ export class Debugger {
     );
   }
 
+  orphaned(parent: Task<unknown>, pm: TaskMeta, child: Task<unknown>, cm: TaskMeta): void {
+    const at = cm === undefined ? null : userFrame(cm.site);
+    this.warn(
+      "orphan-cancelled",
+      `${who(child, cm ?? null)} was cancelled only because the body of its parent ${who(parent, pm ?? null)} ` +
+        "returned while it still ran: did you mean to join it (`yield* task`), or use taskGroup?",
+      child,
+      at,
+    );
+  }
+
   // ---------------------------------------------------------------- runs
 
   runStart(): void {

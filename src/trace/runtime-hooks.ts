@@ -188,6 +188,11 @@ class Instrument implements Hooks {
     if (this.debugger !== null) this.debugger.cancelSwallowed(task, task._meta as TaskMeta, value);
   }
 
+  orphaned(parent: Task<unknown>, child: Task<unknown>): void {
+    if (this.debugger !== null)
+      this.debugger.orphaned(parent, parent._meta as TaskMeta, child, child._meta as TaskMeta);
+  }
+
   #onExit = (): void => {
     // The process is exiting in the middle of a run (process.exit): save what we have.
     this.#writeTrace();
