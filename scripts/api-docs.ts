@@ -72,7 +72,7 @@ async function generate(): Promise<boolean> {
     // Internal interfaces that public classes implement (the wait protocol of the
     // synchronisation primitives, a channel's sender bookkeeping, a worker pool's
     // job bookkeeping): not API.
-    intentionallyNotExported: ["WaitHost", "SenderHandle", "JobHost"],
+    intentionallyNotExported: ["WaitHost", "SenderHandle", "JobHost", "ScopeLike"],
     treatWarningsAsErrors: true,
     treatValidationWarningsAsErrors: true,
     githubPages: false,
