@@ -5,7 +5,8 @@
  * line readers and the operators and adapters of this module all satisfy it,
  * so `forEach` and the operators take any of them.
  */
-import type { Coroutine, Future } from "../core/future.js";
+import { cur } from "../core/current.js";
+import { type Coroutine, type Future, PENDING } from "../core/future.js";
 
 /** A source of items: `recv()` the next one (`{done: true}` at the end); `close()` to stop. */
 export interface Stream<T> {
@@ -78,7 +79,15 @@ export function* forEach<T>(
   }
   try {
     for (;;) {
-      const r = yield* stream.recv();
+      const f = stream.recv();
+      // Fast path: poll the recv here, as the executor would, and skip the trip
+      // through the executor (two generator frames) when an item is ready. The
+      // executor resumes a task at once after a ready poll too, so no other
+      // task loses a turn. Pending: `yield*` it, and the executor polls it
+      // again (a poll when nothing changed is allowed) and parks the task.
+      const task = cur.task;
+      let r = task === null ? PENDING : f.poll(task);
+      if (r === PENDING) r = yield* f;
       if (r.done) return;
       yield* body(r.value);
     }
