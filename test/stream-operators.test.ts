@@ -182,6 +182,33 @@ describe("map, filter, take", () => {
     });
   });
 
+  it("two tasks receiving from one operator stream each get items; none is lost", async () => {
+    await runTest(function* () {
+      const [tx, rx] = channel<number>(1);
+      const s = filter(
+        map(rx, (n) => n + 1),
+        () => true,
+      );
+      const got: number[][] = [[], []];
+      const workers = [0, 1].map((w) =>
+        spawn(function* () {
+          for (let r = yield* s.recv(); !r.done; r = yield* s.recv()) {
+            got[w].push(r.value);
+            yield* sleep(3);
+          }
+        }),
+      );
+      for (let i = 0; i < 20; i++) yield* tx.send(i);
+      tx.close();
+      for (const w of workers) yield* w;
+      expect(got[0].length).toBeGreaterThan(0);
+      expect(got[1].length).toBeGreaterThan(0);
+      expect([...got[0], ...got[1]].sort((a, b) => a - b)).toEqual(
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+    });
+  });
+
   it("an error thrown by fn comes out of recv", async () => {
     await runTest(function* () {
       const s = map(source([1]), () => {

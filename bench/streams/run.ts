@@ -63,6 +63,17 @@ const channelCases: Record<string, (rx: Receiver<number>) => Coroutine<number>> 
       sum += r.value;
     }
   },
+  *"recv loop, generator body"(rx) {
+    let sum = 0;
+    const body = function* (n: number): Coroutine<void> {
+      sum += n;
+    };
+    for (;;) {
+      const r = yield* rx.recv();
+      if (r.done) return sum;
+      yield* body(r.value);
+    }
+  },
   *forEach(rx) {
     let sum = 0;
     yield* forEach(rx, function* (n) {
@@ -178,6 +189,9 @@ for (const [name, xs] of Object.entries(results)) {
 }
 const r = (a: string, b: string) => (median(results[a]) / median(results[b])).toFixed(2);
 console.log(`forEach / recv loop: ${r("forEach", "recv loop")}×`);
+console.log(
+  `forEach / recv loop with a generator body: ${r("forEach", "recv loop, generator body")}×`,
+);
 console.log(
   `map+filter chain / by hand: ${r("forEach(filter(map(rx)))", "recv loop, map+filter by hand")}×`,
 );

@@ -22,32 +22,80 @@ function checkFn(fn: unknown, where: string): void {
     throw new TypeError(`${where} must be a function, got ${describeValue(fn)}`);
 }
 
-/** One `recv` of an operator: polls `step` until it yields a result; cancel drops what `step` holds. */
+/**
+ * One `recv` of an operator. It owns the source recvs it has started (so two
+ * tasks receiving from one operator stream each keep their own, with their
+ * own wakers); its cancel cancels them. What is gathered across recvs
+ * (`chunks`' batch) lives in the operator's stream instead.
+ */
 class OperatorRecv<T> extends FutureBase<IteratorResult<T, undefined>> {
   readonly #op: Operator<T>;
+  /** The source recv in flight (one-source operators). */
+  src: Future<IteratorResult<unknown, unknown>> | null = null;
+  /** The source recvs in flight, by source index (`merge`). */
+  srcs: (Future<IteratorResult<unknown, unknown>> | null)[] | null = null;
+  /** The batch window's timer (`chunks`). */
+  timer: Timer | null = null;
+  /** The deadline `timer` was set for. */
+  timerAt = 0;
   constructor(op: Operator<T>) {
     super();
     this.#op = op;
   }
   poll(cx: Context): IteratorResult<T, undefined> | Pending {
-    return this.#op._poll(cx);
+    return this.#op._poll(this, cx);
   }
   cancel(): void {
-    this.#op._drop();
+    dropAll(this);
   }
   override describe(): string {
     return `recv ${this.#op.name}`;
   }
 }
 
-/** The base of the operator streams: `_poll` is one recv's poll; `_drop` cancels what it holds. */
+/** Cancels every source recv and timer `r` holds; each being cancel-safe, nothing was taken. */
+function dropAll(r: OperatorRecv<unknown>): void {
+  const src = r.src;
+  r.src = null;
+  src?.cancel?.();
+  const srcs = r.srcs;
+  if (srcs !== null) {
+    for (let i = 0; i < srcs.length; i++) {
+      const f = srcs[i];
+      srcs[i] = null;
+      f?.cancel?.();
+    }
+  }
+  const t = r.timer;
+  r.timer = null;
+  t?.cancel();
+}
+
+/** Polls `r`'s recv of `source` (starting one if none is in flight). */
+function pollSource<T>(
+  r: OperatorRecv<unknown>,
+  source: Stream<T>,
+  cx: Context,
+): IteratorResult<T, unknown> | Pending {
+  if (r.src === null) r.src = source.recv();
+  const f = r.src as Future<IteratorResult<T, unknown>>;
+  let v: IteratorResult<T, unknown> | Pending;
+  try {
+    v = f.poll(cx);
+  } catch (error) {
+    r.src = null;
+    throw error;
+  }
+  if (v !== PENDING) r.src = null;
+  return v;
+}
+
+/** The base of the operator streams: `_poll` is one recv's poll. */
 abstract class Operator<T> implements Stream<T>, Disposable {
   abstract readonly name: string;
   #closed = false;
   /** @internal */
-  abstract _poll(cx: Context): IteratorResult<T, undefined> | Pending;
-  /** @internal The recv in flight was cancelled: cancel the source recvs it holds. */
-  abstract _drop(): void;
+  abstract _poll(r: OperatorRecv<T>, cx: Context): IteratorResult<T, undefined> | Pending;
   protected abstract closeSources(): void;
 
   get closed(): boolean {
@@ -58,10 +106,10 @@ abstract class Operator<T> implements Stream<T>, Disposable {
     return new OperatorRecv(this);
   }
 
+  /** Closes the source(s): recvs waiting on them end with `{done: true}`. Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this._drop();
     this.closeSources();
   }
 
@@ -70,171 +118,151 @@ abstract class Operator<T> implements Stream<T>, Disposable {
   }
 }
 
-/** Holds one source recv in flight, so a cancelled operator recv can cancel it. */
-class Pull<T> {
-  readonly source: Stream<T>;
-  #f: Future<IteratorResult<T, unknown>> | null = null;
-  constructor(source: Stream<T>) {
-    this.source = source;
-  }
-  /** Polls the source's recv (starting one if none is in flight). */
-  poll(cx: Context): IteratorResult<T, unknown> | Pending {
-    if (this.#f === null) this.#f = this.source.recv();
-    let r: IteratorResult<T, unknown> | Pending;
-    try {
-      r = this.#f.poll(cx);
-    } catch (error) {
-      this.#f = null;
-      throw error;
-    }
-    if (r !== PENDING) this.#f = null;
-    return r;
-  }
-  drop(): void {
-    const f = this.#f;
-    this.#f = null;
-    f?.cancel?.();
-  }
-}
-
 class MapStream<T, U> extends Operator<U> {
   readonly name = "map";
-  readonly #pull: Pull<T>;
+  readonly #source: Stream<T>;
   readonly #fn: (item: T) => U;
   constructor(source: Stream<T>, fn: (item: T) => U) {
     super();
-    this.#pull = new Pull(source);
+    this.#source = source;
     this.#fn = fn;
   }
-  _poll(cx: Context): IteratorResult<U, undefined> | Pending {
+  _poll(rv: OperatorRecv<U>, cx: Context): IteratorResult<U, undefined> | Pending {
     if (this.closed) return DONE;
-    const r = this.#pull.poll(cx);
+    const r = pollSource(rv, this.#source, cx);
     if (r === PENDING) return PENDING;
     if (r.done) return DONE;
     return { done: false, value: this.#fn(r.value) };
   }
-  _drop(): void {
-    this.#pull.drop();
-  }
   protected closeSources(): void {
-    this.#pull.source.close();
+    this.#source.close();
   }
 }
 
 class FilterStream<T> extends Operator<T> {
   readonly name = "filter";
-  readonly #pull: Pull<T>;
+  readonly #source: Stream<T>;
   readonly #predicate: (item: T) => boolean;
   constructor(source: Stream<T>, predicate: (item: T) => boolean) {
     super();
-    this.#pull = new Pull(source);
+    this.#source = source;
     this.#predicate = predicate;
   }
-  _poll(cx: Context): IteratorResult<T, undefined> | Pending {
+  _poll(rv: OperatorRecv<T>, cx: Context): IteratorResult<T, undefined> | Pending {
     for (;;) {
       if (this.closed) return DONE;
-      const r = this.#pull.poll(cx);
+      const r = pollSource(rv, this.#source, cx);
       if (r === PENDING) return PENDING;
       if (r.done) return DONE;
-      if (this.#predicate(r.value)) return { done: false, value: r.value };
+      if (this.#predicate(r.value)) return r as IteratorYieldResult<T>;
     }
   }
-  _drop(): void {
-    this.#pull.drop();
-  }
   protected closeSources(): void {
-    this.#pull.source.close();
+    this.#source.close();
   }
 }
 
 class TakeStream<T> extends Operator<T> {
   readonly name = "take";
-  readonly #pull: Pull<T>;
+  readonly #source: Stream<T>;
   #left: number;
   constructor(source: Stream<T>, n: number) {
     super();
-    this.#pull = new Pull(source);
+    this.#source = source;
     this.#left = n;
   }
-  _poll(cx: Context): IteratorResult<T, undefined> | Pending {
+  _poll(rv: OperatorRecv<T>, cx: Context): IteratorResult<T, undefined> | Pending {
     if (this.closed) return DONE;
     if (this.#left === 0) {
       this.close(); // the n-th item was taken: release the source now
       return DONE;
     }
-    const r = this.#pull.poll(cx);
+    const r = pollSource(rv, this.#source, cx);
     if (r === PENDING) return PENDING;
     if (r.done) return DONE;
     this.#left--;
-    return { done: false, value: r.value };
-  }
-  _drop(): void {
-    this.#pull.drop();
+    return r as IteratorYieldResult<T>;
   }
   protected closeSources(): void {
-    this.#pull.source.close();
+    this.#source.close();
   }
 }
 
 class MergeStream<T> extends Operator<T> {
   readonly name = "merge";
-  readonly #pulls: Pull<T>[];
+  readonly #sources: Stream<T>[];
+  /** The sources that have not ended yet, by index into `#sources`. */
+  readonly #live: boolean[];
+  #liveCount: number;
   /** Where the next poll starts, rotated so no source starves the others. */
   #start = 0;
   constructor(sources: Stream<T>[]) {
     super();
-    this.#pulls = sources.map((s) => new Pull(s));
+    this.#sources = sources;
+    this.#live = sources.map(() => true);
+    this.#liveCount = sources.length;
   }
-  _poll(cx: Context): IteratorResult<T, undefined> | Pending {
-    const pulls = this.#pulls;
-    while (!this.closed && pulls.length > 0) {
-      let ended = -1;
-      for (let k = 0; k < pulls.length; k++) {
-        const i = (this.#start + k) % pulls.length;
-        const r = pulls[i].poll(cx);
-        if (r === PENDING) continue;
-        if (r.done) {
-          ended = i;
-          break;
-        }
-        this.#start = (i + 1) % pulls.length;
-        this._drop(); // the others' recvs are cancelled; being cancel-safe, they took nothing
-        return { done: false, value: r.value };
+  _poll(rv: OperatorRecv<T>, cx: Context): IteratorResult<T, undefined> | Pending {
+    const n = this.#sources.length;
+    if (rv.srcs === null) rv.srcs = new Array(n).fill(null);
+    const srcs = rv.srcs;
+    for (let k = 0; k < n && !this.closed && this.#liveCount > 0; k++) {
+      const i = (this.#start + k) % n;
+      if (!this.#live[i]) continue;
+      let f = srcs[i];
+      if (f === null) {
+        f = this.#sources[i].recv();
+        srcs[i] = f;
       }
-      if (ended < 0) return PENDING;
-      pulls.splice(ended, 1);
-      if (this.#start >= pulls.length) this.#start = 0;
+      let r: IteratorResult<unknown, unknown> | Pending;
+      try {
+        r = f.poll(cx);
+      } catch (error) {
+        srcs[i] = null;
+        dropAll(rv);
+        throw error;
+      }
+      if (r === PENDING) continue;
+      srcs[i] = null;
+      if (r.done) {
+        this.#live[i] = false;
+        this.#liveCount--;
+        continue;
+      }
+      this.#start = (i + 1) % n;
+      dropAll(rv); // the others' recvs are cancelled; being cancel-safe, they took nothing
+      return r as IteratorYieldResult<T>;
     }
-    return DONE;
-  }
-  _drop(): void {
-    for (const p of this.#pulls) p.drop();
+    if (this.closed || this.#liveCount === 0) {
+      dropAll(rv);
+      return DONE;
+    }
+    return PENDING;
   }
   protected closeSources(): void {
-    for (const p of this.#pulls) p.source.close();
+    for (const s of this.#sources) s.close();
   }
 }
 
 class ChunksStream<T> extends Operator<T[]> {
   readonly name = "chunks";
-  readonly #pull: Pull<T>;
+  readonly #source: Stream<T>;
   readonly #size: number;
   readonly #timeMs: number;
   /** The batch being filled; it belongs to the stream, so a cancelled recv loses none of it. */
   #batch: T[] = [];
   #deadline = 0;
-  #timer: Timer | null = null;
   #ended = false;
   constructor(source: Stream<T>, size: number, timeMs: number) {
     super();
-    this.#pull = new Pull(source);
+    this.#source = source;
     this.#size = size;
     this.#timeMs = timeMs;
   }
-  _poll(cx: Context): IteratorResult<T[], undefined> | Pending {
+  _poll(rv: OperatorRecv<T[]>, cx: Context): IteratorResult<T[], undefined> | Pending {
     if (this.closed) return DONE;
     while (!this.#ended && this.#batch.length < this.#size) {
-      const r = this.#pull.poll(cx);
+      const r = pollSource(rv, this.#source, cx);
       if (r === PENDING) break;
       if (r.done) {
         this.#ended = true;
@@ -245,36 +273,31 @@ class ChunksStream<T> extends Operator<T[]> {
       }
       this.#batch.push(r.value);
     }
-    if (this.#batch.length >= this.#size || (this.#ended && this.#batch.length > 0))
-      return this.#emit();
+    if (this.#batch.length >= this.#size || (this.#ended && this.#batch.length > 0)) {
+      return this.#emit(rv);
+    }
     if (this.#ended) return DONE;
     if (this.#batch.length > 0 && this.#timeMs !== Number.POSITIVE_INFINITY) {
-      if (this.#timer === null) this.#timer = Timer.at(this.#deadline);
-      if (this.#timer.poll(cx) !== PENDING) {
-        this.#timer = null;
-        this.#pull.drop();
-        return this.#emit();
+      if (rv.timer !== null && rv.timerAt !== this.#deadline) {
+        rv.timer.cancel(); // another task's recv emitted; this is a new batch's window
+        rv.timer = null;
       }
+      if (rv.timer === null) {
+        rv.timer = Timer.at(this.#deadline);
+        rv.timerAt = this.#deadline;
+      }
+      if (rv.timer.poll(cx) !== PENDING) return this.#emit(rv);
     }
     return PENDING;
   }
-  #emit(): IteratorResult<T[], undefined> {
+  #emit(rv: OperatorRecv<T[]>): IteratorResult<T[], undefined> {
+    dropAll(rv);
     const batch = this.#batch;
     this.#batch = [];
-    this.#dropTimer();
     return { done: false, value: batch };
   }
-  #dropTimer(): void {
-    const t = this.#timer;
-    this.#timer = null;
-    t?.cancel();
-  }
-  _drop(): void {
-    this.#pull.drop();
-    this.#dropTimer();
-  }
   protected closeSources(): void {
-    this.#pull.source.close();
+    this.#source.close();
   }
 }
 
