@@ -148,8 +148,11 @@ const eventCases: Record<string, () => Promise<number>> = {
     produce(emitter);
     return run(function* () {
       let sum = 0;
-      yield* forEach(take(on<number>(emitter, "data"), N), function* (v) {
+      let n = 0;
+      const events = on<number>(emitter, "data");
+      yield* forEach(events, function* (v) {
         sum += v;
+        if (++n === N) events.close(); // as the other side's break
       });
       return sum;
     });
