@@ -21,7 +21,7 @@
  */
 import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
-import { trackCreation } from "../core/instrument.js";
+import { instrumentation, trackCreation } from "../core/instrument.js";
 import { IoFuture } from "../net/io-future.js";
 import { describeValue, type Stream } from "./stream.js";
 
@@ -78,9 +78,9 @@ function listen(
     typeof t.removeListener === "function"
   ) {
     const emitter = t as Emitter;
-    const onArgs = (...args: unknown[]): void => listener(args[0]);
-    emitter.on(event, onArgs);
-    return () => emitter.removeListener(event, onArgs);
+    const onFirst = (first: unknown): void => listener(first); // the first argument only
+    emitter.on(event, onFirst);
+    return () => emitter.removeListener(event, onFirst);
   }
   throw new TypeError(
     `${where}: expected an EventTarget or an EventEmitter, got ${describeValue(target)}`,
@@ -148,12 +148,16 @@ class StreamRecv<T> extends IoFuture<IteratorResult<T, undefined>> {
   #leave(): void {
     this.#parked.unpark(this.#waker);
     this.#waker = null;
+    this.claimed = false;
     this.settled();
   }
   protected override dropped(): void {
     this.#parked.unpark(this.#waker);
     this.#waker = null;
+    this.claimed = false;
   }
+  /** Handed out by `recv()` and not yet completed or cancelled (see `EventStream.recv`). */
+  claimed = false;
   override describe(): string {
     return `recv ${this.#what}`;
   }
@@ -193,8 +197,17 @@ export class EventStream<T = unknown> implements Stream<T>, Disposable {
    * Cancellation: safe; a cancelled `recv` took no event.
    */
   recv(): Future<IteratorResult<T, undefined>> {
-    return trackCreation(new StreamRecv(this.#take, this.#parked, this.#what, false));
+    // One cached future, claimed until it completes or is cancelled, as a channel receiver's.
+    let f = this.#spare;
+    if (f === null || f.claimed || instrumentation.track !== null) {
+      f = trackCreation(new StreamRecv(this.#take, this.#parked, this.#what, false));
+      if (this.#spare === null) this.#spare = f;
+    }
+    f.claimed = true;
+    return f;
   }
+
+  #spare: StreamRecv<T> | null = null;
 
   readonly #take = (): IteratorResult<T, undefined> | null => {
     if (this.#head < this.#buffer.length) {

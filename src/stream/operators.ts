@@ -11,6 +11,7 @@
  * sources (channels, `on`, `fromAsyncIterable`) a cancelled `recv` took nothing.
  */
 import { type Context, type Future, FutureBase, PENDING, type Pending } from "../core/future.js";
+import { instrumentation, trackCreation } from "../core/instrument.js";
 import { Timer } from "../core/timer.js";
 import { now } from "../time/sleep.js";
 import { checkStream, describeValue, type Stream } from "./stream.js";
@@ -42,11 +43,22 @@ class OperatorRecv<T> extends FutureBase<IteratorResult<T, undefined>> {
     super();
     this.#op = op;
   }
+  /** Handed out by `recv()` and not yet completed or cancelled (see `Operator.recv`). */
+  claimed = false;
   poll(cx: Context): IteratorResult<T, undefined> | Pending {
-    return this.#op._poll(this, cx);
+    let r: IteratorResult<T, undefined> | Pending;
+    try {
+      r = this.#op._poll(this, cx);
+    } catch (error) {
+      this.claimed = false;
+      throw error;
+    }
+    if (r !== PENDING) this.claimed = false;
+    return r;
   }
   cancel(): void {
     dropAll(this);
+    this.claimed = false;
   }
   override describe(): string {
     return `recv ${this.#op.name}`;
@@ -102,8 +114,19 @@ abstract class Operator<T> implements Stream<T>, Disposable {
     return this.#closed;
   }
 
+  #spare: OperatorRecv<T> = new OperatorRecv(this);
+
+  /**
+   * As a channel receiver does, hands out one cached recv future, claimed until
+   * it completes or is cancelled (a fresh one while it is claimed), so a
+   * `forEach` over a chain allocates no future per item. A future from
+   * `recv()` is good for one `yield*`.
+   */
   recv(): Future<IteratorResult<T, undefined>> {
-    return new OperatorRecv(this);
+    let f = this.#spare;
+    if (f.claimed || instrumentation.track !== null) f = trackCreation(new OperatorRecv(this));
+    f.claimed = true;
+    return f;
   }
 
   /** Closes the source(s): recvs waiting on them end with `{done: true}`. Idempotent. */
