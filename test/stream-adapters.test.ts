@@ -27,6 +27,7 @@ import {
   take,
 } from "corio";
 import { reader } from "corio/fs";
+import { signal } from "corio/signal";
 import { runTest } from "corio/testing";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -298,6 +299,22 @@ describe("fromAsyncIterable", () => {
     expect(() => fromAsyncIterable(42 as never)).toThrow(/expected an async iterable, got 42/);
     expect(() => fromAsyncIterable([1, 2] as never)).toThrow(/got an Array/);
     expect(isStream(fromAsyncIterable((async function* () {})()))).toBe(true);
+  });
+});
+
+describe("signal streams", () => {
+  it("are streams: forEach over one, closed at the end", async () => {
+    await run(function* () {
+      const hup = signal("SIGUSR2");
+      expect(isStream(hup)).toBe(true);
+      spawn(function* () {
+        yield* sleep(5);
+        process.kill(process.pid, "SIGUSR2");
+      });
+      const got = yield* collect(take(hup, 1));
+      expect(got).toEqual(["SIGUSR2"]);
+      expect(process.listenerCount("SIGUSR2")).toBe(0); // take closed the signal stream
+    });
   });
 });
 

@@ -19,7 +19,9 @@ import {
   select,
   sleep,
   spawn,
+  TimeoutError,
   take,
+  timeout,
   watch,
 } from "corio";
 import { runTest } from "corio/testing";
@@ -241,6 +243,22 @@ describe("map, filter, take", () => {
       // Either the item arrived in time or it is still in the channel: never lost.
       if (timedOut.key === "item") expect(timedOut.value).toEqual({ done: false, value: 10 });
       else expect(yield* s.recv()).toEqual({ done: false, value: 10 });
+    });
+  });
+
+  it("a recv that hits a timeout took nothing", async () => {
+    await runTest(function* () {
+      const [tx, rx] = channel<number>(2);
+      const s = map(rx, (n) => n);
+      let timedOut = false;
+      try {
+        yield* timeout(5, s.recv());
+      } catch (e) {
+        timedOut = e instanceof TimeoutError;
+      }
+      expect(timedOut).toBe(true);
+      tx.trySend(7);
+      expect(yield* s.recv()).toEqual({ done: false, value: 7 });
     });
   });
 
