@@ -22,7 +22,9 @@ import {
   TimeoutError,
   take,
   timeout,
+  unboundedChannel,
   watch,
+  yieldNow,
 } from "corio";
 import { runTest } from "corio/testing";
 import fc from "fast-check";
@@ -133,6 +135,27 @@ describe("forEach", () => {
       } catch {}
       expect(s.closed).toBe(true);
       expect(() => tx.trySend(1)).toThrow(); // the receiver is gone
+    });
+  });
+
+  it("lets other tasks run while it drains a full stream (cooperative budget)", async () => {
+    await runTest(function* () {
+      const [tx, rx] = unboundedChannel<number>();
+      for (let i = 0; i < 10_000; i++) tx.trySend(i);
+      tx.close();
+      let ticks = 0;
+      const ticker = spawn(function* () {
+        for (;;) {
+          ticks++;
+          yield* yieldNow();
+        }
+      });
+      let seenAtTicks = -1;
+      yield* forEach(rx, function* (n) {
+        if (n === 5_000) seenAtTicks = ticks;
+      });
+      ticker.cancel();
+      expect(seenAtTicks).toBeGreaterThan(10); // the ticker ran while the items were drained
     });
   });
 

@@ -6,7 +6,8 @@
  * so `forEach` and the operators take any of them.
  */
 import { cur } from "../core/current.js";
-import { type Coroutine, type Future, PENDING } from "../core/future.js";
+import { type Coroutine, type Future, PENDING, yieldNow } from "../core/future.js";
+import { BUDGET } from "../core/task.js";
 
 /** A source of items: `recv()` the next one (`{done: true}` at the end); `close()` to stop. */
 export interface Stream<T> {
@@ -77,6 +78,7 @@ export function* forEach<T>(
       `forEach(stream, body): body must be a generator function, got ${describeValue(body)}`,
     );
   }
+  let budget = BUDGET;
   try {
     for (;;) {
       const f = stream.recv();
@@ -85,9 +87,15 @@ export function* forEach<T>(
       // executor resumes a task at once after a ready poll too, so no other
       // task loses a turn. Pending: `yield*` it, and the executor polls it
       // again (a poll when nothing changed is allowed) and parks the task.
+      // Items taken here skip the executor's cooperative budget, so forEach keeps
+      // its own: after BUDGET of them it lets the other ready tasks run.
       const task = cur.task;
       let r = task === null ? PENDING : f.poll(task);
       if (r === PENDING) r = yield* f;
+      else if (--budget === 0) {
+        budget = BUDGET;
+        yield* yieldNow();
+      }
       if (r.done) return;
       yield* body(r.value);
     }
