@@ -49,6 +49,25 @@ export type EventSource =
       removeListener(event: string | symbol, listener: never): unknown;
     };
 
+/** Which kind of event source `target` is; throws a TypeError naming it if neither. */
+function kindOf(target: unknown, event: string | symbol, where: string): "target" | "emitter" {
+  const t = target as Partial<Target & Emitter> | null;
+  if (t !== null && typeof t === "object") {
+    if (typeof t.addEventListener === "function" && typeof t.removeEventListener === "function") {
+      if (typeof event !== "string") {
+        throw new TypeError(
+          `${where}: an EventTarget's event must be a string, got ${String(event)}`,
+        );
+      }
+      return "target";
+    }
+    if (typeof t.on === "function" && typeof t.removeListener === "function") return "emitter";
+  }
+  throw new TypeError(
+    `${where}: expected an EventTarget or an EventEmitter, got ${describeValue(target)}`,
+  );
+}
+
 /** Installs `listener` on `target` for `event`; returns how to remove it. */
 function listen(
   target: unknown,
@@ -56,35 +75,16 @@ function listen(
   listener: (value: unknown) => void,
   where: string,
 ): () => void {
-  const t = target as Partial<Target & Emitter> | null;
-  if (
-    t !== null &&
-    typeof t === "object" &&
-    typeof t.addEventListener === "function" &&
-    typeof t.removeEventListener === "function"
-  ) {
-    if (typeof event !== "string")
-      throw new TypeError(
-        `${where}: an EventTarget's event must be a string, got ${String(event)}`,
-      );
-    const target = t as Target;
-    target.addEventListener(event, listener);
-    return () => target.removeEventListener(event, listener);
+  if (kindOf(target, event, where) === "target") {
+    const t = target as Target;
+    const type = event as string;
+    t.addEventListener(type, listener);
+    return () => t.removeEventListener(type, listener);
   }
-  if (
-    t !== null &&
-    typeof t === "object" &&
-    typeof t.on === "function" &&
-    typeof t.removeListener === "function"
-  ) {
-    const emitter = t as Emitter;
-    const onFirst = (first: unknown): void => listener(first); // the first argument only
-    emitter.on(event, onFirst);
-    return () => emitter.removeListener(event, onFirst);
-  }
-  throw new TypeError(
-    `${where}: expected an EventTarget or an EventEmitter, got ${describeValue(target)}`,
-  );
+  const emitter = target as Emitter;
+  const onFirst = (first: unknown): void => listener(first); // the first argument only
+  emitter.on(event, onFirst);
+  return () => emitter.removeListener(event, onFirst);
 }
 
 /** The waiting `recv`s of one stream: wake them all on news; the first to poll takes it. */
@@ -270,7 +270,7 @@ class OnceFuture<T> extends IoFuture<T> {
     super();
     this.#target = target;
     this.#event = event;
-    listen(target, event, () => {}, "once(target, event)")(); // validate now, at the call
+    kindOf(target, event, "once(target, event)"); // bad input fails at the call, not at the first poll
   }
   poll(cx: Context): T | Pending {
     if (this.#got) {

@@ -205,6 +205,7 @@ export class WatchReceiver<T> implements AsyncIterable<T> {
    * watch receiver is a `Stream`.
    *
    * Cancellation: cancel-safe; a cancelled `recv()` marked nothing seen.
+   * Throws: `ChannelClosedError` if this receiver was closed.
    *
    * @example
    * const [status, statusRx] = watch("idle");
