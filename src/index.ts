@@ -40,7 +40,13 @@ export { Task } from "./core/task.js";
 export { TaskGroup, taskGroup } from "./core/task-group.js";
 export { TaskLocal } from "./core/task-local.js";
 export { main, run } from "./run.js";
-export type { ChunksOptions, EventSource, Stream } from "./stream/index.js";
+export type {
+  ChunksOptions,
+  EventEmitterLike,
+  EventSource,
+  EventTargetLike,
+  Stream,
+} from "./stream/index.js";
 export {
   AsyncIterableStream,
   chunks,

@@ -38,16 +38,24 @@ interface Target {
   removeEventListener(event: string, listener: (e: unknown) => void, options?: unknown): void;
 }
 
-/** The subset of `EventTarget` and `EventEmitter` that `on`/`once` use. */
-export type EventSource =
-  | {
-      addEventListener(event: string, listener: never): void;
-      removeEventListener(event: string, listener: never): void;
-    }
-  | {
-      on(event: string | symbol, listener: never): unknown;
-      removeListener(event: string | symbol, listener: never): unknown;
-    };
+/** What `on`/`once` need of an `EventTarget` (a DOM-style target: `AbortSignal`, `EventTarget`, a `WebSocket`). */
+export interface EventTargetLike {
+  /** Installs a listener. */
+  addEventListener(event: string, listener: never): void;
+  /** Removes a listener installed by `addEventListener`. */
+  removeEventListener(event: string, listener: never): void;
+}
+
+/** What `on`/`once` need of a Node `EventEmitter` (a stream, a socket, a child process). */
+export interface EventEmitterLike {
+  /** Installs a listener. */
+  on(event: string | symbol, listener: never): unknown;
+  /** Removes a listener installed by `on`. */
+  removeListener(event: string | symbol, listener: never): unknown;
+}
+
+/** The sources `on`/`once` accept: an `EventTarget` or an `EventEmitter`. */
+export type EventSource = EventTargetLike | EventEmitterLike;
 
 /** Which kind of event source `target` is; throws a TypeError naming it if neither. */
 function kindOf(target: unknown, event: string | symbol, where: string): "target" | "emitter" {
@@ -232,6 +240,7 @@ export class EventStream<T = unknown> implements Stream<T>, Disposable {
     this.#parked.wakeAll();
   }
 
+  /** `using` support: closes the stream at the end of the block, as `close()`. */
   [Symbol.dispose](): void {
     this.close();
   }
@@ -411,6 +420,7 @@ export class AsyncIterableStream<T> implements Stream<T>, Disposable {
     }
   }
 
+  /** `using` support: closes the stream at the end of the block, as `close()`. */
   [Symbol.dispose](): void {
     this.close();
   }

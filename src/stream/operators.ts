@@ -136,6 +136,7 @@ abstract class Operator<T> implements Stream<T>, Disposable {
     this.closeSources();
   }
 
+  /** `using` support: closes the stream at the end of the block, as `close()`. */
   [Symbol.dispose](): void {
     this.close();
   }
