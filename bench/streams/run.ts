@@ -19,7 +19,6 @@ import {
   type Receiver,
   run,
   spawn,
-  take,
 } from "../../dist/index.js";
 
 const { values } = parseArgs({
