@@ -49,6 +49,27 @@ export { Task } from "./core/task.js";
 export { TaskGroup, taskGroup } from "./core/task-group.js";
 export { TaskLocal } from "./core/task-local.js";
 export { main, run } from "./run.js";
+export type {
+  ChunksOptions,
+  EventEmitterLike,
+  EventSource,
+  EventTargetLike,
+  Stream,
+} from "./stream/index.js";
+export {
+  AsyncIterableStream,
+  chunks,
+  EventStream,
+  filter,
+  forEach,
+  fromAsyncIterable,
+  isStream,
+  map,
+  merge,
+  on,
+  once,
+  take,
+} from "./stream/index.js";
 // sync: channels and synchronisation primitives (src/sync/)
 export type { BarrierStatistics, BarrierWaitResult } from "./sync/barrier.js";
 export { Barrier } from "./sync/barrier.js";

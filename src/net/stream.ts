@@ -7,7 +7,7 @@
  */
 
 import type { Readable, Writable } from "node:stream";
-import type { Context, Future, Pending } from "../core/future.js";
+import { type Context, type Future, FutureBase, PENDING, type Pending } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import { resourceOpened } from "../core/resources.js";
 import { formatAddress } from "./errors.js";
@@ -40,6 +40,26 @@ export interface StreamStatistics {
   /** True while a write would wait for the peer to take bytes (the send queue is full). */
   writeBlocked: boolean;
   closed: boolean;
+}
+
+/** `recv()` of a byte stream: a `readLine` whose `null` (end of stream) becomes `{done: true}`. */
+class LineRecv extends FutureBase<IteratorResult<string, undefined>> {
+  readonly #line: Future<string | null>;
+  constructor(line: Future<string | null>) {
+    super();
+    this.#line = line;
+  }
+  poll(cx: Context): IteratorResult<string, undefined> | Pending {
+    const line = this.#line.poll(cx);
+    if (line === PENDING) return PENDING;
+    return line === null ? { done: true, value: undefined } : { done: false, value: line };
+  }
+  cancel(): void {
+    this.#line.cancel?.();
+  }
+  override describe(): string {
+    return "recv line";
+  }
 }
 
 const READ_NAMES = ["read", "readExact", "readLine", "readAll"];
@@ -200,6 +220,23 @@ export class ByteStream implements Disposable {
     const limit = options.limit ?? DEFAULT_LINE_LIMIT;
     checkCount(limit, "readLine({limit})", false);
     return trackCreation(new ReadFuture<string | null>(this._core, READ_LINE, limit));
+  }
+
+  /**
+   * The next line, as `readLine` reads it, as an iterator result: `{done:
+   * true}` at end of stream. So a byte stream — a file from `reader()`, a
+   * connection — is a `Stream` of lines for `forEach` and the operators.
+   *
+   * Cancellation: safe, as `readLine`: nothing is taken until a whole line is there.
+   * Throws: as `readLine` (ELINETOOLONG past 65536 bytes; ERR_STREAM_CLOSED).
+   *
+   * @example
+   * for (let r = yield* conn.recv(); !r.done; r = yield* conn.recv()) {
+   *   yield* conn.write(`${r.value.length}\n`);
+   * }
+   */
+  recv(): Future<IteratorResult<string, undefined>> {
+    return trackCreation(new LineRecv(this.readLine()));
   }
 
   /**

@@ -315,6 +315,29 @@ export class WatchReceiver<T> implements AsyncIterable<T> {
     return trackCreation(new WaitFor(this, c, predicate));
   }
 
+  /**
+   * The next new value (one this receiver has not seen; intermediate values
+   * may be skipped, as a watch keeps only the latest), marked seen; `{done:
+   * true}` once the sender has closed and its last value was seen. So a
+   * watch receiver is a `Stream`.
+   *
+   * Cancellation: cancel-safe; a cancelled `recv()` marked nothing seen.
+   * Throws: `ChannelClosedError` if this receiver was closed.
+   *
+   * @example
+   * const [status, statusRx] = watch("idle");
+   * spawn(function* () {
+   *   status.send("busy");
+   * });
+   * const r = yield* statusRx.recv(); // {done: false, value: "busy"}
+   */
+  recv(): Future<IteratorResult<T>> {
+    if (this.#closed) {
+      throw new ChannelClosedError(`recv() on a closed receiver of watch#${this.#c.id}`);
+    }
+    return trackCreation(new ValueAfter(this, this.#c));
+  }
+
   /** `changed()` for plain async code. */
   changedAsync(options?: AsyncOptions): Promise<void> {
     return toPromise(this.changed(), options?.signal);
