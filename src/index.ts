@@ -59,6 +59,7 @@ export {
   QueueEmptyError,
   QueueFullError,
   QueueShutDownError,
+  SemaphoreClosedError,
 } from "./sync/errors.js";
 export type { EventStatistics } from "./sync/event.js";
 export { Event } from "./sync/event.js";

@@ -42,6 +42,7 @@ const inCorio = [
   "QueueFullError",
   "QueueEmptyError",
   "QueueShutDownError",
+  "SemaphoreClosedError",
 ];
 const inLowlevel = ["WaitQueue", "Waiter", "IDLE", "WAITING", "NOTIFIED"];
 
