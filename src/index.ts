@@ -67,6 +67,7 @@ export type { MutexStatistics } from "./sync/mutex.js";
 export { Mutex, MutexGuard } from "./sync/mutex.js";
 export type { NotifyStatistics } from "./sync/notify.js";
 export { Notify } from "./sync/notify.js";
+export { OnceCell } from "./sync/once-cell.js";
 export type { OneshotStatistics } from "./sync/oneshot.js";
 export { OneshotReceiver, OneshotSender, oneshot } from "./sync/oneshot.js";
 export type { QueueStatistics } from "./sync/queue.js";

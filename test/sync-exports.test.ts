@@ -28,6 +28,7 @@ const inCorio = [
   "Semaphore",
   "Permit",
   "Notify",
+  "OnceCell",
   "Event",
   "Barrier",
   "Condition",
