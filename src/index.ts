@@ -46,6 +46,8 @@ export { Barrier } from "./sync/barrier.js";
 export type { AsyncOptions } from "./sync/bridge.js";
 export type { BroadcastStatistics } from "./sync/broadcast.js";
 export { BroadcastReceiver, BroadcastSender, broadcast } from "./sync/broadcast.js";
+export type { CapacityLimiterStatistics } from "./sync/capacity-limiter.js";
+export { CapacityLimiter, CapacityToken } from "./sync/capacity-limiter.js";
 export type { ChannelStatistics } from "./sync/channel.js";
 export { channel, Receiver, Sender, unboundedChannel } from "./sync/channel.js";
 export type { ConditionStatistics } from "./sync/condition.js";

@@ -29,6 +29,8 @@ const inCorio = [
   "Permit",
   "Notify",
   "OnceCell",
+  "CapacityLimiter",
+  "CapacityToken",
   "Event",
   "Barrier",
   "Condition",
