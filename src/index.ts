@@ -82,5 +82,6 @@ export type { WatchStatistics } from "./sync/watch.js";
 export { WatchReceiver, WatchSender, watch } from "./sync/watch.js";
 export type { IntervalOptions, MissedTick } from "./time/interval.js";
 export { Interval, interval } from "./time/interval.js";
+export type { Sleep } from "./time/sleep.js";
 export { now, sleep, sleepUntil } from "./time/sleep.js";
 export { timeout } from "./time/timeout.js";
