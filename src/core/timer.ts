@@ -113,7 +113,7 @@ export class Timer extends FutureBase<void> implements TimerNode {
  * `when` stays equal to `at` while the timer is neither filed nor fired.
  */
 export class SleepTimer extends Timer {
-  /** The absolute deadline; NaN until known (made outside a runtime and not polled yet). */
+  /** The absolute deadline in whole ms; -1 until known (made outside a runtime, not polled yet). An integer, so V8 stores it unboxed. */
   at: number;
 
   private constructor(when: number, at: number) {
@@ -124,17 +124,17 @@ export class SleepTimer extends Timer {
   /** A timer `ms` from now: its deadline fixed now inside a runtime, else at its first poll. */
   static sleep(ms: number): SleepTimer {
     const rt = cur.rt;
-    if (rt === null) return new SleepTimer(-ms - 1, Number.NaN);
-    const at = rt.now() + ms;
+    if (rt === null) return new SleepTimer(-ms - 1, -1);
+    const at = Math.ceil(rt.now() + ms); // whole ms: a small integer, stored unboxed
     const t = new SleepTimer(at, at);
     if (timerRequests.keep) requests.set(t, ms);
     return t;
   }
 
   override poll(cx: Context): undefined | Pending {
-    if (Number.isNaN(this.at)) {
-      // NaN: made outside a runtime, first poll: the deadline is fixed now.
-      this.at = (cur.rt as Runtime).now() + (-this.when - 1);
+    if (this.at < 0) {
+      // Made outside a runtime, first poll: the deadline is fixed now.
+      this.at = Math.ceil((cur.rt as Runtime).now() + (-this.when - 1));
       this.when = this.at;
     }
     return super.poll(cx);
@@ -142,7 +142,7 @@ export class SleepTimer extends Timer {
 
   /** See `Sleep.deadline` (src/time/sleep.ts). */
   get deadline(): number {
-    return this.at;
+    return this.at < 0 ? Number.NaN : this.at;
   }
 
   /** Moves the deadline to `at`, re-arming a timer that already fired; a waiting task is woken to re-file it. */
@@ -155,8 +155,8 @@ export class SleepTimer extends Timer {
     const waker = this.waker;
     unfile(this);
     this.waker = null;
-    this.at = at;
-    this.when = at;
+    this.at = Math.ceil(at);
+    this.when = this.at;
     if (timerRequests.keep) requests.set(this, -at - 1);
     waker?.wake();
   }

@@ -12,12 +12,14 @@ import { checkDuration } from "./duration.js";
  */
 export interface Sleep extends Future<void> {
   /**
-   * The absolute deadline in ms on the runtime's clock (`now()`): fixed when
-   * `sleep` is called inside a runtime, else at the first poll (NaN until then).
+   * The absolute deadline in ms on the runtime's clock (`now()`), rounded up
+   * to a whole ms (timers fire on whole-ms ticks): fixed when `sleep` is
+   * called inside a runtime, else at the first poll (NaN until then).
    */
   readonly deadline: number;
   /**
-   * Moves the deadline to `deadline` (absolute, on `now()`'s clock), even
+   * Moves the deadline to `deadline` (absolute, on `now()`'s clock, rounded
+   * up to a whole ms), even
    * after the sleep completed: it then waits again when awaited (Tokio's
    * `Sleep::reset`). A task waiting on it waits for the new deadline.
    *
