@@ -76,6 +76,8 @@ export { Barrier } from "./sync/barrier.js";
 export type { AsyncOptions } from "./sync/bridge.js";
 export type { BroadcastStatistics } from "./sync/broadcast.js";
 export { BroadcastReceiver, BroadcastSender, broadcast } from "./sync/broadcast.js";
+export type { CapacityLimiterStatistics } from "./sync/capacity-limiter.js";
+export { CapacityLimiter, CapacityToken } from "./sync/capacity-limiter.js";
 export type { ChannelStatistics } from "./sync/channel.js";
 export { channel, Receiver, Sender, SendPermit, unboundedChannel } from "./sync/channel.js";
 export type { ConditionStatistics } from "./sync/condition.js";
@@ -89,6 +91,7 @@ export {
   QueueEmptyError,
   QueueFullError,
   QueueShutDownError,
+  SemaphoreClosedError,
 } from "./sync/errors.js";
 export type { EventStatistics } from "./sync/event.js";
 export { Event } from "./sync/event.js";
@@ -96,6 +99,7 @@ export type { MutexStatistics } from "./sync/mutex.js";
 export { Mutex, MutexGuard } from "./sync/mutex.js";
 export type { NotifyStatistics } from "./sync/notify.js";
 export { Notify } from "./sync/notify.js";
+export { OnceCell } from "./sync/once-cell.js";
 export type { OneshotStatistics } from "./sync/oneshot.js";
 export { OneshotReceiver, OneshotSender, oneshot } from "./sync/oneshot.js";
 export type { QueueStatistics } from "./sync/queue.js";
@@ -108,5 +112,6 @@ export type { WatchStatistics } from "./sync/watch.js";
 export { WatchReceiver, WatchSender, watch } from "./sync/watch.js";
 export type { IntervalOptions, MissedTick } from "./time/interval.js";
 export { Interval, interval } from "./time/interval.js";
+export type { Sleep } from "./time/sleep.js";
 export { now, sleep, sleepUntil } from "./time/sleep.js";
 export { timeout } from "./time/timeout.js";

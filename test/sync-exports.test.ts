@@ -28,6 +28,9 @@ const inCorio = [
   "Semaphore",
   "Permit",
   "Notify",
+  "OnceCell",
+  "CapacityLimiter",
+  "CapacityToken",
   "Event",
   "Barrier",
   "Condition",
@@ -42,6 +45,7 @@ const inCorio = [
   "QueueFullError",
   "QueueEmptyError",
   "QueueShutDownError",
+  "SemaphoreClosedError",
 ];
 const inLowlevel = ["WaitQueue", "Waiter", "IDLE", "WAITING", "NOTIFIED"];
 

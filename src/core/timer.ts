@@ -38,7 +38,7 @@ export class Timer extends FutureBase<void> implements TimerNode {
   waker: Waker | null = null;
   prevT: TimerNode | null = null;
   nextT: TimerNode | null = null;
-  private constructor(when: number) {
+  protected constructor(when: number) {
     super();
     this.when = when;
     if (timerRequests.keep) requests.set(this, -when - 1);
@@ -107,14 +107,72 @@ export class Timer extends FutureBase<void> implements TimerNode {
 }
 
 /**
+ * `sleep(ms)`'s timer (ms > 0): it knows its absolute deadline and can be
+ * moved (Tokio's `Sleep::reset`). A subclass so that the timers of
+ * `interval`, `sleepUntil` and `timeout` do not carry the extra field.
+ * `when` stays equal to `at` while the timer is neither filed nor fired.
+ */
+export class SleepTimer extends Timer {
+  /** The absolute deadline in whole ms; -1 until known (made outside a runtime, not polled yet). An integer, so V8 stores it unboxed. */
+  at: number;
+
+  private constructor(when: number, at: number) {
+    super(when);
+    this.at = at;
+  }
+
+  /** A timer `ms` from now: its deadline fixed now inside a runtime, else at its first poll. */
+  static sleep(ms: number): SleepTimer {
+    const rt = cur.rt;
+    if (rt === null) return new SleepTimer(-ms - 1, -1);
+    const at = Math.ceil(rt.now() + ms); // whole ms: a small integer, stored unboxed
+    const t = new SleepTimer(at, at);
+    if (timerRequests.keep) requests.set(t, ms);
+    return t;
+  }
+
+  override poll(cx: Context): undefined | Pending {
+    if (this.at < 0) {
+      // Made outside a runtime, first poll: the deadline is fixed now.
+      this.at = Math.ceil((cur.rt as Runtime).now() + (-this.when - 1));
+      this.when = this.at;
+    }
+    return super.poll(cx);
+  }
+
+  /** See `Sleep.deadline` (src/time/sleep.ts). */
+  get deadline(): number {
+    return this.at < 0 ? Number.NaN : this.at;
+  }
+
+  /** Moves the deadline to `at`, re-arming a timer that already fired; a waiting task is woken to re-file it. */
+  reset(at: number): void {
+    if (typeof at !== "number" || !Number.isFinite(at) || at < 0) {
+      throw new RangeError(
+        `Sleep.reset(deadline): expected a finite deadline >= 0 in ms on now()'s clock, got ${String(at)}`,
+      );
+    }
+    const waker = this.waker;
+    unfile(this);
+    this.waker = null;
+    this.at = Math.ceil(at);
+    this.when = this.at;
+    if (timerRequests.keep) requests.set(this, -at - 1);
+    waker?.wake();
+  }
+}
+
+/**
  * What `timer` was asked for (see `requests`), if known. (A function, not a
  * private method: a class with private methods gives every instance a brand
  * field, 8 bytes per sleeping task.)
  */
 function askedOf(timer: Timer): number | undefined {
+  const asked = requests.get(timer); // first: a sleep's `when` is its deadline, not what was asked
+  if (asked !== undefined) return asked;
   const when = timer.when;
   if (timer.prevT === null && when !== FIRED) return -when - 1; // not filed yet: `when` says
-  return requests.get(timer);
+  return undefined;
 }
 
 function describeRequest(asked: number | undefined): string {

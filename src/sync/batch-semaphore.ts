@@ -31,6 +31,8 @@ export class Sem {
   readonly q = new WaitQueue();
   #owner: Owner = initialOwner();
   #id = 0;
+  /** Set by `close()`: acquires not yet granted fail (only `Semaphore` closes). */
+  closed: (() => Error) | null = null;
 
   constructor(permits: number) {
     this.#permits = permits;
@@ -67,6 +69,25 @@ export class Sem {
     this.#dispatch();
   }
 
+  /**
+   * Closes the semaphore: waiters not yet granted wake without a grant and
+   * fail at their next poll with `error()`, as do later acquires. Waiters
+   * already granted keep what was set aside for them.
+   */
+  close(error: () => Error): void {
+    this.#owner = touch(this.#owner);
+    this.closed = error;
+    this.q.wakeAll();
+  }
+
+  /** Removes up to `n` free permits for good; returns how many were removed. */
+  forget(n: number): number {
+    this.#owner = touch(this.#owner);
+    const k = Math.min(n, this.#permits);
+    this.#permits -= k;
+    return k;
+  }
+
   #dispatch(): void {
     const q = this.q;
     for (let w = q.first; w !== null && w.need <= this.#permits; w = q.first) {
@@ -89,6 +110,7 @@ export class Sem {
         return PENDING;
       }
     }
+    if (this.closed !== null) throw this.closed();
     const k = op.need;
     if (this.q.length === 0 && this.#permits >= k) {
       this.#permits -= k;

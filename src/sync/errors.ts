@@ -20,6 +20,11 @@ export class ChannelClosedError extends Error {
   }
 }
 
+/** An acquire (waiting, later, or `tryAcquire`) on a `Semaphore` that was closed with `close()`. */
+export class SemaphoreClosedError extends Error {
+  override name = "SemaphoreClosedError";
+}
+
 /** `trySend` on a full channel: the value was not sent (it is in `.value`). */
 export class ChannelFullError extends Error {
   override name = "ChannelFullError";

@@ -6,6 +6,8 @@
  *   stores one permit (at most one: more calls do not add up), and the next
  *   `notified()` completes at once, consuming it. So a notification sent just
  *   before the other task starts waiting is not lost.
+ * - `notifyLast()` is `notifyOne` but wakes the most recent waiter (Tokio's
+ *   `notify_last`), storing the same single permit if nobody waits.
  * - `notifyAll()` wakes every waiting `notified()`, and every `notified()`
  *   future *created* before the call even if not polled yet (it remembers the
  *   call count at creation); it stores no permit.
@@ -14,7 +16,7 @@
  * notification on (to the next waiter, or as the stored permit): no lost wake-up.
  */
 
-import type { Context, Future, Pending } from "../core/future.js";
+import type { Context, Future, Pending, Waker } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
 import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "../core/parking-lot.js";
@@ -33,6 +35,8 @@ export interface NotifyStatistics {
 
 /** Marks a waiter granted by `notifyOne` (it passes the grant on if cancelled). */
 const BY_ONE = 1;
+/** Marks a waiter granted by `notifyLast` (it passes the grant on, to the newest waiter, if cancelled). */
+const BY_LAST = 2;
 let nextId = 0;
 
 class Notified extends InlineFuture<void> {
@@ -117,6 +121,32 @@ export class Notify {
   }
 
   /**
+   * Wakes the most recent waiting `notified()` (Tokio's `notify_last`), or
+   * stores one permit for the next, as `notifyOne` does. A waiter it picked
+   * that is cancelled before its poll passes the notification to the newest
+   * waiter left (or stores it).
+   *
+   * @example
+   * const n = new Notify();
+   * n.notifyLast(); // nobody waits: stored for the next notified()
+   * console.log(n.statistics().permit); // true
+   */
+  notifyLast(): void {
+    this.#owner = touch(this.#owner);
+    let w = this.#q.first;
+    if (w === null) {
+      this.#permit = true;
+      return;
+    }
+    while (w.next !== null) w = w.next; // waiters are few; the queue keeps no public tail
+    const waker = w.waker as Waker;
+    this.#q.remove(w);
+    w.state = NOTIFIED;
+    w.tag = BY_LAST;
+    waker.wake();
+  }
+
+  /**
    * Wakes every waiting `notified()` (and every one created before this call);
    * stores no permit.
    *
@@ -171,6 +201,7 @@ export class Notify {
     } else if (w.state === NOTIFIED) {
       w.state = IDLE;
       if (w.tag === BY_ONE) this.notifyOne();
+      else if (w.tag === BY_LAST) this.notifyLast();
     }
   }
 

@@ -91,6 +91,30 @@ export class WriteGuard<T> {
     return this.#held;
   }
 
+  /**
+   * Turns this write into a read without letting a writer in between
+   * (Tokio's `RwLockWriteGuard::downgrade`): synchronous; this guard is
+   * released and the returned read guard holds the lock. Readers waiting at
+   * the front of the line get in at once; writers still wait.
+   *
+   * Throws: `AlreadyReleasedError` if this guard was already released.
+   *
+   * @example
+   * const lock = new RwLock(0);
+   * const w = lock.tryWrite();
+   * if (w !== null) {
+   *   w.value = 1;
+   *   const r = w.downgrade();
+   *   console.log(r.value, lock.statistics().readers); // 1 1
+   *   r.release();
+   * }
+   */
+  downgrade(): ReadGuard<T> {
+    if (!this.#held) throw released("write", "downgrade");
+    this.#held = false;
+    return this.#lock._downgrade();
+  }
+
   /** Ends this write. Throws `AlreadyReleasedError` if already released. */
   release(): void {
     if (!this.#held) throw released("write", "release");
@@ -232,6 +256,14 @@ export class RwLock<T = void> {
   _readDone(): void {
     this.#readers--;
     this._sem.release(1);
+  }
+
+  /** @internal A write becomes a read: keep one permit, give back the rest. */
+  _downgrade(): ReadGuard<T> {
+    this.#writer = false;
+    const guard = this._readGuard();
+    this._sem.release(this.#max - 1);
+    return guard;
   }
 
   /** @internal */

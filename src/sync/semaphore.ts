@@ -10,7 +10,7 @@ import { trackCreation } from "../core/instrument.js";
 import { checkCount } from "./args.js";
 import { AcquireFuture, Sem } from "./batch-semaphore.js";
 import { type AsyncOptions, toPromise } from "./bridge.js";
-import { AlreadyReleasedError } from "./errors.js";
+import { AlreadyReleasedError, SemaphoreClosedError } from "./errors.js";
 
 /** What `statistics()` reports for a semaphore. */
 export interface SemaphoreStatistics {
@@ -100,7 +100,8 @@ export class Semaphore {
    *
    * Cancellation: cancel-safe. A cancelled acquire holds nothing; permits that
    * had just been set aside for it go to the next waiter.
-   * Throws: `RangeError` if `k` is not an integer >= 1.
+   * Throws: `RangeError` if `k` is not an integer >= 1;
+   * `SemaphoreClosedError` if the semaphore is closed before it is served.
    *
    * @example
    * const permit = yield* sem.acquire(2);
@@ -114,12 +115,15 @@ export class Semaphore {
   /**
    * `k` permits at once if they are free and nobody waits, else `null`.
    *
+   * Throws: `SemaphoreClosedError` once the semaphore is closed.
+   *
    * @example
    * const permit = sem.tryAcquire();
    * if (permit === null) return "busy";
    */
   tryAcquire(k = 1): Permit | null {
     checkCount(k, "Semaphore.tryAcquire(k)", 1);
+    if (this.#sem.closed !== null) throw this.#sem.closed();
     return this.#sem.tryAcquire(k) ? new Permit(this.#sem, k) : null;
   }
 
@@ -137,6 +141,43 @@ export class Semaphore {
   addPermits(n: number): void {
     checkCount(n, "Semaphore.addPermits(n)", 0);
     this.#sem.release(n);
+  }
+
+  /**
+   * Removes up to `n` free permits for good (Tokio's `forget_permits`): held
+   * permits are not touched, so fewer than `n` go when fewer are free.
+   * Returns how many were removed.
+   *
+   * Throws: `RangeError` if `n` is not an integer >= 0.
+   *
+   * @example
+   * const sem = new Semaphore(5);
+   * sem.forget(2); // lower the limit to 3
+   */
+  forget(n: number): number {
+    checkCount(n, "Semaphore.forget(n)", 0);
+    return this.#sem.forget(n);
+  }
+
+  /**
+   * Closes the semaphore: waiting acquires, later ones and `tryAcquire` fail
+   * with `SemaphoreClosedError` (Tokio's `Semaphore::close`). Held permits stay
+   * valid and may be released; closing twice does nothing more.
+   *
+   * @example
+   * const sem = new Semaphore(0);
+   * sem.close();
+   * console.log(sem.closed); // true
+   */
+  close(): void {
+    if (this.#sem.closed !== null) return;
+    const id = this.#sem.id;
+    this.#sem.close(() => new SemaphoreClosedError(`semaphore#${id} is closed`));
+  }
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#sem.closed !== null;
   }
 
   /** A snapshot of its state (waiters, sizes), for listings and monitoring. */

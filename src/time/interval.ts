@@ -46,10 +46,49 @@ export class Interval {
     return trackCreation(new Tick(this));
   }
 
-  /** Restarts the schedule: the next tick comes one period from now. */
+  /**
+   * Restarts the schedule: the next tick comes one period from now. Like
+   * `resetAt`/`resetAfter`, it affects the next `tick()` (one already waiting
+   * keeps its deadline); later ticks follow one period apart from there.
+   */
   reset(): void {
-    const rt = cur.rt;
-    this.#next = (rt === null ? performance.now() : rt.now()) + this.period;
+    this.#next = clockNow() + this.period;
+  }
+
+  /**
+   * The next tick comes at `t` on `now()`'s clock (Tokio's `reset_at`); a `t`
+   * already past makes it due at once.
+   *
+   * Throws: RangeError unless `t` is a finite number >= 0.
+   *
+   * @example
+   * const iv = interval(1000);
+   * iv.resetAt(now() + 50); // first tick in 50 ms, then every 1000 ms
+   * for (;;) { yield* iv.tick(); report(); }
+   */
+  resetAt(t: number): void {
+    if (typeof t !== "number" || !Number.isFinite(t) || t < 0) {
+      throw new RangeError(
+        `Interval.resetAt(t): expected a finite deadline >= 0 in ms on now()'s clock, got ${String(t)}`,
+      );
+    }
+    this.#next = t;
+  }
+
+  /**
+   * The next tick comes `ms` milliseconds from now (Tokio's `reset_after`);
+   * `resetAfter(0)` makes it due at once.
+   *
+   * Throws: RangeError for a negative or infinite `ms` (TypeError for NaN, as `sleep`).
+   *
+   * @example
+   * const iv = interval(1000);
+   * iv.resetAfter(10); // first tick in 10 ms, not at once
+   * for (;;) { yield* iv.tick(); report(); }
+   */
+  resetAfter(ms: number): void {
+    checkDuration(ms, "Interval.resetAfter(ms)");
+    this.#next = clockNow() + ms;
   }
 
   /** @internal The deadline the next tick waits for. */
@@ -76,6 +115,11 @@ export class Interval {
         break;
     }
   }
+}
+
+function clockNow(): number {
+  const rt = cur.rt;
+  return rt === null ? performance.now() : rt.now();
 }
 
 class Tick extends FutureBase<number> {

@@ -3,22 +3,50 @@ import { cur } from "../core/current.js";
 import type { Future } from "../core/future.js";
 import { YIELD_NOW } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
-import { Timer } from "../core/timer.js";
+import { SleepTimer, Timer } from "../core/timer.js";
 import { checkDuration } from "./duration.js";
 
 /**
+ * The future of `sleep(ms)` for `ms > 0`: it knows its deadline and can be
+ * moved (Tokio's `Sleep`).
+ */
+export interface Sleep extends Future<void> {
+  /**
+   * The absolute deadline in ms on the runtime's clock (`now()`), rounded up
+   * to a whole ms (timers fire on whole-ms ticks): fixed when `sleep` is
+   * called inside a runtime, else at the first poll (NaN until then).
+   */
+  readonly deadline: number;
+  /**
+   * Moves the deadline to `deadline` (absolute, on `now()`'s clock, rounded
+   * up to a whole ms), even
+   * after the sleep completed: it then waits again when awaited (Tokio's
+   * `Sleep::reset`). A task waiting on it waits for the new deadline.
+   *
+   * Throws: RangeError unless `deadline` is a finite number >= 0.
+   */
+  reset(deadline: number): void;
+}
+
+/**
  * Suspends the current task for `ms` milliseconds on the runtime's clock.
- * `sleep(0)` still suspends, to the back of the ready queue.
+ * For `ms > 0` the future is a `Sleep` (with `deadline` and `reset`);
+ * `sleep(0)` is a plain yield: it suspends to the back of the ready queue.
  *
  * Cancellation: the timer is removed at once; nothing else happens.
- * Throws: RangeError for a negative, NaN or infinite duration.
+ * Throws: RangeError for a negative or infinite duration (TypeError for NaN).
  *
  * @example
  * yield* sleep(250);
+ * const s = sleep(1000);
+ * s.reset(s.deadline - 900); // wake 100 ms after the sleep was made instead
+ * yield* s;
  */
-export function sleep(ms: number): Future<void> {
+export function sleep(ms: 0): Future<void>;
+export function sleep(ms: number): Sleep;
+export function sleep(ms: number): Future<void> | Sleep {
   checkDuration(ms, "sleep(ms)");
-  return ms === 0 ? YIELD_NOW : trackCreation(Timer.after(ms));
+  return ms === 0 ? YIELD_NOW : trackCreation(SleepTimer.sleep(ms));
 }
 
 /**
