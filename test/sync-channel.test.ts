@@ -232,10 +232,10 @@ describe("channel: semantics", () => {
 });
 
 describe("channel: bad input", () => {
-  it("capacity must be an integer >= 1", () => {
-    expect(() => channel(0)).toThrow(RangeError);
-    expect(() => channel(0)).toThrow(/channel\(capacity\).*>= 1.*unboundedChannel/);
+  it("capacity must be an integer >= 0 (0 is a rendezvous)", () => {
+    expect(channel(0)[0].capacity).toBe(0);
     expect(() => channel(-1)).toThrow(RangeError);
+    expect(() => channel(-1)).toThrow(/channel\(capacity\).*>= 0.*unboundedChannel/);
     expect(() => channel(1.5)).toThrow(RangeError);
     expect(() => channel(Number.NaN)).toThrow(RangeError);
     expect(() => channel(Number.POSITIVE_INFINITY)).toThrow(RangeError);

@@ -45,12 +45,24 @@
  * unpromised one; cloned receivers are a count like `#senders`; a sender's
  * `waitClosed()` waits on an `Event` set by `closeSends()`.
  *
- * Room to grow (meant for, not built): a rendezvous channel is capacity 0
- * with a waiting receiver counting as a free slot. The hard part is the
- * promise both ways: a send that ends cancelled delivered nothing *and* a
- * recv that ends cancelled took nothing; whichever side is woken second can
- * be dropped between its wake-up and its poll, so the hand-off must be
- * undoable on that side.
+ * Rendezvous (capacity 0): a *waiting* receiver counts as a free slot; there
+ * is no buffer of its own. The promise both ways (a send that ends cancelled
+ * delivered nothing, a recv that ends cancelled took nothing) needs the
+ * hand-off to be undoable on whichever side is woken second, since that side
+ * can be dropped between its wake-up and its poll. A value taken from a
+ * parked sender cannot be given back to a sender that was dropped, so the
+ * value changes hands in the *sender's* poll: it finds a waiting receiver
+ * (or, parked, is woken with one promised to it, `#slotsReserved`), pushes
+ * its value, which is promised to that receiver as any item is, and
+ * completes. The receiver, woken second, takes it in its poll; dropped
+ * first, it passes the value to the next waiting receiver, or, with none,
+ * the value stays buffered (so `#len` may exceed 0) for the next receive:
+ * nothing is lost and that receive took nothing. So a rendezvous `send`
+ * completes once a waiting receiver was handed its value, not once that
+ * receiver's task ran. A sender granted a receiver that left before its poll
+ * parks again (at the back of the line). A reserve holds a waiting receiver;
+ * a receiver that leaves while the permit is held leaves the permit's value
+ * buffered for the next receive.
  *
  * Who may change what: everything here changes only synchronously, inside a
  * poll, a `cancel()` or a plain method (`trySend`, `close`), from any task,
@@ -214,7 +226,8 @@ export class Chan<T> {
       (w !== null && w.state === NOTIFIED) ||
       this.#len + this.#slotsReserved < this.capacity ||
       this.#sendsClosed ||
-      op.sender.handleClosed
+      op.sender.handleClosed ||
+      (this.capacity === 0 && this.recvq.length > this.#slotsReserved)
     );
   }
 
@@ -232,11 +245,22 @@ export class Chan<T> {
         this.#grantSlot();
         return CLOSED;
       }
+      if (this.capacity === 0 && this.recvq.length <= this.#slotsReserved) {
+        // Rendezvous: the receiver promised to this send left before its poll.
+        this.sendq.park(w, cx.waker);
+        return PENDING;
+      }
       this.#push(op.value as T);
       op.release();
       return undefined;
     }
     if (this.#sendsClosed || op.sender.handleClosed) return CLOSED;
+    if (this.capacity === 0 && this.recvq.length > this.#slotsReserved) {
+      // Rendezvous: hand the value to the first waiting receiver nobody promised a send.
+      this.#push(op.value as T);
+      op.release();
+      return undefined;
+    }
     // Full (the fast path took every other case).
     if (w === null) {
       w = new Waiter();
@@ -285,11 +309,17 @@ export class Chan<T> {
         this.#grantSlot();
         return CLOSED;
       }
+      if (this.capacity === 0 && this.recvq.length < this.#slotsReserved) {
+        // Rendezvous: the receiver granted to this wait left before its poll.
+        this.#slotsReserved--;
+        this.sendq.park(w, cx.waker);
+        return PENDING;
+      }
       op.release();
       return undefined;
     }
     if (this.#sendsClosed || op.sender.handleClosed) return CLOSED;
-    if (this.#len + this.#slotsReserved < this.capacity) {
+    if (this.#hasFreeSlot()) {
       this.#slotsReserved++;
       op.release();
       return undefined;
@@ -326,7 +356,7 @@ export class Chan<T> {
   trySend(value: T, sender: SenderHandle): undefined | typeof FULL | typeof CLOSED {
     this.#owner = touch(this.#owner);
     if (this.#sendsClosed || sender.handleClosed) return CLOSED;
-    if (this.#len + this.#slotsReserved >= this.capacity) return FULL;
+    if (!this.#hasFreeSlot()) return FULL;
     this.#push(value);
     return undefined;
   }
@@ -344,9 +374,19 @@ export class Chan<T> {
     this.recvq.notifyOne();
   }
 
+  /**
+   * A send now would not wait: a free slot nobody was promised, or, for a
+   * rendezvous, a waiting receiver no sender was promised.
+   */
+  #hasFreeSlot(): boolean {
+    return this.capacity === 0
+      ? this.recvq.length > this.#slotsReserved
+      : this.#len + this.#slotsReserved < this.capacity;
+  }
+
   /** A slot is free: hand it to the first waiting sender. */
   #grantSlot(): void {
-    if (this.sendq.length > 0 && this.#len + this.#slotsReserved < this.capacity) {
+    if (this.sendq.length > 0 && this.#hasFreeSlot()) {
       this.#slotsReserved++;
       this.sendq.notifyOne();
     }
@@ -418,6 +458,8 @@ export class Chan<T> {
       op.waiter = w;
     }
     this.recvq.park(w, cx.waker);
+    // Rendezvous: a waiting receiver is a free slot for the first waiting sender.
+    if (this.capacity === 0) this.#grantSlot();
     return PENDING;
   }
 
@@ -534,11 +576,20 @@ export class Chan<T> {
     };
     if (this.#len !== this.#store.size)
       fail(`length ${this.#len} but the store holds ${this.#store.size}`);
-    if (this.#len < 0 || this.#len > this.capacity) fail(`length ${this.#len} out of range`);
+    // A rendezvous may buffer values whose receivers were dropped after the hand-off.
+    if (this.#len < 0 || (this.#len > this.capacity && this.capacity !== 0))
+      fail(`length ${this.#len} out of range`);
     if (this.#itemsReserved < 0 || (this.#itemsReserved > this.#len && !this.#cleared))
       fail(`itemsReserved ${this.#itemsReserved} with ${this.#len} buffered`);
     if (this.recvq.length > 0 && this.#itemsReserved < this.#len)
       fail("a receiver waits while an item nobody was promised is buffered");
+    if (this.capacity === 0) {
+      // Rendezvous: a grant may outlive the receiver it counted (that sender parks again).
+      if (this.#slotsReserved < 0) fail(`slotsReserved ${this.#slotsReserved}`);
+      if (this.sendq.length > 0 && this.#hasFreeSlot() && !this.#sendsClosed)
+        fail("a sender waits while a receiver nobody promised a send waits");
+      return;
+    }
     if (this.#slotsReserved < 0 || this.#len + this.#slotsReserved > this.capacity)
       fail(`slotsReserved ${this.#slotsReserved} with ${this.#len} buffered`);
     if (

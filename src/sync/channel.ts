@@ -288,6 +288,10 @@ export class Sender<T> implements SenderHandle {
    * nothing; a completed send is in the channel (the value changes hands
    * inside the poll that completes it). Inside `select`, a losing send sent
    * nothing.
+   * Rendezvous (`channel(0)`): completes once a waiting receiver was handed
+   * the value (in this send's own poll, so a cancelled send delivered
+   * nothing). If that receiver is cancelled before it runs, the value goes to
+   * the next receiver: it is never lost, and never received twice.
    * Throws: `ChannelClosedError` (with `.value`) if the receiver closed the
    * channel or this sender was closed, also while waiting.
    *
@@ -315,6 +319,10 @@ export class Sender<T> implements SenderHandle {
    * holds nothing (a slot already granted to it goes to the next waiting
    * sender); waiting reserves and sends share one first-come line, so a
    * cancelled one loses only its own place.
+   * Rendezvous (`channel(0)`): waits for a waiting receiver and holds it (no
+   * other send is handed to it). If that receiver is cancelled while the
+   * permit is held, the permit's value is kept for the next receive: a
+   * permit's send still cannot wait or fail for want of room.
    * Throws: `ChannelClosedError` if the receiver closed the channel or this
    * sender was closed, also while waiting.
    *
@@ -329,7 +337,9 @@ export class Sender<T> implements SenderHandle {
 
   /**
    * Sends `value` at once if there is room, without waiting. A slot promised
-   * to a waiting sender is not free: waiting senders go first.
+   * to a waiting sender is not free: waiting senders go first. On a
+   * rendezvous (`channel(0)`) it succeeds only while a receiver waits (one no
+   * waiting sender was promised), handing the value to it.
    *
    * Throws: `ChannelFullError` (with `.value`) if the channel is full;
    * `ChannelClosedError` if it is closed.
@@ -343,7 +353,9 @@ export class Sender<T> implements SenderHandle {
     if (r === CLOSED) throw closedError(chan as Chan<unknown>, this, value);
     if (r === FULL) {
       throw new ChannelFullError(
-        `trySend on a full channel#${chan.id} (capacity ${chan.capacity})`,
+        chan.capacity === 0
+          ? `trySend on rendezvous channel#${chan.id} with no receiver waiting`
+          : `trySend on a full channel#${chan.id} (capacity ${chan.capacity})`,
         value,
       );
     }
@@ -591,8 +603,14 @@ export class Receiver<T> implements AsyncIterable<T> {
  * Messages arrive in the order sent (per sender); both sides may be used from
  * tasks of any runtime and from plain async code.
  *
- * Throws: `RangeError` if `capacity` is not an integer >= 1 (for a rendezvous
- * use capacity 1, or `oneshot()`; for no limit, `unboundedChannel()`).
+ * `channel(0)` is a rendezvous (Trio's `open_memory_channel(0)`): no buffer,
+ * `send` waits until a receiver is waiting and hands the value to it;
+ * `trySend` succeeds only while a receiver waits. Both stay cancel-safe: a
+ * cancelled send delivered nothing, a cancelled recv took nothing (see
+ * `Sender.send`).
+ *
+ * Throws: `RangeError` if `capacity` is not an integer >= 0 (for no limit,
+ * `unboundedChannel()`).
  *
  * @example
  * const [tx, rx] = channel<string>(8);
@@ -603,8 +621,8 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
   checkCount(
     capacity,
     "channel(capacity)",
-    1,
-    "use unboundedChannel() for no limit, capacity 1 or oneshot() for a hand-off",
+    0,
+    "use unboundedChannel() for no limit, 0 for a rendezvous",
   );
   const chan = new Chan<T>(capacity);
   return [new Sender(chan), new Receiver(chan)];
