@@ -232,7 +232,7 @@ export class Chan<T> {
   }
 
   #pollSendSlow(op: SendOp<T>, cx: Context): undefined | Pending | typeof CLOSED {
-    let w = op.waiter;
+    const w = op.waiter;
     if (w !== null && w.state !== IDLE) {
       if (w.state === WAITING) {
         this.sendq.park(w, cx.waker); // spurious poll: keep the place in line
@@ -262,6 +262,12 @@ export class Chan<T> {
       return undefined;
     }
     // Full (the fast path took every other case).
+    return this.#parkSender(op, w, cx);
+  }
+
+  /** Parks a send or reserve at the back of the line, with its waiter made on its first wait. */
+  #parkSender(op: SendOp<T>, waiter: Waiter | null, cx: Context): Pending {
+    let w = waiter;
     if (w === null) {
       w = new Waiter();
       w.tag = op.sender;
@@ -296,7 +302,7 @@ export class Chan<T> {
    */
   pollReserve(op: SendOp<T>, cx: Context): undefined | Pending | typeof CLOSED {
     this.#owner = touch(this.#owner);
-    let w = op.waiter;
+    const w = op.waiter;
     if (w !== null && w.state !== IDLE) {
       if (w.state === WAITING) {
         this.sendq.park(w, cx.waker);
@@ -324,13 +330,7 @@ export class Chan<T> {
       op.release();
       return undefined;
     }
-    if (w === null) {
-      w = new Waiter();
-      w.tag = op.sender;
-      op.waiter = w;
-    }
-    this.sendq.park(w, cx.waker);
-    return PENDING;
+    return this.#parkSender(op, w, cx);
   }
 
   /** Fills a held slot: undefined once sent, or CLOSED (the slot is given back, nothing sent). */
