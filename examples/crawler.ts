@@ -19,7 +19,11 @@
  * - `timeout(ms, body)` around `fetch` + `text`: the deadline covers the whole
  *   page, and leaving it early aborts the HTTP request (nothing leaks);
  * - the server and the crawler are tasks of one runtime; while they wait on
- *   the network other tasks run.
+ *   the network other tasks run;
+ * - the work of each page and each request starts from a generator function
+ *   defined once and called with the item (`visit(path)`, `getPage(url)`,
+ *   `site(req, ...)`), never a `function*` written inline per item: the fast
+ *   way to start many tasks (docs/concepts.md, "the fast idiom").
  *
  *   npx tsx examples/crawler.ts [concurrency]
  */
@@ -115,6 +119,12 @@ function linksOf(body: string, pageUrl: string): string[] {
 /** A 503: the server is busy; worth asking again. */
 class ServerBusy extends Error {}
 
+/** One GET: the status and the whole body. */
+function* getPage(url: string): Coroutine<{ status: number; body: string }> {
+  const res = yield* fetch(url);
+  return { status: res.status, body: yield* text(res) };
+}
+
 export function* crawl(
   base: string,
   options: Required<Pick<CrawlOptions, "concurrency" | "pageTimeout" | "log">>,
@@ -133,10 +143,7 @@ export function* crawl(
     inFlight++;
     mostAtOnce = Math.max(mostAtOnce, inFlight);
     try {
-      const page = yield* timeout(pageTimeout, function* () {
-        const res = yield* fetch(`${base}${path}`);
-        return { status: res.status, body: yield* text(res) };
-      });
+      const page = yield* timeout(pageTimeout, getPage(`${base}${path}`));
       if (page.status === 503) throw new ServerBusy(`503 on ${path}`);
       return page;
     } finally {

@@ -3,8 +3,11 @@
  * shuts down its side.
  *
  * What to notice:
- * - `listener.serve(handler)` runs one task per connection (Trio's
- *   `serve_tcp`): while one connection waits for bytes, the others run.
+ * - `listener.serve(handle)` runs one task per connection (Trio's
+ *   `serve_tcp`): while one connection waits for bytes, the others run. Each
+ *   task starts from `handle`, a generator function defined once and called
+ *   with the connection: the fast way to start many tasks (a `function*`
+ *   evaluated per connection would cost V8 ~1 µs more each; docs/concepts.md).
  * - `conn.read()` pulls: a client that stops reading its echoes fills its own
  *   window and then ours, our `write` waits, our `read` stops — backpressure
  *   all the way to the client, with no buffer growing in between.
@@ -28,6 +31,16 @@ export function* echo(conn: TcpStream): Coroutine<number> {
   return bytes;
 }
 
+/** One connection's task: `serve` calls it once per connection. */
+function* handle(conn: TcpStream): Coroutine<void> {
+  try {
+    yield* echo(conn);
+  } catch (error) {
+    // One client's trouble (a reset, say) is not the server's: log it and carry on.
+    console.error(`${conn.toString()}: ${(error as Error).message}`);
+  }
+}
+
 export interface EchoServerOptions {
   host?: string;
   port?: number;
@@ -38,14 +51,7 @@ export interface EchoServerOptions {
 export function* echoServer(options: EchoServerOptions = {}): Coroutine<void> {
   using listener = yield* listen({ host: options.host ?? "127.0.0.1", port: options.port ?? 0 });
   options.onListen?.(listener.address as NetAddress);
-  yield* listener.serve(function* (conn) {
-    try {
-      yield* echo(conn);
-    } catch (error) {
-      // One client's trouble (a reset, say) is not the server's: log it and carry on.
-      console.error(`${conn.toString()}: ${(error as Error).message}`);
-    }
-  });
+  yield* listener.serve(handle);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

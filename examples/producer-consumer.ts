@@ -62,6 +62,8 @@ export function* producerConsumer(options: Options = {}): Coroutine<Outcome> {
     }
   }
 
+  // Each task calls `producer` or `consumer`, defined once, with its number: cheaper to start
+  // than a `function*` written inline per task (docs/concepts.md, "the fast idiom").
   const producerTasks = Array.from({ length: producers }, (_, i) => spawn(() => producer(i)));
   const consumerTasks = Array.from({ length: consumers }, (_, i) => spawn(() => consumer(i)));
   for (const p of producerTasks) yield* p;
