@@ -1,10 +1,7 @@
-// Starting many tasks: a task per connection, request or item starts from a generator
+// Starting many tasks: the body of a task per connection, request or item is a generator
 // function defined once and called with its arguments, spawn(handle(id)) (asyncio's
-// create_task(handle(id))), not from a `function* () {...}` written inside the loop.
-// Why: every evaluation of a `function*` expression makes a new function with a
-// prototype object of its own, so each inline task's generator has its own prototype
-// (and, in V8, its own hidden class, built on first call: ~1 µs a task). Generators of
-// one shared function share one prototype.
+// create_task(handle(id))). Generators of one function share a prototype; every evaluation
+// of an inline `function*` makes a new one (and, in V8, a new hidden class: ~1 µs a task).
 import { type Coroutine, sleep, spawn } from "corio";
 import { runTest } from "corio/testing";
 
