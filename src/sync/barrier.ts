@@ -45,13 +45,13 @@ let nextId = 0;
  * Throws: `RangeError` if `parties` is not an integer >= 1.
  *
  * @example
- * const ready = new Barrier(3);
- * for (let i = 0; i < 3; i++) {
- *   spawn(function* () {
- *     const { isLeader } = yield* ready.wait(); // returns once all three are here
- *     if (isLeader) console.log("all here");
- *   });
+ * function* meet(ready: Barrier): Coroutine<void> {
+ *   const { isLeader } = yield* ready.wait(); // returns once all three are here
+ *   if (isLeader) console.log("all here");
  * }
+ * const ready = new Barrier(3);
+ * const tasks = [1, 2, 3].map(() => spawn(meet(ready))); // a task each, from one function
+ * for (const task of tasks) yield* task;
  */
 export class Barrier implements WaitHost<BarrierWaitResult> {
   readonly #q = new WaitQueue();
