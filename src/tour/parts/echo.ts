@@ -40,7 +40,7 @@ export const echoServer: Part = {
   async run({ p, runtime, timeline }) {
     p.code(
       'const listener = yield* listen({ host: "127.0.0.1", port: 0 });\n' +
-        "spawn(() => listener.serve(echo));   // a task per connection\n" +
+        "spawn(() => listener.serve(echo));   // serve: a task per connection, each echo(conn)\n" +
         "function* echo(conn) {\n" +
         "  for (let line = yield* conn.readLine(); line !== null; line = yield* conn.readLine())\n" +
         '    yield* conn.write(line + "\\n");\n' +
