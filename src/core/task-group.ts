@@ -81,19 +81,20 @@ export function* taskGroup<T>(body: (group: TaskGroup) => Coroutine<T>): Corouti
   if (typeof body !== "function")
     throw new TypeError("taskGroup(body): body must be a function (group) => coroutine");
   const group = new TaskGroup();
-  function* groupBody(): Coroutine<T> {
-    group._open(cur.task as Task<unknown>);
-    const value = yield* delegate(toCoroutine(() => body(group), "taskGroup"));
-    yield* new ChildrenDone();
-    return value;
-  }
-  const gather = Gather.start([groupBody], "taskGroup");
+  const gather = Gather.start([groupBody(group, body)], "taskGroup");
   return (yield* withCleanup(groupResult(gather, group), (exit) =>
     windDownGroup(gather, group, exit),
   )) as T;
 }
 
 // Module-level generators, not closures made on every call (see `gathered`).
+
+function* groupBody<T>(group: TaskGroup, body: (group: TaskGroup) => Coroutine<T>): Coroutine<T> {
+  group._open(cur.task as Task<unknown>);
+  const value = yield* delegate(toCoroutine(body(group), "taskGroup"));
+  yield* new ChildrenDone();
+  return value;
+}
 
 function* groupResult(gather: Gather, group: TaskGroup): Coroutine<unknown> {
   yield* gather.next();
