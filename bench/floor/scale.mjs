@@ -1,9 +1,9 @@
 // Scale of the closure shape (issue 10: "per-task cost within 1.5x between 10,000, 100,000 and
 // 1,000,000 tasks"): CPU ns per task for 10,000 / 100,000 / 1,000,000 tasks, each spawned inline
 // (a closure per task), yielding once, all joined; one fresh process per size. Per-task cost, not
-// JIT warm-up: each process first runs rounds at its size until it has spawned 1,000,000 tasks
-// (at least one round), then reports the median of 3 measured rounds, and the first round alone
-// ("cold"). The last line gives the largest over the smallest warm figure against the 1.5x target.
+// JIT warm-up: each process first runs rounds at its size until it has spawned 1,000,000 tasks,
+// then reports the median of 3 samples of at least 300,000 tasks each (warm), and the first round
+// alone (cold). The last line gives the largest over the smallest warm figure against the 1.5x target.
 // Then 1,000,000 closure tasks parked on a 60 s sleep, and the RSS growth once all are parked.
 //
 //   npm run build && node bench/floor/scale.mjs [checkout]
@@ -31,12 +31,7 @@ if (mode === undefined) {
   const c = await import(resolve(dir, "dist/index.js"));
   const n = Number(nArg);
   if (mode === "spawn") {
-    const warmUps = Math.max(1, Math.ceil(1_000_000 / n));
-    const cold = [];
-    const measured = [];
-    for (let round = 0; round < warmUps + 3; round++) {
-      globalThis.gc();
-      const t0 = process.cpuUsage();
+    const round = async () => {
       let done = 0;
       await c.run(function* () {
         const tasks = [];
@@ -49,16 +44,25 @@ if (mode === undefined) {
           );
         for (const t of tasks) yield* t;
       });
-      const cu = process.cpuUsage(t0);
       if (done !== n) throw new Error(`${done} of ${n}`);
-      const ns = ((cu.user + cu.system) * 1e3) / n;
-      if (round === 0) cold.push(ns);
-      if (round >= warmUps) measured.push(ns);
-    }
-    measured.sort((a, b) => a - b);
+    };
+    // CPU ns per task over `rounds` rounds (user + system: the GC's helper threads count).
+    const sample = async (rounds) => {
+      globalThis.gc();
+      const t0 = process.cpuUsage();
+      for (let r = 0; r < rounds; r++) await round();
+      const cu = process.cpuUsage(t0);
+      return ((cu.user + cu.system) * 1e3) / (n * rounds);
+    };
+    const cold = await sample(1);
+    await sample(Math.max(1, Math.ceil(1_000_000 / n) - 1)); // warm-up: 1,000,000 tasks in all
+    // Each sample spans at least 300,000 tasks, so that one GC more or less does not swing it.
+    const perSample = Math.ceil(300_000 / n);
+    const warm = [await sample(perSample), await sample(perSample), await sample(perSample)];
+    warm.sort((a, b) => a - b);
     console.log(
-      `spawn ${n}: median ${measured[1].toFixed(0)} CPU ns/task warm (after ${warmUps} rounds; ` +
-        `${measured.map((x) => x.toFixed(0)).join(", ")}), cold ${cold[0].toFixed(0)}`,
+      `spawn ${n}: median ${warm[1].toFixed(0)} CPU ns/task warm (${warm.map((x) => x.toFixed(0)).join(", ")}; ` +
+        `${perSample} round(s) each), cold ${cold.toFixed(0)}`,
     );
   } else {
     globalThis.gc();
