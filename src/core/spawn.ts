@@ -18,6 +18,11 @@ import { Task } from "./task.js";
  * a child still running is cancelled and awaited. If the child fails while the
  * caller is not joining it, the caller fails at once.
  *
+ * A generator function passed as the body has its `prototype` replaced, on
+ * first use, by one object corio shares among all bodies: V8 then need not
+ * build one per closure for `spawn(function* () {...})` (docs/internals.md,
+ * "Spawn path"). Nothing else about the function changes.
+ *
  * Throws: if there is no current task (use `runtime.spawn` for a root task).
  *
  * @example
