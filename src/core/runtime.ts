@@ -798,17 +798,18 @@ function mulberry32(seed: number): () => number {
 }
 
 /**
- * A finished parent and child task, kept for the life of the process (see below).
+ * A finished parent and child task, kept for the life of the process.
  *
- * Why: V8 frees a hidden class once no object has it, and with it what the
- * inline caches and optimized code of the step loop learnt about it. Between
- * two runs with no task alive (a CLI or test file calling `run()` again, a
- * benchmark round), a full GC dropped the classes of the last run's objects,
- * so every run began by deoptimizing `_step`, `_bodyEnded` and the sibling list
- * and learning them again (`--trace-deopt`: two to four deopts per run;
- * docs/internals.md, "Spawn path"). The tasks are run to completion by hand
- * while the module loads, before the observability layer registers (no hooks),
- * on a runtime that is never active: they appear in no listing.
+ * Why: the inline caches and optimized code of the step loop hold the hidden
+ * classes they were built for weakly. Between two runs with no task alive (a
+ * CLI or test file calling `run()` again, a benchmark round), a full GC freed
+ * the classes of the last run's objects, so every run began by deoptimizing
+ * `_step`, `_bodyEnded` and the sibling list and learning them again
+ * (`--trace-deopt`: two to four deopts per run; docs/internals.md, "Spawn
+ * path"). An idle runtime holding a never-run task did not stop it: what must
+ * stay alive are tasks that ran and completed, as these did. They are run by
+ * hand while the module loads, before the observability layer registers (no
+ * hooks), on a runtime that is never active: they appear in no listing.
  */
 const keptShapes: Task<unknown>[] = [];
 {
