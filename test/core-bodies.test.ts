@@ -126,6 +126,50 @@ describe("bodies", () => {
     expect(total).toBe(4 * 45);
   });
 
+  it("a generator function spawned directly, many times, alternating with others, runs each time", async () => {
+    // corio gives a body function a shared `prototype` once (body.ts, shareProto); calling
+    // the same functions again and again, interleaved, must keep working.
+    let a = 0;
+    let b = 0;
+    function* countA(): Coroutine<void> {
+      yield* yieldNow();
+      a++;
+    }
+    function* countB(): Coroutine<void> {
+      b++;
+    }
+    await run(function* () {
+      const tasks = [];
+      for (let i = 0; i < 50; i++) tasks.push(spawn(countA), spawn(countB));
+      for (const t of tasks) yield* t;
+    });
+    expect([a, b]).toEqual([50, 50]);
+    // A generator the user makes from the same function afterwards is an ordinary one.
+    const gen = countB();
+    expect(gen.next()).toEqual({ done: true, value: undefined });
+    expect(Object.prototype.toString.call(gen)).toBe("[object Generator]");
+  });
+
+  it("a frozen generator function, or one with a read-only prototype, still runs as a body", async () => {
+    const frozen = Object.freeze(function* (): Coroutine<number> {
+      yield* yieldNow();
+      return 1;
+    });
+    const readOnly = function* (): Coroutine<number> {
+      yield* yieldNow();
+      return 2;
+    };
+    // Its own prototype, inheriting the generator methods as the default one does.
+    const own = Object.create(Object.getPrototypeOf(function* () {}.prototype));
+    Object.defineProperty(readOnly, "prototype", { value: own, writable: false });
+    const got = await run(function* () {
+      const first = [yield* spawn(frozen), yield* spawn(readOnly)];
+      return [...first, yield* spawn(frozen), yield* spawn(readOnly)];
+    });
+    expect(got).toEqual([1, 2, 1, 2]);
+    expect(readOnly.prototype).toBe(own);
+  });
+
   it("an object that is not a coroutine is refused at spawn with a clear error", async () => {
     await run(function* () {
       expect(() => spawn({ next() {} } as unknown as Coroutine<void>)).toThrow(

@@ -12,6 +12,50 @@ export type Body<T> = Coroutine<T> | (() => Coroutine<T>);
  */
 const GeneratorPrototype = Object.getPrototypeOf(function* () {}.prototype) as Generator;
 
+/** %GeneratorFunction.prototype%: the [[Prototype]] of every `function*`. */
+const GeneratorFunctionPrototype = Object.getPrototypeOf(function* () {}) as object;
+
+/**
+ * The one `prototype` object corio gives every generator function it calls as
+ * a task body (see `shareProto`). It inherits from %GeneratorPrototype% like
+ * the default one, so the generators it makes are ordinary generators.
+ */
+const SHARED_PROTO = Object.create(GeneratorPrototype) as object;
+
+/** Marks a generator function whose `prototype` corio has already replaced. */
+const SHARED: unique symbol = Symbol("corio.sharedPrototype");
+
+type GeneratorFn = { [SHARED]?: true; prototype: object };
+
+/**
+ * Gives a generator function corio is about to call as a body the shared
+ * `prototype` object, once per function.
+ *
+ * Why: the first call of a generator function makes V8 build, for that one
+ * function, a fresh `prototype` object, a hidden class to turn it into a
+ * prototype, and the hidden class of its generators. A body written inline
+ * (`spawn(function* () {...})`) is a new closure per task, so every task paid
+ * for all three: about a third of the instructions of spawning such a task,
+ * and the bulk of its memory (docs/internals.md, "Spawn path"). With a shared
+ * `prototype` already in place V8 only makes the generators' hidden class.
+ * The mark keeps a function called many times (`spawn(worker)`) from being
+ * given the prototype again: setting a function's `prototype` after its first
+ * call copies its generators' hidden class each time.
+ *
+ * What a user can see: `fn.prototype` of a body function is corio's shared
+ * object (nothing in corio reads it; `gen instanceof fn` holds for any body's
+ * generator). A frozen function, or one whose `prototype` cannot be written,
+ * keeps its own.
+ */
+function shareProto(fn: GeneratorFn): void {
+  try {
+    fn[SHARED] = true;
+    fn.prototype = SHARED_PROTO;
+  } catch {
+    // Frozen or non-writable: V8 makes the prototype as usual.
+  }
+}
+
 /**
  * @internal `%GeneratorPrototype%.next`, `.throw` and `.return`, called with
  * `.call(gen, x)`. The kernel resumes generators through these and never reads
@@ -34,7 +78,8 @@ export const genReturn = GeneratorPrototype.return as (
 ) => IteratorResult<never, unknown>;
 
 /**
- * @internal Returns the coroutine for `body`, calling it if it is a function:
+ * @internal Returns the coroutine for `body`, calling it if it is a function
+ * (a generator function gets the shared prototype first: `shareProto`):
  * always a real generator object, so that the kernel may resume it through
  * `genNext`/`genThrow`/`genReturn`. A generator is recognised by its prototype
  * chain (two `getPrototypeOf`, no property loads); anything else with the
@@ -43,7 +88,16 @@ export const genReturn = GeneratorPrototype.return as (
  * and `return` unchanged.
  */
 export function toCoroutine<T>(body: Body<T>, where: string): Coroutine<T> {
-  const gen = typeof body === "function" ? body() : body;
+  let gen: unknown = body;
+  if (typeof body === "function") {
+    // A `function*` (not an arrow returning a generator): share its prototype before the first call.
+    if (
+      Object.getPrototypeOf(body) === GeneratorFunctionPrototype &&
+      (body as unknown as GeneratorFn)[SHARED] === undefined
+    )
+      shareProto(body as unknown as GeneratorFn);
+    gen = body();
+  }
   if (isGenerator(gen)) return gen as Coroutine<T>;
   if (isCoroutine(gen)) return adopt(gen as Coroutine<T>);
   // Slow path: a future (or a function returning one) runs as `yield* future`.

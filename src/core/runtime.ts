@@ -33,7 +33,7 @@ import { cur } from "./current.js";
 import { isInstance } from "./describe-thrown.js";
 import { CancelledError, DeadlockError, type StuckTask } from "./errors.js";
 import { ChunkedFifo } from "./fifo.js";
-import { isLocalWait } from "./future.js";
+import { isLocalWait, YIELD_NOW } from "./future.js";
 import type { TaskBody } from "./future-body.js";
 import type { DebugOptions, Hooks, TraceFile } from "./instrument.js";
 import { instrumentation, renderTaskTree } from "./instrument.js";
@@ -795,4 +795,39 @@ function mulberry32(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * A finished parent and child task, kept for the life of the process.
+ *
+ * Why: the inline caches and optimized code of the step loop hold the hidden
+ * classes they were built for weakly. Between two runs with no task alive (a
+ * CLI or test file calling `run()` again, a benchmark round), a full GC freed
+ * the classes of the last run's objects, so every run began by deoptimizing
+ * `_step`, `_bodyEnded` and the sibling list and learning them again
+ * (`--trace-deopt`: two to four deopts per run; docs/internals.md, "Spawn
+ * path"). An idle runtime holding a never-run task did not stop it: what must
+ * stay alive are tasks that ran and completed, as these did. They are run by
+ * hand while the module loads, before the observability layer registers (no
+ * hooks), on a runtime that is never active: they appear in no listing.
+ */
+const keptShapes: Task<unknown>[] = [];
+{
+  const rt = new Runtime();
+  const root = rt.spawn(function* () {
+    const child = Task._spawn(
+      function* () {
+        yield* YIELD_NOW;
+        return 1;
+      },
+      cur.task,
+      rt,
+      undefined,
+      "spawn",
+    );
+    keptShapes.push(child);
+    return (yield* child) + 1;
+  });
+  keptShapes.push(root);
+  while (rt.step()) {}
 }

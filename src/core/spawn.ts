@@ -23,6 +23,11 @@ import { Task } from "./task.js";
  * a `function*` written inline is a new function per task, which V8 charges
  * about 1 µs more to start (docs/concepts.md, "Starting many tasks: the fast idiom").
  *
+ * A generator function passed as the body has its `prototype` replaced, on
+ * first use, by one object corio shares among all bodies: V8 then need not
+ * build one per closure for `spawn(function* () {...})` (docs/internals.md,
+ * "Spawn path"). Nothing else about the function changes.
+ *
  * Throws: if there is no current task (use `runtime.spawn` for a root task).
  *
  * @example
