@@ -18,15 +18,15 @@
  */
 
 import type { Context, Future, Pending } from "../core/future.js";
-import { PENDING } from "../core/future.js";
+import * as future from "../core/future.js";
 import { instrumentation, trackCreation } from "../core/instrument.js";
 import { WAITING, type Waiter } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
 import { checkCount } from "./args.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
+import * as core from "./channel-core.js";
 import {
   Chan,
-  CLOSED,
   DONE,
   EMPTY,
   FULL,
@@ -37,6 +37,11 @@ import {
 import { RecvOpFuture, SendOpFuture } from "./channel-futures.js";
 import { ChannelClosedError, ChannelEmptyError, ChannelFullError } from "./errors.js";
 import { InlineFuture } from "./inline.js";
+
+// Local copies of the sentinels: TurboFan folds a module's own `const` but not an imported
+// binding, so comparisons against these are pointer compares (see inline.ts).
+const PENDING: typeof future.PENDING = future.PENDING;
+const CLOSED: typeof core.CLOSED = core.CLOSED;
 
 /** What `statistics()` reports for a channel. */
 export interface ChannelStatistics {
@@ -642,3 +647,18 @@ export function unboundedChannel<T>(): [Sender<T>, Receiver<T>] {
   const chan = new Chan<T>(Number.POSITIVE_INFINITY);
   return [new Sender(chan), new Receiver(chan)];
 }
+
+/**
+ * One channel kept alive for the life of the process, so that the hidden
+ * classes (V8 maps) of a channel's objects never die. Why: V8 holds the map
+ * an object reaches by adding its fields only weakly (a map transition), and
+ * optimized code that embeds a map is thrown away when a full GC finds that
+ * map dead. Without an anchor, a program whose channels all become garbage
+ * at once (the end of a request, a benchmark round) loses the optimized send
+ * and receive paths at its next full GC and runs them in the interpreter
+ * until they are hot again: measured, a ping-pong round after `gc()` ran at
+ * ~500 ns/round trip against ~310 without (docs/internals.md, "Channels and
+ * wakes"). Exported only so that no bundler drops it.
+ * @internal
+ */
+export const _mapAnchor: [Sender<unknown>, Receiver<unknown>] = channel<unknown>(1);

@@ -32,8 +32,21 @@
  */
 import { cur } from "../core/current.js";
 import type { Context, Suspend } from "../core/future.js";
-import { FutureBase, handoff, PENDING, RESUME, YIELD_NOW, YIELDED } from "../core/future.js";
+import * as future from "../core/future.js";
+import { FutureBase } from "../core/future.js";
 import { BUDGET } from "../core/task.js";
+
+// Module-level copies of the kernel's sentinels. Why: TurboFan folds a
+// module's own `const` to the constant it holds, but not an imported binding,
+// so `token === RESUME` against an import (with `token` sometimes undefined,
+// sometimes a symbol) compiles to a call of the generic StrictEqual builtin;
+// against a local copy it is one pointer compare. Same for the stores into
+// `handoff`/`YIELDED`, whose map checks fold away once the object is a constant.
+const RESUME: typeof future.RESUME = future.RESUME;
+const PENDING: typeof future.PENDING = future.PENDING;
+const YIELDED = future.YIELDED;
+const YIELD_NOW = future.YIELD_NOW;
+const handoff = future.handoff;
 
 /** Inline completions a task may make in a row before it must let others run: the executor's coop budget. */
 const INLINE_BUDGET = BUDGET;
