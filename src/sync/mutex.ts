@@ -208,3 +208,14 @@ export class Mutex<T = void> {
     return { locked: this.locked, waiting: this._sem.q.length };
   }
 }
+
+/**
+ * A mutex, a lock future and a guard kept alive for the life of the process,
+ * so that their V8 maps never die and a full GC keeps the optimized lock path
+ * (see `_mapAnchor` in channel.ts). The anchor's lock is held forever; nothing
+ * else uses it.
+ * @internal
+ */
+export const _mutexAnchor: readonly unknown[] = ((m: Mutex<unknown>) => [m, m.lock(), m.tryLock()])(
+  new Mutex<unknown>(),
+);

@@ -386,3 +386,15 @@ export class LifoQueue<T> extends Queue<T> {
     return new LifoStore<T>();
   }
 }
+
+/**
+ * A queue with a put and a get future kept alive for the life of the process,
+ * so that their V8 maps never die and a full GC keeps the optimized put/get
+ * paths (see `_mapAnchor` in channel.ts). The futures are never awaited.
+ * @internal
+ */
+export const _queueAnchor: readonly unknown[] = ((q: Queue<unknown>) => [
+  q,
+  q.put(undefined),
+  q.get(),
+])(new Queue<unknown>(1));
