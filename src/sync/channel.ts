@@ -43,6 +43,26 @@ import { InlineFuture } from "./inline.js";
 const PENDING: typeof future.PENDING = future.PENDING;
 const CLOSED: typeof core.CLOSED = core.CLOSED;
 
+/**
+ * One channel kept alive for the life of the process once any channel was
+ * made, so that the hidden classes (V8 maps) of a channel's objects never
+ * die. Why: V8 holds the map an object reaches by adding its fields only
+ * weakly (a map transition), and optimized code that embeds a map is thrown
+ * away when a full GC finds that map dead. Without an anchor, a program whose
+ * channels all become garbage at once (the end of a request, a benchmark
+ * round) loses the optimized send and receive paths at its next full GC and
+ * runs them in the interpreter until they are hot again: measured, a
+ * ping-pong round after `gc()` ran at ~550–620 ns/round trip against ~300–380
+ * without (docs/internals.md, "Channels and wakes"). Made on first use, not at
+ * import, so a program that never makes a channel pays nothing at start-up.
+ */
+let mapAnchor: [Sender<unknown>, Receiver<unknown>] | null = null;
+
+function anchorMaps(): void {
+  const chan = new Chan<unknown>(1);
+  mapAnchor = [new Sender(chan), new Receiver(chan)];
+}
+
 /** What `statistics()` reports for a channel. */
 export interface ChannelStatistics {
   /** Messages buffered now. */
@@ -629,6 +649,7 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
     0,
     "use unboundedChannel() for no limit, 0 for a rendezvous",
   );
+  if (mapAnchor === null) anchorMaps();
   const chan = new Chan<T>(capacity);
   return [new Sender(chan), new Receiver(chan)];
 }
@@ -644,21 +665,7 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
  * tx.trySend("clicked"); // from anywhere, never waits
  */
 export function unboundedChannel<T>(): [Sender<T>, Receiver<T>] {
+  if (mapAnchor === null) anchorMaps();
   const chan = new Chan<T>(Number.POSITIVE_INFINITY);
   return [new Sender(chan), new Receiver(chan)];
 }
-
-/**
- * One channel kept alive for the life of the process, so that the hidden
- * classes (V8 maps) of a channel's objects never die. Why: V8 holds the map
- * an object reaches by adding its fields only weakly (a map transition), and
- * optimized code that embeds a map is thrown away when a full GC finds that
- * map dead. Without an anchor, a program whose channels all become garbage
- * at once (the end of a request, a benchmark round) loses the optimized send
- * and receive paths at its next full GC and runs them in the interpreter
- * until they are hot again: measured, a ping-pong round after `gc()` ran at
- * ~500 ns/round trip against ~310 without (docs/internals.md, "Channels and
- * wakes"). Exported only so that no bundler drops it.
- * @internal
- */
-export const _mapAnchor: [Sender<unknown>, Receiver<unknown>] = channel<unknown>(1);
