@@ -52,8 +52,8 @@ const CLOSED: typeof core.CLOSED = core.CLOSED;
  * channels all become garbage at once (the end of a request, a benchmark
  * round) loses the optimized send and receive paths at its next full GC and
  * runs them in the interpreter until they are hot again: measured, a
- * ping-pong round after `gc()` ran at ~550–620 ns/round trip against ~300–380
- * without (docs/internals.md, "Channels and wakes"). Made on first use, not at
+ * ping-pong round after `gc()` ran at 517–627 ns/round trip against 377–442
+ * with it (docs/internals.md, "Channels and wakes"). Made on first use, not at
  * import, so a program that never makes a channel pays nothing at start-up.
  */
 let mapAnchor: [Sender<unknown>, Receiver<unknown>] | null = null;
