@@ -139,7 +139,7 @@ export class JoinFuture<T> extends FutureBase<T> implements Joiner {
  * throws away the optimized executor code that embedded it (`Task._step`,
  * `_pollAndResume`), which then re-warms in the interpreter. Measured: a
  * ping-pong round after `gc()` ran at ~550 ns/round trip, ~380-440 with this
- * (docs/internals.md, "Channels and wakes"; `_mapAnchor` in sync/channel.ts
+ * (docs/internals.md, "Channels and wakes"; `mapAnchor` in sync/channel.ts
  * does the same for channels).
  * @internal
  */

@@ -76,7 +76,7 @@ export class Waiter {
  * One waiter kept alive for the life of the process: the map a `Waiter` gets
  * in its constructor is held by V8 only weakly, and a full GC that finds no
  * waiter alive would throw away the optimized code of every primitive's park
- * path (see `_mapAnchor` in sync/channel.ts).
+ * path (see `mapAnchor` in sync/channel.ts).
  * @internal
  */
 export const _waiterAnchor: Waiter = new Waiter();
