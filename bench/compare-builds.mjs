@@ -96,6 +96,55 @@ const workloads = {
         yield* producer;
       }),
   ],
+  // 100 tasks x 200 locks of one Mutex, yielding while holding it (bench/workloads/mutex.ts).
+  mutex: [
+    20_000,
+    ({ c }) =>
+      c.run(function* () {
+        const m = new c.Mutex();
+        let counter = 0;
+        const tasks = [];
+        for (let i = 0; i < 100; i++)
+          tasks.push(
+            c.spawn(function* () {
+              for (let j = 0; j < 200; j++) {
+                const guard = yield* m.lock();
+                try {
+                  const v = counter;
+                  yield* c.yieldNow();
+                  counter = v + 1;
+                } finally {
+                  guard.release();
+                }
+              }
+            }),
+          );
+        for (const t of tasks) yield* t;
+      }),
+  ],
+  // 50,000 jobs through a Queue(64) served by 4 workers (bench/workloads/queue.ts).
+  queue: [
+    50_000,
+    ({ c }) =>
+      c.run(function* () {
+        const q = new c.Queue(64);
+        const workers = [];
+        for (let w = 0; w < 4; w++)
+          workers.push(
+            c.spawn(function* () {
+              for (;;) {
+                const job = yield* q.get();
+                q.taskDone();
+                if (job === -1) return;
+              }
+            }),
+          );
+        for (let i = 0; i < 50_000; i++) yield* q.put(i);
+        for (let w = 0; w < 4; w++) yield* q.put(-1);
+        yield* q.join();
+        for (const w of workers) yield* w;
+      }),
+  ],
   // 20,000 tasks sleep 1..100 ms on the virtual clock: filing and firing timers.
   timers: [
     20_000,

@@ -131,3 +131,18 @@ export class JoinFuture<T> extends FutureBase<T> implements Joiner {
     return `join ${this.#task.name}`;
   }
 }
+
+/**
+ * One join kept alive for the life of the process, so the hidden class (V8
+ * map) of `JoinFuture` never dies: V8 holds the map an object reaches by
+ * adding its fields only weakly, and when a full GC finds no join alive it
+ * throws away the optimized executor code that embedded it (`Task._step`,
+ * `_pollAndResume`), which then re-warms in the interpreter. Measured: a
+ * ping-pong round after `gc()` ran at ~550 ns/round trip, ~380-440 with this
+ * (docs/internals.md, "Channels and wakes"; `mapAnchor` in sync/channel.ts
+ * does the same for channels).
+ * @internal
+ */
+export const _joinAnchor: JoinFuture<unknown> = new JoinFuture<unknown>(
+  null as unknown as Task<unknown>,
+);

@@ -73,6 +73,15 @@ export class Waiter {
 }
 
 /**
+ * One waiter kept alive for the life of the process: the map a `Waiter` gets
+ * in its constructor is held by V8 only weakly, and a full GC that finds no
+ * waiter alive would throw away the optimized code of every primitive's park
+ * path (see `mapAnchor` in sync/channel.ts).
+ * @internal
+ */
+export const _waiterAnchor: Waiter = new Waiter();
+
+/**
  * A fair FIFO queue of parked waiters. No guard rails (`corio/lowlevel`): the
  * primitive that owns the queue decides when a waiter is granted something and
  * must take grants back from waiters cancelled while NOTIFIED. Use the

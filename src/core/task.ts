@@ -202,6 +202,11 @@ const NOT_DUE: unique symbol = Symbol("corio.notDue");
 
 export { NOT_DUE as _NOT_DUE };
 
+// A module-level copy of PENDING for the executor's poll: TurboFan folds a module's own
+// `const` to its value but not an imported binding, so `v === PENDING` (v of any type)
+// would call the generic StrictEqual builtin on every poll; against this it is one compare.
+const PENDING_LOCAL: Pending = PENDING;
+
 /**
  * A coroutine driven by the executor. Join it with `yield* task` (or `await task`
  * from plain async code); stop it with `task.cancel()`.
@@ -534,7 +539,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
       v = error;
     }
     if (threw) return genThrow.call(gen, v) as Step<T>;
-    if (v === PENDING) {
+    if (v === PENDING_LOCAL) {
       this.#fut = f;
       this._park(rt, f);
       return PARKED;

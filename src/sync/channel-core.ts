@@ -70,7 +70,7 @@
  */
 import { cur } from "../core/current.js";
 import type { Context, Pending } from "../core/future.js";
-import { PENDING } from "../core/future.js";
+import * as future from "../core/future.js";
 import { IDLE, NOTIFIED, WAITING, Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
 import { initialOwner, type Owner, SHARED, touch } from "../core/touch.js";
@@ -91,6 +91,11 @@ export const FULL: unique symbol = Symbol("corio.full");
 export const EMPTY: unique symbol = Symbol("corio.empty");
 
 let nextId = 0;
+
+// A local copy: TurboFan folds a module's own `const` (an imported binding it
+// does not), so `r === PENDING` is a pointer compare, not the generic
+// StrictEqual builtin (see inline.ts).
+const PENDING: typeof future.PENDING = future.PENDING;
 
 /** A receive's outcome as `recv()` gives it: `{ done: false, value }`, `DONE` once closed, or PENDING. */
 export function iteratorResult<T>(r: T | Pending | typeof CLOSED): IteratorResult<T> | Pending {

@@ -27,6 +27,14 @@ export interface MutexStatistics {
 const MAX_FREE = 64;
 
 /**
+ * A mutex, a lock future and a guard kept alive for the life of the process
+ * once any mutex was made, so that their V8 maps never die and a full GC
+ * keeps the optimized lock path (see `mapAnchor` in channel.ts). The guard is
+ * made directly: the anchor's lock is never taken.
+ */
+let mapAnchor: unknown[] | null = null;
+
+/**
  * Proof of holding a `Mutex`: read and write the protected value through
  * `value`, then `release()` (or let `using` dispose it).
  */
@@ -140,6 +148,11 @@ export class Mutex<T = void> {
   /** `value`: what the lock protects (none for a plain lock: `new Mutex()`). */
   constructor(value?: T) {
     this._value = value as T;
+    if (mapAnchor === null) {
+      mapAnchor = [];
+      const m = new Mutex<unknown>();
+      mapAnchor.push(m, m.lock(), new MutexGuard(m));
+    }
   }
 
   /** True while a guard holds the lock. */

@@ -48,6 +48,14 @@ export interface QueueStatistics {
 
 let nextId = 0;
 
+/**
+ * A queue with a put and a get future kept alive for the life of the process
+ * once any queue was made, so that their V8 maps never die and a full GC keeps
+ * the optimized put/get paths (see `mapAnchor` in channel.ts). The futures are
+ * never awaited.
+ */
+let mapAnchor: unknown[] | null = null;
+
 class PutFuture<T> extends SendOpFuture<T> {
   readonly #q: Queue<T>;
   constructor(q: Queue<T>, chan: Chan<T>, item: T) {
@@ -126,6 +134,12 @@ export class Queue<T> implements AsyncIterable<T>, WaitHost<void> {
     checkCount(maxsize, `new ${new.target.name}(maxsize)`, 0, "0 means unbounded");
     this.maxsize = maxsize === 0 ? Number.POSITIVE_INFINITY : maxsize;
     this.#chan = new Chan<T>(this.maxsize, this._makeStore());
+    if (mapAnchor === null) {
+      mapAnchor = [];
+      const q = new Queue<unknown>(1);
+      mapAnchor.push(q, q.put(undefined), q.get());
+      nextId--; // the anchor is never listed: it gives its number back
+    }
   }
 
   /** @internal Which store this kind of queue uses. */
