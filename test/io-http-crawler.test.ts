@@ -12,7 +12,7 @@ describe("examples/crawler", () => {
       crawlSite({
         pages: 30,
         concurrency: 4,
-        pageTimeout: 300,
+        pageTimeout: 3_000, // generous: a loaded CI machine can take 300 ms over a real page; /slow takes 10 s
         slowPage: 10_000,
         log: (l) => lines.push(l),
       }),
