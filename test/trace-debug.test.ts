@@ -409,8 +409,10 @@ describe("debug mode in a process of its own (garbage collection, the default si
   });
 
   it("CORIO_DEBUG=1 with no option: warnings on stderr, futures created outside a runtime tracked too", async () => {
-    const { stdout, warnings } = await runFixture("env", { CORIO_DEBUG: "1" });
+    const { stdout, warnings: all } = await runFixture("env", { CORIO_DEBUG: "1" });
     expect(stdout).toBe("end\n");
+    // On a loaded machine any step can take over 100 ms of wall clock: only the hog's counts.
+    const warnings = all.filter((w) => !/blocked the event loop/.test(w) || /task "hog"/.test(w));
     expect(warnings).toHaveLength(2);
     expect(warnings).toContainEqual(
       expect.stringMatching(
