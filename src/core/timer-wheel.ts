@@ -5,7 +5,8 @@
  *
  * The model
  * ---------
- * Time is counted in integer ticks of 1 ms since the runtime started. Level 0
+ * Time is counted in integer ticks of 1 ms of the runtime's clock (a timer's
+ * `when` is its deadline, no epoch subtracted). Level 0
  * has 32 slots of 1 tick, level 1 32 slots of 32 ticks, and so on: 7 levels
  * cover 32^7 ms (about 1.09 years); later deadlines wait on the top level and
  * are re-filed each time it comes round. Tokio uses 6 levels of 64 slots; we
@@ -107,9 +108,20 @@ export class TimerWheel {
   insert(node: TimerNode): boolean {
     const when = node.when;
     if (!(when > this.elapsed)) return false;
-    const level = levelFor(this.elapsed, when);
-    const slot = Math.floor(when / (SPANS[level] as number)) & SLOT_MASK;
-    const index = level * SLOTS + slot;
+    const elapsed = this.elapsed;
+    let index: number;
+    let level: number;
+    if ((when | 0) === when && (elapsed | 0) === elapsed) {
+      // Both fit 31 bits (the clock's first 24 days): the level is that of the
+      // highest bit in which they differ, found with one clz32 (as Tokio does);
+      // the slot is a shift. Two divisions per level otherwise.
+      level = ((31 - Math.clz32((elapsed ^ when) | SLOT_MASK)) / SLOT_BITS) | 0;
+      index = level * SLOTS + ((when >>> (level * SLOT_BITS)) & SLOT_MASK);
+    } else {
+      level = levelFor(elapsed, when);
+      index = level * SLOTS + (Math.floor(when / (SPANS[level] as number)) & SLOT_MASK);
+    }
+    const slot = index & SLOT_MASK;
     const head = this.#slots[index] as Sentinel;
     const tail = head.prevT;
     node.prevT = tail;
