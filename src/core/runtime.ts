@@ -440,6 +440,24 @@ export class Runtime {
     return wheel.insert(node);
   }
 
+  /**
+   * @internal As `_fileTimer` for a deadline already known (a sleep fixes its
+   * deadline when made, reading the clock then), without reading the clock
+   * again: in real time the wheel's `elapsed` (the clock at the last timer
+   * check, a few ms old at most while timers are filed) stands in for now. A
+   * deadline that passed since that check is filed and fires at the next check
+   * (within CHECK_EVERY steps, or when the queue drains) rather than at once:
+   * a sleep still suspends once and wakes a batch later, never early. An empty
+   * wheel has not followed the clock, and the virtual clock can jump
+   * (`clock.advance`) between a sleep's making and its poll: both read it.
+   */
+  _fileTimerAt(node: TimerNode, at: number): boolean {
+    const wheel = this.#wheel;
+    if (this.#virtual || wheel.isEmpty) return this._fileTimer(node, at, this.now());
+    node.when = Math.ceil(at);
+    return wheel.insert(node);
+  }
+
   /** @internal Moves the virtual clock forward by `ms` and fires what became due (testing). */
   _advanceClock(ms: number): void {
     if (!this.#virtual)

@@ -66,14 +66,17 @@ export class Timer extends FutureBase<void> implements TimerNode {
     }
     if (this.waker === FIRED) return undefined;
     const rt = cur.rt as Runtime;
-    const now = rt.now();
-    let when = this.when;
-    if (when < 0) {
-      when = now + (-when - 1);
-      this.when = when;
-    }
+    const when = this.when;
     this.waker = cx.waker;
-    if (!rt._fileTimer(this, when, now)) {
+    let filed: boolean;
+    if (when >= 0) {
+      filed = rt._fileTimerAt(this, when); // a known deadline: one clock read per sleep, not two
+    } else {
+      const now = rt.now();
+      this.when = now + (-when - 1);
+      filed = rt._fileTimer(this, this.when, now);
+    }
+    if (!filed) {
       // Already due: still suspend once, to the back of the queue, then be ready.
       this.waker = FIRED;
       cx.waker.wake();
