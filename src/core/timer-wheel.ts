@@ -109,18 +109,14 @@ export class TimerWheel {
     const when = node.when;
     if (!(when > this.elapsed)) return false;
     const elapsed = this.elapsed;
-    let index: number;
-    let level: number;
-    if ((when | 0) === when && (elapsed | 0) === elapsed) {
-      // Both fit 31 bits (the clock's first 24 days): the level is that of the
-      // highest bit in which they differ, found with one clz32 (as Tokio does);
-      // the slot is a shift. Two divisions per level otherwise.
-      level = ((31 - Math.clz32((elapsed ^ when) | SLOT_MASK)) / SLOT_BITS) | 0;
-      index = level * SLOTS + ((when >>> (level * SLOT_BITS)) & SLOT_MASK);
-    } else {
-      level = levelFor(elapsed, when);
-      index = level * SLOTS + (Math.floor(when / (SPANS[level] as number)) & SLOT_MASK);
-    }
+    // Both within 31 bits (the clock's first 24 days): the level is that of the
+    // highest bit in which they differ, found with one clz32 (as Tokio does),
+    // and the slot is a shift; else two divisions per level (`slotIndex`).
+    const index =
+      (when | 0) === when && (elapsed | 0) === elapsed
+        ? fastIndex(elapsed, when)
+        : slotIndex(elapsed, when);
+    const level = index >>> SLOT_BITS;
     const slot = index & SLOT_MASK;
     const head = this.#slots[index] as Sentinel;
     const tail = head.prevT;
@@ -302,6 +298,18 @@ export class TimerWheel {
     this.#occupied[level] = bits;
     if (bits === 0) this.#levels &= ~(1 << level);
   }
+}
+
+/** `slotIndex` for `elapsed < when < 2^31`. */
+function fastIndex(elapsed: number, when: number): number {
+  const level = ((31 - Math.clz32((elapsed ^ when) | SLOT_MASK)) / SLOT_BITS) | 0;
+  return level * SLOTS + ((when >>> (level * SLOT_BITS)) & SLOT_MASK);
+}
+
+/** The slot (level * 32 + slot) in which a deadline `when` is filed when time is `elapsed`. */
+function slotIndex(elapsed: number, when: number): number {
+  const level = levelFor(elapsed, when);
+  return level * SLOTS + (Math.floor(when / (SPANS[level] as number)) & SLOT_MASK);
 }
 
 /** The level on which a deadline `when` is filed when time is `elapsed`. */
