@@ -160,6 +160,25 @@ const workloads = {
         for (const x of tasks) yield* x;
       }),
   ],
+  // 20,000 closure tasks sleep a pseudo-random 0..40 ms on the real clock (bench/workloads/timers.ts
+  // in small): making, filing, cascading and firing timers, and the wake-ups. CPU time only, so
+  // the sleeping itself costs nothing.
+  timersReal: [
+    20_000,
+    ({ c }) =>
+      c.run(function* () {
+        const tasks = [];
+        for (let i = 0; i < 20_000; i++) {
+          const ms = (i * 7919) % 41;
+          tasks.push(
+            c.spawn(function* () {
+              yield* c.sleep(ms);
+            }),
+          );
+        }
+        for (const x of tasks) yield* x;
+      }),
+  ],
   // race of a ready body against a long sleep: start, decide, wind down (drop the sleep).
   race: [
     20_000,

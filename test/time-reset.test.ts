@@ -162,6 +162,21 @@ describe("Sleep deadline and reset", () => {
     });
   });
 
+  it("a sleep keeps its deadline once fired or dropped: awaited again, it waits for that deadline", async () => {
+    await runTest(function* () {
+      const t0 = now();
+      const s = sleep(100);
+      const got = yield* select({ s, quick: sleep(5) });
+      expect(got.key).toBe("quick");
+      expect(s.deadline).toBe(t0 + 100); // dropped by the select, deadline kept
+      yield* s; // filed again at the same deadline
+      expect(now()).toBe(t0 + 100);
+      expect(s.deadline).toBe(t0 + 100);
+      yield* s; // fired: ready at once
+      expect(now()).toBe(t0 + 100);
+    });
+  });
+
   it("reset rejects a bad deadline, naming it, and leaves the sleep as it was", async () => {
     await runTest(function* () {
       const t0 = now();

@@ -168,7 +168,6 @@ export class Runtime {
   readonly #ready = new ChunkedFifo<Task<unknown>>();
   readonly #wheel = new TimerWheel();
   readonly #virtual: boolean;
-  readonly #epoch: number;
   #vnow = 0;
   readonly #random: (() => number) | null;
   /** Random draws for library code (retry's jitter): from the seed, apart from the shuffle's stream. */
@@ -197,7 +196,6 @@ export class Runtime {
       throw new TypeError(`Runtime: seed must be a finite number, got ${String(seed)}`);
     }
     this.#virtual = virtualTime;
-    this.#epoch = virtualTime ? 0 : performance.now();
     this.#random = seed === undefined ? null : mulberry32(seed);
     this.#draws = seed === undefined ? Math.random : mulberry32(seed ^ 0x9e3779b9);
     this._resources = trackResources ? new Set() : null;
@@ -370,11 +368,6 @@ export class Runtime {
 
   // ------------------------------------------------------------- kernel interface
 
-  /** @internal The timer wheel's clock: milliseconds since the runtime's epoch. */
-  _tickNow(): number {
-    return this.now() - this.#epoch;
-  }
-
   /** @internal Checks the timer wheel's invariants (tests). */
   _checkTimers(): void {
     this.#wheel.check();
@@ -427,6 +420,9 @@ export class Runtime {
    * filing nothing, if the deadline is not after `now`: the caller treats it as
    * due at once.
    *
+   * The wheel counts whole ms of the runtime's clock itself (no epoch), so a
+   * filed timer's `when` is its deadline: a sleep needs no second field for it.
+   *
    * Why against the clock and not the wheel: the wheel's `elapsed` only moves
    * when timers are fired (between batches, every CHECK_EVERY steps, on idle,
    * and not at all while the wheel is empty), so it can lag the clock. A
@@ -435,14 +431,30 @@ export class Runtime {
    * clock, for the next idle jump, after `waitIdle()` returned.
    */
   _fileTimer(node: TimerNode, at: number, now: number): boolean {
-    const tick = at - this.#epoch;
-    const tickNow = now - this.#epoch;
-    if (tick <= tickNow) return false;
+    if (at <= now) return false;
     const wheel = this.#wheel;
     // An empty wheel has not followed the clock; catch it up so the timer is
     // filed on the level its distance from now calls for (nothing can fire).
-    if (wheel.isEmpty) wheel.advance(Math.floor(tickNow), fire);
-    node.when = Math.ceil(tick);
+    if (wheel.isEmpty) wheel.advance(Math.floor(now), fire);
+    node.when = Math.ceil(at);
+    return wheel.insert(node);
+  }
+
+  /**
+   * @internal As `_fileTimer` for a deadline already known (a sleep fixes its
+   * deadline when made, reading the clock then), without reading the clock
+   * again: in real time the wheel's `elapsed` (the clock at the last timer
+   * check, a few ms old at most while timers are filed) stands in for now. A
+   * deadline that passed since that check is filed and fires at the next check
+   * (within CHECK_EVERY steps, or when the queue drains) rather than at once:
+   * a sleep still suspends once and wakes a batch later, never early. An empty
+   * wheel has not followed the clock, and the virtual clock can jump
+   * (`clock.advance`) between a sleep's making and its poll: both read it.
+   */
+  _fileTimerAt(node: TimerNode, at: number): boolean {
+    const wheel = this.#wheel;
+    if (this.#virtual || wheel.isEmpty) return this._fileTimer(node, at, this.now());
+    node.when = Math.ceil(at);
     return wheel.insert(node);
   }
 
@@ -459,8 +471,8 @@ export class Runtime {
     const tick = this.#wheel.nextExpiration();
     if (tick === Number.POSITIVE_INFINITY) return tick;
     // A higher-level slot only knows its start; cascade to find the exact deadline.
-    if (this.#virtual) return this.#wheel.nextDeadline() + this.#epoch;
-    return tick + this.#epoch;
+    if (this.#virtual) return this.#wheel.nextDeadline();
+    return tick;
   }
 
   /** @internal Wakes `waker` the next time no task is ready. */
@@ -647,7 +659,7 @@ export class Runtime {
 
   #fireTimers(): void {
     if (this.#wheel.isEmpty) return;
-    this.#wheel.advance(Math.floor(this._tickNow()), fire);
+    this.#wheel.advance(Math.floor(this.now()), fire);
   }
 
   #armNodeTimer(): void {
@@ -656,7 +668,7 @@ export class Runtime {
       if (this.#nodeTimerAt <= next) return;
       clearTimeout(this.#nodeTimer);
     }
-    const delay = Math.max(0, Math.ceil(next + this.#epoch - performance.now()));
+    const delay = Math.max(0, Math.ceil(next - performance.now()));
     this.#nodeTimerAt = next;
     this.#nodeTimer = setTimeout(this.#onNodeTimer, delay);
   }

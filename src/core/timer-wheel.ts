@@ -5,7 +5,8 @@
  *
  * The model
  * ---------
- * Time is counted in integer ticks of 1 ms since the runtime started. Level 0
+ * Time is counted in integer ticks of 1 ms of the runtime's clock (a timer's
+ * `when` is its deadline, no epoch subtracted). Level 0
  * has 32 slots of 1 tick, level 1 32 slots of 32 ticks, and so on: 7 levels
  * cover 32^7 ms (about 1.09 years); later deadlines wait on the top level and
  * are re-filed each time it comes round. Tokio uses 6 levels of 64 slots; we
@@ -107,9 +108,16 @@ export class TimerWheel {
   insert(node: TimerNode): boolean {
     const when = node.when;
     if (!(when > this.elapsed)) return false;
-    const level = levelFor(this.elapsed, when);
-    const slot = Math.floor(when / (SPANS[level] as number)) & SLOT_MASK;
-    const index = level * SLOTS + slot;
+    const elapsed = this.elapsed;
+    // Both within 31 bits (the clock's first 24 days): the level is that of the
+    // highest bit in which they differ, found with one clz32 (as Tokio does),
+    // and the slot is a shift; else two divisions per level (`slotIndex`).
+    const index =
+      (when | 0) === when && (elapsed | 0) === elapsed
+        ? fastIndex(elapsed, when)
+        : slotIndex(elapsed, when);
+    const level = index >>> SLOT_BITS;
+    const slot = index & SLOT_MASK;
     const head = this.#slots[index] as Sentinel;
     const tail = head.prevT;
     node.prevT = tail;
@@ -290,6 +298,18 @@ export class TimerWheel {
     this.#occupied[level] = bits;
     if (bits === 0) this.#levels &= ~(1 << level);
   }
+}
+
+/** `slotIndex` for `elapsed < when < 2^31`. */
+function fastIndex(elapsed: number, when: number): number {
+  const level = ((31 - Math.clz32((elapsed ^ when) | SLOT_MASK)) / SLOT_BITS) | 0;
+  return level * SLOTS + ((when >>> (level * SLOT_BITS)) & SLOT_MASK);
+}
+
+/** The slot (level * 32 + slot) in which a deadline `when` is filed when time is `elapsed`. */
+function slotIndex(elapsed: number, when: number): number {
+  const level = levelFor(elapsed, when);
+  return level * SLOTS + (Math.floor(when / (SPANS[level] as number)) & SLOT_MASK);
 }
 
 /** The level on which a deadline `when` is filed when time is `elapsed`. */

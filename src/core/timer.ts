@@ -1,17 +1,18 @@
 /**
  * The timer future: what `sleep`, `sleepUntil`, `interval` and `timeout` wait
  * on. It is also the node the timer wheel links, so a sleeping task costs one
- * small object here and nothing else.
+ * small object here (four fields: 56 bytes) and nothing else.
  *
- * States, encoded in `when`:
- *   new, relative   when < 0 and finite: a duration, stored as -(ms) - 1
+ * States:
+ *   new, relative   when < 0: a duration, stored as -(ms) - 1
  *   new, absolute   when >= 0: a deadline on the runtime's clock
- *   filed           prevT !== null: `when` is the wheel tick, `waker` set
- *   fired           when === FIRED
+ *   filed           prevT !== null: `when` is the deadline in whole ms, `waker` set
+ *   fired           not filed, waker === FIRED: `when` still holds the deadline
  * The deadline of a relative timer is fixed at its first poll, on the clock of
  * the runtime that polls it (so the same code works under virtual time).
- * `asked` keeps what the caller asked for, only for listings ("sleep 250 ms
- * (120 ms left)"): `when` loses it once the timer is filed.
+ * `when` is always on the runtime's clock (the wheel's ticks are whole ms of
+ * that clock), so a sleep's deadline needs no field of its own: it is `when`
+ * once known, filed, fired or moved.
  */
 import { cur } from "./current.js";
 import type { Context, Pending, Waker } from "./future.js";
@@ -19,7 +20,11 @@ import { FutureBase, PENDING } from "./future.js";
 import type { Runtime } from "./runtime.js";
 import { type TimerNode, unfile } from "./timer-wheel.js";
 
-const FIRED = Number.NEGATIVE_INFINITY;
+/**
+ * The waker of a fired timer: marks the state without a field of its own (the
+ * deadline stays in `when`, for `Sleep.deadline` and `reset`). Waking it does nothing.
+ */
+const FIRED: Waker = Object.freeze({ wake(): void {} });
 
 /**
  * What each timer was asked for (a duration >= 0, or -(deadline) - 1), for
@@ -59,16 +64,21 @@ export class Timer extends FutureBase<void> implements TimerNode {
       this.waker = cx.waker;
       return PENDING;
     }
-    const when = this.when;
-    if (when === FIRED) return undefined;
+    if (this.waker === FIRED) return undefined;
     const rt = cur.rt as Runtime;
-    const now = rt.now();
-    const deadline = when < 0 ? now + (-when - 1) : when;
+    const when = this.when;
     this.waker = cx.waker;
-    if (!rt._fileTimer(this, deadline, now)) {
+    let filed: boolean;
+    if (when >= 0) {
+      filed = rt._fileTimerAt(this, when); // a known deadline: one clock read per sleep, not two
+    } else {
+      const now = rt.now();
+      this.when = now + (-when - 1);
+      filed = rt._fileTimer(this, this.when, now);
+    }
+    if (!filed) {
       // Already due: still suspend once, to the back of the queue, then be ready.
-      this.when = FIRED;
-      this.waker = null;
+      this.waker = FIRED;
       cx.waker.wake();
     }
     return PENDING;
@@ -80,69 +90,56 @@ export class Timer extends FutureBase<void> implements TimerNode {
   }
 
   fire(): void {
-    this.when = FIRED;
     const waker = this.waker;
-    this.waker = null;
+    this.waker = FIRED;
     waker?.wake();
   }
 
-  /** Milliseconds left before the deadline on `rt`'s clock, or null if not filed. */
-  remaining(tickNow: number): number | null {
-    return this.prevT === null ? null : Math.max(0, this.when - tickNow);
+  /** Milliseconds left before the deadline when the runtime's clock reads `now`, or null if not filed. */
+  remaining(now: number): number | null {
+    return this.prevT === null ? null : Math.max(0, this.when - now);
   }
 
-  /** What it waits on, with the time left when `tickNow` is the wheel's clock (`rt._tickNow()`). */
-  describeAt(tickNow: number): string {
+  /** What it waits on, with the time left when the runtime's clock reads `now`. */
+  describeAt(now: number): string {
     const what = describeRequest(askedOf(this));
-    if (this.prevT !== null)
-      return `${what} (${Math.max(0, Math.round(this.when - tickNow))} ms left)`;
-    return this.when === FIRED ? `${what} (elapsed)` : `${what} (not started)`;
+    if (this.prevT !== null) return `${what} (${Math.max(0, Math.round(this.when - now))} ms left)`;
+    return this.waker === FIRED ? `${what} (elapsed)` : `${what} (not started)`;
   }
 
   override describe(): string {
     const rt = cur.rt;
-    if (rt !== null) return this.describeAt(rt._tickNow());
+    if (rt !== null) return this.describeAt(rt.now());
     return describeRequest(askedOf(this));
   }
 }
 
 /**
  * `sleep(ms)`'s timer (ms > 0): it knows its absolute deadline and can be
- * moved (Tokio's `Sleep::reset`). A subclass so that the timers of
- * `interval`, `sleepUntil` and `timeout` do not carry the extra field.
- * `when` stays equal to `at` while the timer is neither filed nor fired.
+ * moved (Tokio's `Sleep::reset`). The deadline is `when` (whole ms) once
+ * known: a subclass for the methods only, no field.
  */
 export class SleepTimer extends Timer {
-  /** The absolute deadline in whole ms; -1 until known (made outside a runtime, not polled yet). An integer, so V8 stores it unboxed. */
-  at: number;
-
-  private constructor(when: number, at: number) {
-    super(when);
-    this.at = at;
-  }
-
   /** A timer `ms` from now: its deadline fixed now inside a runtime, else at its first poll. */
   static sleep(ms: number): SleepTimer {
     const rt = cur.rt;
-    if (rt === null) return new SleepTimer(-ms - 1, -1);
-    const at = Math.ceil(rt.now() + ms); // whole ms: a small integer, stored unboxed
-    const t = new SleepTimer(at, at);
+    if (rt === null) return new SleepTimer(-ms - 1);
+    // Whole ms: a small integer, which V8 stores in the field unboxed.
+    const t = new SleepTimer(Math.ceil(rt.now() + ms));
     if (timerRequests.keep) requests.set(t, ms);
     return t;
   }
 
   override poll(cx: Context): undefined | Pending {
-    if (this.at < 0) {
-      // Made outside a runtime, first poll: the deadline is fixed now.
-      this.at = Math.ceil((cur.rt as Runtime).now() + (-this.when - 1));
-      this.when = this.at;
-    }
+    const when = this.when;
+    // Made outside a runtime, first poll: the deadline is fixed now, in whole ms.
+    if (when < 0) this.when = Math.ceil((cur.rt as Runtime).now() + (-when - 1));
     return super.poll(cx);
   }
 
   /** See `Sleep.deadline` (src/time/sleep.ts). */
   get deadline(): number {
-    return this.at < 0 ? Number.NaN : this.at;
+    return this.when < 0 ? Number.NaN : this.when;
   }
 
   /** Moves the deadline to `at`, re-arming a timer that already fired; a waiting task is woken to re-file it. */
@@ -155,8 +152,7 @@ export class SleepTimer extends Timer {
     const waker = this.waker;
     unfile(this);
     this.waker = null;
-    this.at = Math.ceil(at);
-    this.when = this.at;
+    this.when = Math.ceil(at);
     if (timerRequests.keep) requests.set(this, -at - 1);
     waker?.wake();
   }
@@ -171,7 +167,7 @@ function askedOf(timer: Timer): number | undefined {
   const asked = requests.get(timer); // first: a sleep's `when` is its deadline, not what was asked
   if (asked !== undefined) return asked;
   const when = timer.when;
-  if (timer.prevT === null && when !== FIRED) return -when - 1; // not filed yet: `when` says
+  if (timer.prevT === null && timer.waker !== FIRED) return -when - 1; // not filed yet: `when` says
   return undefined;
 }
 

@@ -150,7 +150,7 @@ class Tick extends FutureBase<number> {
   override describe(): string {
     const rt = cur.rt;
     const t = this.#timer;
-    const left = rt === null || t === null ? null : t.remaining(rt._tickNow());
+    const left = rt === null || t === null ? null : t.remaining(rt.now());
     const every = `every ${this.#interval.period} ms`;
     return `interval tick (${left === null ? every : `${every}, ${Math.round(left)} ms left`})`;
   }

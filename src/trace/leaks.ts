@@ -42,12 +42,12 @@ export function findLeaks(runtime: Runtime): Leak[] {
   // its sentinels). A test makes timers by the thousand, and a stack capture
   // per sleep would make a sleep several times dearer, so a timer's line is the
   // one debug mode records for every future `sleep()` creates (`trackCreation`).
-  const tickNow = runtime._tickNow();
+  const now = runtime.now();
   for (const node of runtime._filedTimers()) {
     const timer = node as Timer;
     leaks.push({
       kind: "timer",
-      description: timer.describeAt(tickNow),
+      description: timer.describeAt(now),
       at: userFrame(creationSite(timer)),
     });
   }
