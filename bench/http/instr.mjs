@@ -3,7 +3,7 @@
 //
 //   npm run build
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null --instr-atstart=no \
-//     node bench/http/instr.mjs <checkout> <impl> [n] [warm-up]
+//     node --single-threaded bench/http/instr.mjs <checkout> <impl> [n] [warm-up]
 //
 // This process is the server (impl: plain | corio-lazy | corio, as in server.ts, serve's default
 // limits); it starts a client in a child process (not traced: valgrind does not follow exec) that
@@ -11,7 +11,12 @@
 // (`callgrind_control -i on`), then sends n more (default 10,000), over 10 keep-alive
 // connections, one request at a time each, and exits; the server exits with it. "Collected" / n
 // is the instructions per request, warm, in user space (the kernel's share of the socket calls is
-// not counted). <checkout> is a directory with a built dist/ (this worktree: ".").
+// not counted). `--single-threaded` keeps TurboFan on the main thread, where it runs at the same
+// points in every run. <checkout> is a directory with a built dist/ (this worktree: ".").
+//
+// On a heavily loaded machine `callgrind_control` can time out and switch collection on late
+// (a total far too small). Then compare two whole runs instead, warm-up 0 and collection on
+// from the start (no --instr-atstart=no): (Collected(15000) - Collected(10000)) / 5000.
 //
 //   BENCH_CPU=1 node bench/http/instr.mjs . corio-lazy 100000   # no valgrind: CPU µs/request
 import { spawn } from "node:child_process";
