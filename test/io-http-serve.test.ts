@@ -85,6 +85,38 @@ describe("responses to curl", () => {
     );
   });
 
+  it("a response() without headers is sent like a plain node:http answer: status, reason, type, length", async () => {
+    await serving(
+      function* (req) {
+        const { pathname } = new URL(req.url);
+        if (pathname === "/bytes") return response(new Uint8Array([104, 105]));
+        if (pathname === "/read") {
+          // Headers read (and changed) by the handler still go out.
+          const r = response("read");
+          r.headers.set("x-touched", "yes");
+          return r;
+        }
+        return response("héllo wörld", { status: 201, statusText: "Made" });
+      },
+      async (base) => {
+        const text = await fetch(`${base}/`);
+        expect(text.status).toBe(201);
+        expect(text.statusText).toBe("Made");
+        expect(text.headers.get("content-type")).toBe("text/plain;charset=UTF-8");
+        expect(text.headers.get("content-length")).toBe("13");
+        expect(await text.text()).toBe("héllo wörld");
+        const bin = await fetch(`${base}/bytes`);
+        expect(bin.headers.get("content-type")).toBeNull();
+        expect(bin.headers.get("content-length")).toBe("2");
+        expect(await bin.text()).toBe("hi");
+        const read = await fetch(`${base}/read`);
+        expect(read.headers.get("x-touched")).toBe("yes");
+        expect(read.headers.get("content-length")).toBe("4");
+        expect(await read.text()).toBe("read");
+      },
+    );
+  });
+
   it("a response() reads like a Response in user code", async () => {
     const r = response("body", { status: 201, headers: { "x-a": "1" } });
     expect(r).toBeInstanceOf(Response);

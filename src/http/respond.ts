@@ -14,7 +14,7 @@ import type { ServerResponse } from "node:http";
 import { call } from "../core/call.js";
 import type { Coroutine } from "../core/future.js";
 import { waitOutside } from "./outside.js";
-import { LazyResponse, rawHeadersOf } from "./response.js";
+import { LazyResponse, rawHeadersOf, TEXT } from "./response.js";
 
 // undici's internal state key on a Response (found, not hard-coded, so a Node
 // whose undici hides it simply takes the general path).
@@ -51,6 +51,19 @@ export function sendFast(res: ServerResponse, response: Response, closing: boole
   let source: unknown;
   if (response instanceof LazyResponse) {
     source = response._source;
+    if (response._noHeaders && res.req.method !== "HEAD") {
+      // What a plain node:http handler does, and as cheap: Node adds the
+      // Content-Length itself (no header for it to validate and parse back).
+      // (Not for HEAD: Node then drops the body before measuring it, and the
+      // answer should carry the length a GET would get.)
+      res.statusCode = response.status;
+      const text = response.statusText;
+      if (text !== "") res.statusMessage = text;
+      if (typeof source === "string") res.setHeader("content-type", TEXT);
+      if (closing) res.setHeader("connection", "close");
+      res.end(source);
+      return true;
+    }
   } else {
     const body = bodyState(response);
     if (body === undefined) {

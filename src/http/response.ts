@@ -17,7 +17,8 @@
 import { delegate, type Lazy } from "./lazy.js";
 
 const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
-const TEXT = "text/plain;charset=UTF-8";
+/** @internal The Content-Type of a string body without one (as `new Response` gives it). */
+export const TEXT = "text/plain;charset=UTF-8";
 // RFC 9110 reason-phrase: tab, space, visible ASCII, obs-text.
 const REASON = /^[\t\x20-\x7e\x80-\xff]*$/;
 
@@ -131,6 +132,11 @@ export class LazyResponse implements Lazy {
       this.#real = real;
     }
     return real;
+  }
+
+  /** @internal True if no headers were given and `headers` was never read: only the defaults apply. */
+  get _noHeaders(): boolean {
+    return this.#pending === undefined;
   }
 
   /** @internal `rawHeadersOf` for this response, without building its Headers if it can. */

@@ -10,10 +10,11 @@
  * writes the `Response` it returns. So a slow handler holds up nobody, and the
  * task tree shows each request in flight ("GET /path").
  *
- * One request, one `Exchange`: Node's `req`/`res`, the lazy web `Request`,
- * the task. Its lifetime has two ends that are tracked apart:
- * - the task (in `#inFlight` until its body ends): the handler and the writing
- *   of the response;
+ * One request, one `Exchange` (exchange.ts: Node's response object extended
+ * with the lazy web `Request` and the task). Its lifetime has two ends that
+ * are tracked apart:
+ * - the task (in the in-flight list until its body ends): the handler and the
+ *   writing of the response;
  * - the response (counted in `#open` until Node's `close` event on `res`):
  *   bytes handed to the socket. Node emits `close` when the response was sent
  *   whole, or when the connection died first; the second case cancels the task
@@ -44,7 +45,6 @@ import { TimeoutError } from "../core/errors.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "../core/future.js";
 import { PENDING, pollFn } from "../core/future.js";
 import type { Runtime } from "../core/runtime.js";
-import type { Task } from "../core/task.js";
 import type { TaskGroup } from "../core/task-group.js";
 import { taskGroup } from "../core/task-group.js";
 import { TcpListener } from "../net/listener.js";
@@ -52,10 +52,10 @@ import { checkServerTls, secureContextError, type TlsServerOptions } from "../ne
 import { type NetAddress, requireNodeNetwork } from "../net/transport.js";
 import { checkDuration } from "../time/duration.js";
 import { timeout } from "../time/timeout.js";
+import { Exchange } from "./exchange.js";
 import { BodyTooLargeError, type Limits, nodeServerOptions, resolveLimits } from "./limits.js";
 import { waitOutside } from "./outside.js";
 import { sendFast, sendStream } from "./respond.js";
-import { ServerRequest } from "./server-request.js";
 
 /** Where a server listens: the address it actually bound. */
 export interface Address {
@@ -147,58 +147,6 @@ const SERVING = 0;
 const DRAINING = 1;
 const CLOSED = 2;
 
-/** One request: Node's halves, the web Request, and the task that answers it. */
-class Exchange {
-  task: Task<void> | null = null;
-  readonly req: IncomingMessage;
-  readonly res: ServerResponse;
-  readonly request: ServerRequest;
-  readonly #server: HttpServer;
-
-  /** The body went past the limit half-read: the connection cannot carry another request. */
-  mustClose = false;
-
-  constructor(
-    server: HttpServer,
-    req: IncomingMessage,
-    res: ServerResponse,
-    scheme: string,
-    origin: string,
-  ) {
-    this.#server = server;
-    this.req = req;
-    this.res = res;
-    this.request = new ServerRequest(req, scheme, origin, this);
-  }
-
-  /** The request's abort signal is its task's: aborted when the task is cancelled. */
-  get signal(): AbortSignal {
-    return (this.task as Task<void>).signal;
-  }
-
-  get maxBodyBytes(): number {
-    return this.#server.limits.maxBodyBytes;
-  }
-
-  bodyTooLarge(): void {
-    this.mustClose = true;
-  }
-
-  /** Node's `close` on the response: delivered, or the connection died first. */
-  closed(): void {
-    if (!this.res.writableFinished) this.task?.cancel("the client closed the connection");
-    this.#server._responseClosed();
-  }
-}
-
-// The response's `close` listener, one function for all (no closure per
-// request): the exchange rides on the response under a private symbol.
-const EXCHANGE: unique symbol = Symbol("corio.http.exchange");
-type Tagged = ServerResponse & { [EXCHANGE]: Exchange };
-function onResponseClose(this: ServerResponse): void {
-  (this as Tagged)[EXCHANGE].closed();
-}
-
 class HttpServer {
   readonly limits: Limits;
   readonly #node: Server;
@@ -216,8 +164,12 @@ class HttpServer {
   #phase = SERVING;
   /** "http://host:port" of the bound address, for requests without a usable Host header. */
   #origin = "";
-  /** Exchanges whose task is running. */
-  readonly #inFlight = new Set<Exchange>();
+  /**
+   * Exchanges whose task is running: a list through their own links (no Set:
+   * a Set gives each exchange an identity hash and rehashes as it churns).
+   */
+  #inFlight: Exchange | null = null;
+  #inFlightCount = 0;
   /** Responses Node has not closed yet (sent whole or aborted). */
   #open = 0;
   /** The shutdown's waker while it waits for the counts above to fall. */
@@ -235,7 +187,11 @@ class HttpServer {
     const limits = resolveLimits(options); // (checked already by serve())
     this.limits = limits;
     this.#given = options.listener ?? null;
-    const nodeOptions = nodeServerOptions(limits);
+    // Node makes each response an Exchange (exchange.ts).
+    const nodeOptions = {
+      ...nodeServerOptions(limits),
+      ServerResponse: Exchange as unknown as typeof ServerResponse,
+    };
     const tls = options.tls;
     const node =
       tls === undefined
@@ -327,24 +283,47 @@ class HttpServer {
 
   // ------------------------------------------------------------ requests
 
+  get maxBodyBytes(): number {
+    return this.limits.maxBodyBytes;
+  }
+
+  // (`res` is an Exchange: Node made it, from the `ServerResponse` option.)
   readonly #onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    const x = res as Exchange;
     this.#open++;
-    const x = new Exchange(this, req, res, this.#scheme, this.#origin);
-    (res as Tagged)[EXCHANGE] = x;
-    res.on("close", onResponseClose);
+    x._open(this, req, this.#scheme, this.#origin);
     if (this.#phase !== SERVING) {
-      res.writeHead(503, { "content-length": "0", connection: "close" });
-      res.end();
+      x.writeHead(503, { "content-length": "0", connection: "close" });
+      x.end();
       return;
     }
     if (x.request.declaredLength > this.limits.maxBodyBytes) {
       // Refused unread; closing the connection stops the client sending the rest.
-      tooLarge(res, this.limits.maxBodyBytes);
+      tooLarge(x, this.limits.maxBodyBytes);
       return;
     }
-    this.#inFlight.add(x);
+    this.#addInFlight(x);
     x.task = this.#group.spawn(this.#exchange(x), { name: `${req.method} ${req.url}` });
   };
+
+  #addInFlight(x: Exchange): void {
+    const head = this.#inFlight;
+    x._inFlightNext = head;
+    if (head !== null) head._inFlightPrev = x;
+    this.#inFlight = x;
+    this.#inFlightCount++;
+  }
+
+  #removeInFlight(x: Exchange): void {
+    const prev = x._inFlightPrev;
+    const next = x._inFlightNext;
+    if (prev === null) this.#inFlight = next;
+    else prev._inFlightNext = next;
+    if (next !== null) next._inFlightPrev = prev;
+    x._inFlightPrev = null;
+    x._inFlightNext = null;
+    this.#inFlightCount--;
+  }
 
   /** `Expect: 100-continue`: a declared body over the limit is refused before it is sent. */
   readonly #onCheckContinue = (req: IncomingMessage, res: ServerResponse): void => {
@@ -365,19 +344,22 @@ class HttpServer {
     try {
       const handler = this.#handler; // called without a `this`
       let result: unknown = handler(x.request.forHandler());
+      // (The duck check, not the brand check: the handler is one function for
+      // the server's life, so these loads see one hidden class and are cheap,
+      // where Object.getPrototypeOf on a generator calls into V8's runtime.)
       if (isCoroutine(result)) result = yield* delegate(result as Coroutine<unknown>);
       if (!(result instanceof Response)) throw badResult(result);
       const close = this.#phase !== SERVING || x.mustClose;
-      if (!sendFast(x.res, result, close)) yield* sendStream(x.res, result, close);
+      if (!sendFast(x, result, close)) yield* sendStream(x, result, close);
       settled = true;
     } catch (error) {
       settled = true;
       this.#failed(x, error);
     } finally {
-      this.#inFlight.delete(x);
+      this.#removeInFlight(x);
       if (!settled) {
         // Cancelled: by the client (nothing to answer) or by the shutdown.
-        const res = x.res;
+        const res = x;
         if (!res.headersSent && !res.destroyed) {
           res.writeHead(503, { "content-length": "0", connection: "close" });
           res.end();
@@ -391,7 +373,7 @@ class HttpServer {
 
   /** A handler failed: report it, answer 500 (or cut a response already under way). */
   #failed(x: Exchange, error: unknown): void {
-    const res = x.res;
+    const res = x;
     if (error instanceof BodyTooLargeError && x.mustClose) {
       // Not the handler's fault: the client sent too much. Answer 413, report nothing.
       if (!res.headersSent && !res.destroyed) tooLarge(res, error.limit);
@@ -476,15 +458,17 @@ class HttpServer {
       // (With a given listener, this only stops the HTTP server's timers.)
       if (acceptor !== node) node.close();
       node.closeIdleConnections();
-      const inFlight = this.#inFlight;
-      if (graceMs > 0 && inFlight.size > 0) {
+      if (graceMs > 0 && this.#inFlightCount > 0) {
         yield* within(
           graceMs,
-          this.#until(() => inFlight.size === 0, "requests to finish"),
+          this.#until(() => this.#inFlightCount === 0, "requests to finish"),
         );
       }
-      for (const x of inFlight) x.task?.cancel("the server is shutting down");
-      yield* this.#until(() => inFlight.size === 0, "cancelled requests to end");
+      // (Cancelling only marks a task; it leaves the list when its body ends, later.)
+      for (let x = this.#inFlight; x !== null; x = x._inFlightNext) {
+        x.task?.cancel("the server is shutting down");
+      }
+      yield* this.#until(() => this.#inFlightCount === 0, "cancelled requests to end");
       yield* within(
         FLUSH_MS,
         this.#until(() => this.#open === 0, "responses to be sent"),

@@ -29,7 +29,11 @@ const BODY_TAKEN = 2; // read by corio's text()/json()/bytes(), or handed to the
 /** @internal The lazy request; exported for the body helpers' fast path. */
 export class ServerRequest implements Lazy {
   readonly #msg: IncomingMessage;
-  readonly #url: string;
+  /** The absolute URL, built on first use (from the Host header kept in `#host`). */
+  #url: string | null = null;
+  readonly #host: string | undefined;
+  readonly #scheme: string;
+  readonly #origin: string;
   readonly #source: RequestSource;
   #headers: Headers | null = null;
   #real: Request | null = null;
@@ -67,7 +71,9 @@ export class ServerRequest implements Lazy {
       }
     }
     this.#body = body;
-    this.#url = requestUrl(msg.url as string, host, scheme, origin);
+    this.#host = host;
+    this.#scheme = scheme;
+    this.#origin = origin;
   }
 
   get method(): string {
@@ -75,7 +81,12 @@ export class ServerRequest implements Lazy {
   }
 
   get url(): string {
-    return this.#url;
+    let url = this.#url;
+    if (url === null) {
+      url = requestUrl(this.#msg.url as string, this.#host, this.#scheme, this.#origin);
+      this.#url = url;
+    }
+    return url;
   }
 
   get headers(): Headers {
@@ -157,7 +168,7 @@ export class ServerRequest implements Lazy {
           ? limitedBody(this.#msg, this)
           : new ReadableStream({ start: (c) => c.close() });
     }
-    real = new Request(this.#url, init);
+    real = new Request(this.url, init);
     // Read through corio already: the real body must report itself used.
     if (this.#body === BODY_TAKEN && real.body !== null) real.arrayBuffer().catch(() => {});
     this.#body = BODY_TAKEN;
