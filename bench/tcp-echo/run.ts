@@ -29,7 +29,7 @@ import {
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCH = dirname(HERE);
-const IMPLS = ["plain", "native", "corio"] as const;
+const IMPLS = ["plain", "native", "corio", "corio-closure", "corio-shared"] as const;
 type Impl = (typeof IMPLS)[number];
 
 const options = parseOptions(IMPLS);
