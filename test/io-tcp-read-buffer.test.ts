@@ -4,7 +4,8 @@
  * would catch a chunk that still pointed into the shared buffer: slow readers keep every chunk
  * they were handed while later reads of their own and other connections arrive, and check the
  * bytes only at the end, against a pattern that differs per connection and per offset. The
- * sender is a real Python process, in both directions (accepted sockets and `connect`).
+ * sender is a real Python process, in both directions (accepted sockets and `connect`). Last,
+ * writes that complete inline (without suspending) keep the executor's cooperation budget.
  */
 import { type Coroutine, call, run, sleep, spawn } from "corio";
 import { connect, listen, type NetAddress, type TcpStream } from "corio/net";
@@ -149,5 +150,35 @@ describe("corio/net TCP: reads through the shared read buffer", () => {
     expect(got.blocked).toBe(true);
     expect(got.sent).toBeLessThan(64 * 1024 * 1024);
     expect(got.buffered).toBe(0);
+  });
+});
+
+describe("corio/net TCP: writes that complete inline", () => {
+  it("a task writing without ever waiting still lets the other tasks run", async () => {
+    const got = await run(function* () {
+      using listener = yield* listen({ port: 0 });
+      using client = yield* connect(listener.address as NetAddress);
+      using peer = yield* listener.accept();
+      let written = 0;
+      let seenByTicker = -1;
+      const reader = spawn(function* () {
+        let n = 0;
+        while (n < 10_000) n += (yield* peer.read())?.length ?? 10_000;
+        return n;
+      });
+      const ticker = spawn(function* () {
+        seenByTicker = written;
+      });
+      // One byte at a time: the kernel takes each at once, so no write ever waits.
+      for (let i = 0; i < 10_000; i++) {
+        yield* client.write("x");
+        written++;
+      }
+      yield* ticker;
+      return { seenByTicker, received: yield* reader };
+    });
+    expect(got.seenByTicker).toBeGreaterThanOrEqual(0);
+    expect(got.seenByTicker).toBeLessThan(10_000); // the ticker ran while the writes went on
+    expect(got.received).toBe(10_000);
   });
 });
