@@ -130,6 +130,36 @@ describe("corio/net TCP: reads through the shared read buffer", () => {
     expect(results.map((r) => r.bad)).toEqual([-1, -1, -1, -1]);
   }, 60_000);
 
+  it("a reader that stops after one read holds the sender back with a bounded read-ahead", async () => {
+    const got = await run(function* () {
+      using listener = yield* listen({ port: 0 });
+      using client = yield* connect(listener.address as NetAddress);
+      using peer = yield* listener.accept();
+      let sent = 0;
+      const sender = spawn(function* () {
+        for (;;) {
+          yield* client.write(Buffer.alloc(1000, 1)); // small messages: a burst per read
+          sent += 1000;
+        }
+      });
+      const first = yield* peer.read(); // one read, then no more
+      // Until the sender is stuck: blocked, and no byte sent for 100 turns in a row.
+      for (let i = 0, still = 0, last = -1; i < 5_000 && still < 100; i++) {
+        still = client.statistics().writeBlocked && sent === last ? still + 1 : 0;
+        last = sent;
+        yield* sleep(1);
+      }
+      const blocked = client.statistics().writeBlocked;
+      sender.cancel();
+      return { first: first?.length ?? 0, blocked, sent, buffered: peer.statistics().buffered };
+    });
+    expect(got.first).toBeGreaterThan(0);
+    expect(got.blocked).toBe(true);
+    expect(got.sent).toBeLessThan(64 * 1024 * 1024);
+    // The read-ahead (16 KiB) plus at most one read of up to 64 KiB.
+    expect(got.buffered).toBeLessThanOrEqual(16 * 1024 + 64 * 1024);
+  });
+
   it("a connected stream that is never read takes nothing from the peer", async () => {
     const got = await run(function* () {
       using listener = yield* listen({ port: 0 });
