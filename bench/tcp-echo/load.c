@@ -4,11 +4,7 @@
  * over SECONDS after a WARMUP, and prints "round_trips_per_sec <n>". Written in C (epoll, one
  * thread) so that the load generator, pinned to its own core, is never the bottleneck.
  *
- *   cc -O2 -o load load.c && taskset -c 1 ./load PORT [CONNS=50] [SECONDS=5] [WARMUP=1] [TOTAL=0]
- *
- * With TOTAL > 0 it ignores SECONDS and WARMUP: it makes exactly TOTAL round trips (all
- * connections together), closes every connection and prints "round_trips <TOTAL>". That is the
- * fixed amount of work instr.sh counts instructions for.
+ *   cc -O2 -o load load.c && taskset -c 1 ./load PORT [CONNS=50] [SECONDS=5] [WARMUP=1]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,8 +35,6 @@ int main(int argc, char **argv) {
   int conns = argc > 2 ? atoi(argv[2]) : 50;
   double seconds = argc > 3 ? atof(argv[3]) : 5;
   double warmup = argc > 4 ? atof(argv[4]) : 1;
-  long total = argc > 5 ? atol(argv[5]) : 0;
-  int *fds = calloc(conns, sizeof(int));
   int ep = epoll_create1(0);
   int *got = calloc(conns, sizeof(int));
   char msg[MSG], buf[4096];
@@ -57,32 +51,25 @@ int main(int argc, char **argv) {
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ((unsigned long)i << 32) | fd};
     epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-    fds[i] = fd;
-    if (total > 0 && i >= total) continue; /* fewer round trips than connections: some stay idle */
     if (write(fd, msg, MSG) != MSG) {
       perror("write");
       return 1;
     }
   }
-  long count = 0, counted = 0, sent = total > 0 && conns > total ? total : conns;
+  long count = 0, counted = 0;
   double start = now(), measure_from = start + warmup, end = measure_from + seconds;
   int measuring = 0;
   struct epoll_event events[256];
   for (;;) {
-    if (total > 0 && count >= total) {
-      for (int i = 0; i < conns; i++) close(fds[i]);
-      printf("round_trips %ld\n", count);
-      return 0;
-    }
-    int n = epoll_wait(ep, events, 256, total > 0 ? -1 : 1000);
+    int n = epoll_wait(ep, events, 256, 1000);
     double t = now();
-    if (total == 0 && !measuring && t >= measure_from) {
+    if (!measuring && t >= measure_from) {
       measuring = 1;
       counted = count;
       measure_from = t;
       end = t + seconds;
     }
-    if (total == 0 && measuring && t >= end) {
+    if (measuring && t >= end) {
       printf("round_trips_per_sec %.0f\n", (count - counted) / (t - measure_from));
       return 0;
     }
@@ -99,10 +86,6 @@ int main(int argc, char **argv) {
       while (got[i] >= MSG) {
         got[i] -= MSG;
         count++;
-        if (total > 0) {
-          if (sent >= total) continue;
-          sent++;
-        }
         if (write(fd, msg, MSG) != MSG) {
           perror("write");
           return 1;

@@ -1,8 +1,6 @@
 // One TCP echo server for the tcp-echo benchmark (run.ts starts it, pinned to a core):
 //   tsx bench/tcp-echo/server.ts <plain|native|corio|corio-closure|corio-shared>
 // Prints "listening <port>" once bound to 127.0.0.1 on a free port, then echoes until killed.
-// With ECHO_EXIT_AFTER=n in the environment it exits once n connections have ended (instr.sh:
-// a process that ends by itself, for callgrind).
 //
 // plain:  node:net with a 'data' callback that writes the chunk back: the ceiling for JavaScript.
 // native: async/await, one `for await (const chunk of socket)` loop per connection, waiting for
@@ -20,16 +18,9 @@ import { type Coroutine, main, taskGroup } from "corio";
 import { listen, type TcpStream } from "corio/net";
 
 const impl = process.argv[2];
-const exitAfter = Number(process.env.ECHO_EXIT_AFTER ?? 0);
-let ended = 0;
 
 function announce(port: number): void {
   console.log(`listening ${port}`);
-}
-
-/** A connection ended: with ECHO_EXIT_AFTER, exit once that many have. */
-function connectionEnded(): void {
-  if (exitAfter > 0 && ++ended === exitAfter) process.exit(0);
 }
 
 /** corio-shared's task: the module-level handler, the same loop as the other corio servers. */
@@ -43,14 +34,12 @@ function* echo(conn: TcpStream): Coroutine<void> {
   } catch {
     // the client went away
   }
-  connectionEnded();
 }
 
 if (impl === "plain") {
   const server = net.createServer({ noDelay: true }, (socket) => {
     socket.on("data", (chunk) => socket.write(chunk));
     socket.on("error", () => socket.destroy());
-    socket.on("close", connectionEnded);
   });
   server.listen(0, "127.0.0.1", () => announce((server.address() as net.AddressInfo).port));
 } else if (impl === "native") {
@@ -64,7 +53,6 @@ if (impl === "plain") {
       // the client went away
     }
     socket.end();
-    connectionEnded();
   });
   server.listen(0, "127.0.0.1", () => announce((server.address() as net.AddressInfo).port));
 } else if (impl === "corio") {
@@ -80,7 +68,6 @@ if (impl === "plain") {
       } catch {
         // the client went away
       }
-      connectionEnded();
     });
   });
 } else if (impl === "corio-closure") {
@@ -100,7 +87,6 @@ if (impl === "plain") {
           } catch {
             // the client went away
           }
-          connectionEnded();
         });
       }
     });
