@@ -16,11 +16,12 @@
  *
  * Reading TCP and Unix sockets: `onread`
  * --------------------------------------
- * A plain (not TLS) socket is read through Node's `onread` mode: libuv reads
- * into one buffer shared by every such socket (`READ_BUFFER`), and Node calls
- * our callback with the byte count, bypassing the Readable stream (no
- * `push`, no `'data'` event) and the per-read allocation of a fresh 64 KiB
- * backing store that the default mode makes. The callback copies the bytes
+ * A TCP or Unix socket that corio connected or accepted (not TLS) is read
+ * through Node's `onread` mode: libuv reads into one buffer shared by every
+ * such socket (`READ_BUFFER`), and Node calls our callback with the byte
+ * count, bypassing the Readable stream (no `push`, no `'data'` event) and the
+ * per-read allocation of a fresh 64 KiB backing store that the default mode
+ * makes. The callback copies the bytes
  * into a buffer of their own before it returns: the next read, of this socket
  * or any other, overwrites the shared one, and a task keeps its chunks as long
  * as it likes. Read callbacks never overlap (they run one at a time on the
@@ -35,7 +36,9 @@
  * version lays them out differently, the probe finds nothing and sockets use
  * the `'data'` path. Switching at the first read, not at accept, leaves a
  * socket that was never read free for another owner (`detach`, serve), which
- * could not read it in the default mode any more.
+ * could not read it in the default mode any more. TLS sockets, child-process
+ * pipes and this process's stdin (which other code may read too) keep the
+ * `'data'` path.
  */
 import dgram from "node:dgram";
 import net from "node:net";
@@ -132,16 +135,22 @@ export class NodeRawStream implements RawStream {
   #dataAttached = false;
   /** The socket was made with `onread` (a client from `connect`): no `'data'` listener, ever. */
   #madeOnread = false;
+  /** An accepted socket: switched to `onread` mode at its first read. */
+  readonly #adopt: boolean;
   /** For Unix sockets, Node reports no addresses: we know the path. */
   readonly #path: string | null;
 
   /**
    * `stream` is the Node stream, or a function that opens a socket in
    * `onread` mode with the callback it is given (a client from `connect`).
+   * `adopt`: a socket the listener accepted, which corio alone reads: it is
+   * switched to `onread` mode at its first read. Streams other code may also
+   * read (this process's stdin) keep the `'data'` path.
    */
   constructor(
     stream: NodeStream | ((onread: OnreadCallback) => net.Socket),
     path: string | null = null,
+    adopt = false,
   ) {
     if (typeof stream === "function") {
       const socket = stream(this.#onread);
@@ -153,6 +162,7 @@ export class NodeRawStream implements RawStream {
     } else {
       this.#s = stream;
     }
+    this.#adopt = adopt;
     this.#path = path;
   }
 
@@ -204,7 +214,10 @@ export class NodeRawStream implements RawStream {
     const s = this.#s as Readable;
     if (!this.#dataAttached) {
       this.#dataAttached = true;
-      if (!this.#madeOnread && !(isPlainSocket(this.#s) && adoptOnread(this.#s, this.#onread))) {
+      const onread =
+        this.#madeOnread ||
+        (this.#adopt && isPlainSocket(this.#s) && adoptOnread(this.#s, this.#onread));
+      if (!onread) {
         const sink = this.#sink as StreamSink;
         s.on("data", (chunk: Uint8Array) => sink.data(chunk));
       }
@@ -290,7 +303,7 @@ export class NodeListener implements RawListener {
     this.#server = server;
     this.#event = secure ? "secureConnection" : "connection";
     this.#onSocket = (socket: net.Socket) => {
-      const raw = new NodeRawStream(socket, path);
+      const raw = new NodeRawStream(socket, path, !secure);
       raw.attach(sink.connection(raw));
     };
     server.on(this.#event, this.#onSocket);
