@@ -17,10 +17,17 @@
  * exactly while it waits on an in-memory transport.
  */
 import { cur } from "../core/current.js";
-import { type Context, FutureBase, PENDING, type Pending } from "../core/future.js";
+import { type Context, PENDING, type Pending } from "../core/future.js";
 import type { Runtime } from "../core/runtime.js";
+import { InlineFuture } from "../sync/inline.js";
 
-export abstract class IoFuture<T> extends FutureBase<T> {
+/**
+ * An I/O future may complete inline (src/sync/inline.ts): a `yield*` that
+ * finds it ready completes without suspending the coroutine. Only futures
+ * that say so (`mayBeReady`) try: a stream write with room in the send queue,
+ * a read with bytes buffered. The rest go to the executor as before.
+ */
+export abstract class IoFuture<T> extends InlineFuture<T> {
   #rt: Runtime | null = null;
   #local: Runtime | null = null;
 
@@ -59,6 +66,11 @@ export abstract class IoFuture<T> extends FutureBase<T> {
 
   /** Release what the future holds (unregister wakers, abort, close). */
   protected dropped(): void {}
+
+  /** By default an I/O future is polled by the executor only (see the class comment). */
+  protected override mayBeReady(): boolean {
+    return false;
+  }
 }
 
 /**

@@ -13,6 +13,32 @@
  * `NodeRawStream` also adapts child-process pipes and file read streams (any
  * Node Readable/Writable), so `corio/process` and `corio/fs` share the stream
  * machinery of `corio/net`.
+ *
+ * Reading TCP and Unix sockets: `onread`
+ * --------------------------------------
+ * A TCP or Unix socket that corio connected or accepted (not TLS) is read
+ * through Node's `onread` mode: libuv reads into one buffer shared by every
+ * such socket (`READ_BUFFER`), and Node calls our callback with the byte
+ * count, bypassing the Readable stream (no `push`, no `'data'` event) and the
+ * per-read allocation of a fresh 64 KiB backing store that the default mode
+ * makes. The callback copies the bytes
+ * into a buffer of their own before it returns: the next read, of this socket
+ * or any other, overwrites the shared one, and a task keeps its chunks as long
+ * as it likes. Read callbacks never overlap (they run one at a time on the
+ * main thread, and nothing inside one starts another read), so one buffer
+ * serves them all. Pausing a socket in this mode stops the kernel reads at
+ * once (`readStop`), with no Readable buffer in between.
+ *
+ * A client socket gets `onread` through `net.connect`'s option. A server
+ * socket cannot (`net.Server` takes no `onread`, Node 20 to 24), so it is
+ * switched over at its first `readStart()` by setting the two fields the option
+ * sets, found once by value on a probe socket (`onreadFields`); if a Node
+ * version lays them out differently, the probe finds nothing and sockets use
+ * the `'data'` path. Switching at the first read, not at accept, leaves a
+ * socket that was never read free for another owner (`detach`, serve), which
+ * could not read it in the default mode any more. TLS sockets, child-process
+ * pipes and this process's stdin (which other code may read too) keep the
+ * `'data'` path.
  */
 import dgram from "node:dgram";
 import net from "node:net";
@@ -36,18 +62,120 @@ import type {
 
 type NodeStream = Duplex | Readable | Writable;
 
+/** The buffer every `onread` socket reads into (the size libuv suggests for a read). */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
+
+/** The `net.Socket` fields behind the `onread` option: where the buffer and the callback live. */
+interface OnreadFields {
+  buffer: symbol;
+  callback: symbol;
+}
+
+let onreadFieldsCache: OnreadFields | null | undefined;
+
+/**
+ * Finds the fields `net.Socket` stores the `onread` option in, by value on a
+ * probe socket that never connects. Null if there is no such pair.
+ */
+function onreadFields(): OnreadFields | null {
+  if (onreadFieldsCache !== undefined) return onreadFieldsCache;
+  const buffer = Buffer.alloc(1);
+  const callback = () => true;
+  const probe = new net.Socket({ onread: { buffer, callback } } as net.SocketConstructorOpts);
+  let b: symbol | null = null;
+  let c: symbol | null = null;
+  for (const key of Object.getOwnPropertySymbols(probe)) {
+    const value = (probe as unknown as Record<symbol, unknown>)[key];
+    if (value === buffer) b = key;
+    else if (value === callback) c = key;
+  }
+  probe.destroy();
+  onreadFieldsCache = b !== null && c !== null ? { buffer: b, callback: c } : null;
+  return onreadFieldsCache;
+}
+
+/**
+ * Node's `onread` callback: `n` bytes were read into `buf` (valid until it
+ * returns). Returns true: a socket that must stop reading is paused by the sink.
+ */
+type OnreadCallback = (n: number, buf: Uint8Array) => boolean;
+
+/** A libuv stream handle that can read into a buffer of ours (a StreamBase: TCP, pipe). */
+interface UserBufferHandle {
+  useUserBuffer(buffer: Uint8Array): void;
+}
+
+/**
+ * Switches a connected, paused server socket that was never read to
+ * `onread` mode (see the module comment). False if it cannot be.
+ */
+function adoptOnread(socket: net.Socket, callback: OnreadCallback): boolean {
+  const handle = (socket as unknown as { _handle: Partial<UserBufferHandle> | null })._handle;
+  if (handle === null || typeof handle.useUserBuffer !== "function") return false;
+  const fields = onreadFields();
+  if (fields === null) return false;
+  const s = socket as unknown as Record<symbol, unknown>;
+  if (s[fields.buffer] !== null) return s[fields.buffer] === READ_BUFFER; // already in a mode
+  s[fields.buffer] = READ_BUFFER;
+  s[fields.callback] = callback;
+  handle.useUserBuffer(READ_BUFFER);
+  return true;
+}
+
+/** A plain TCP or Unix socket (not TLS): one that can be read in `onread` mode. */
+function isPlainSocket(s: NodeStream): s is net.Socket {
+  return s instanceof net.Socket && !(s instanceof tls.TLSSocket);
+}
+
 /** A Node stream (socket, pipe, file stream) as a `RawStream`. */
 export class NodeRawStream implements RawStream {
   readonly #s: NodeStream;
   #sink: StreamSink | null = null;
+  /** Reading is wired up: a `'data'` listener, or `onread` mode. */
   #dataAttached = false;
+  /** The socket was made with `onread` (a client from `connect`): no `'data'` listener, ever. */
+  #madeOnread = false;
+  /** An accepted socket: switched to `onread` mode at its first read. */
+  readonly #adopt: boolean;
   /** For Unix sockets, Node reports no addresses: we know the path. */
   readonly #path: string | null;
 
-  constructor(stream: NodeStream, path: string | null = null) {
-    this.#s = stream;
+  /**
+   * `stream` is the Node stream, or a function that opens a socket in
+   * `onread` mode with the callback it is given (a client from `connect`).
+   * `adopt`: a socket the listener accepted, which corio alone reads: it is
+   * switched to `onread` mode at its first read. Streams other code may also
+   * read (this process's stdin) keep the `'data'` path.
+   */
+  constructor(
+    stream: NodeStream | ((onread: OnreadCallback) => net.Socket),
+    path: string | null = null,
+    adopt = false,
+  ) {
+    if (typeof stream === "function") {
+      const socket = stream(this.#onread);
+      // Paused before it connects, so that it reads nothing until a task asks
+      // (else Node starts reading as soon as it is connected).
+      socket.pause();
+      this.#s = socket;
+      this.#madeOnread = true;
+    } else {
+      this.#s = stream;
+    }
+    this.#adopt = adopt;
     this.#path = path;
   }
+
+  /**
+   * The `onread` callback: copies the bytes out of the shared buffer (the next
+   * read overwrites it) and hands them to the sink.
+   */
+  readonly #onread: OnreadCallback = (n, buf) => {
+    const chunk = Buffer.allocUnsafe(n); // small chunks are slices of Node's pool
+    (buf as Buffer).copy(chunk, 0, 0, n);
+    (this.#sink as StreamSink).data(chunk);
+    return true;
+  };
 
   /**
    * Connects Node's events to `sink`. Must be called in the tick the stream
@@ -86,8 +214,13 @@ export class NodeRawStream implements RawStream {
     const s = this.#s as Readable;
     if (!this.#dataAttached) {
       this.#dataAttached = true;
-      const sink = this.#sink as StreamSink;
-      s.on("data", (chunk: Uint8Array) => sink.data(chunk));
+      const onread =
+        this.#madeOnread ||
+        (this.#adopt && isPlainSocket(this.#s) && adoptOnread(this.#s, this.#onread));
+      if (!onread) {
+        const sink = this.#sink as StreamSink;
+        s.on("data", (chunk: Uint8Array) => sink.data(chunk));
+      }
     }
     s.resume(); // (adding the listener resumes only a stream never paused)
   }
@@ -170,7 +303,7 @@ export class NodeListener implements RawListener {
     this.#server = server;
     this.#event = secure ? "secureConnection" : "connection";
     this.#onSocket = (socket: net.Socket) => {
-      const raw = new NodeRawStream(socket, path);
+      const raw = new NodeRawStream(socket, path, !secure);
       raw.attach(sink.connection(raw));
     };
     server.on(this.#event, this.#onSocket);
@@ -276,13 +409,20 @@ function tlsConnectOptions(
 export const nodeTransport: Transport = {
   external: true,
   connect(target: StreamTarget, sink: StreamSink): RawStream {
-    const socket =
-      "path" in target
-        ? net.connect({ path: target.path, allowHalfOpen: true })
-        : target.tls !== undefined
-          ? tls.connect(tlsConnectOptions(target.host, target.port, target.tls))
-          : net.connect({ host: target.host, port: target.port, allowHalfOpen: true });
-    return new NodeRawStream(socket, "path" in target ? target.path : null).attach(sink, true);
+    if ("path" in target) {
+      const { path } = target;
+      const open = (callback: OnreadCallback) =>
+        net.connect({ path, allowHalfOpen: true, onread: { buffer: READ_BUFFER, callback } });
+      return new NodeRawStream(open, path).attach(sink, true);
+    }
+    if (target.tls !== undefined) {
+      const socket = tls.connect(tlsConnectOptions(target.host, target.port, target.tls));
+      return new NodeRawStream(socket).attach(sink, true);
+    }
+    const { host, port } = target;
+    const open = (callback: OnreadCallback) =>
+      net.connect({ host, port, allowHalfOpen: true, onread: { buffer: READ_BUFFER, callback } });
+    return new NodeRawStream(open).attach(sink, true);
   },
   listen(target: ListenTarget, sink: ListenerSink): RawListener {
     return new NodeListener(target, sink);

@@ -12,12 +12,16 @@
  * `#reading` (between `readStart` and `readStop`). A read that finds the
  * buffer short of what it needs registers as the reader (`#readOp`, with its
  * `#want`) and starts reading; when the buffer meets the want, the reader is
- * woken. Bytes that arrive while no reader waits are kept and reading stops,
- * so at most one unasked-for chunk is buffered here (plus the transport's own
- * small buffer): a task that stops reading holds the peer back through TCP
- * flow control. (Reading does not stop right after a satisfied read, because
- * the common next step of a protocol loop is another read; stopping and
- * restarting costs a turn of Node's loop per message.)
+ * woken. Bytes that arrive while no reader waits are kept, and reading stops
+ * once `READ_AHEAD` bytes are buffered, so at most that plus one chunk of
+ * unasked-for bytes is buffered here (plus the transport's own small buffer):
+ * a task that stops reading holds the peer back through TCP flow control.
+ * (Reading does not stop right after a satisfied read, nor at the first
+ * unasked-for chunk, because the common next step of a protocol loop is
+ * another read: a burst of small messages arriving together is buffered whole
+ * and read with one wake-up, each read after the first completing inline,
+ * where stopping and restarting would cost two system calls and a turn of
+ * Node's loop per message.)
  *
  *   R_OPEN ──peer FIN──▶ R_EOF        buffered bytes first, then null forever
  *     └─────error──────▶ R_FAILED     buffered bytes first, then the error
@@ -59,6 +63,12 @@ const W_OPEN = 0;
 const W_ENDING = 1;
 const W_ENDED = 2;
 const W_FAILED = 3;
+
+/**
+ * Unasked-for bytes buffered before reading stops (Node's own readable
+ * high-water mark): a burst of small messages is read whole.
+ */
+const READ_AHEAD = 16 * 1024;
 
 /** How long `close()` waits for the queued bytes to go out and the peer to finish, before giving up. */
 const LINGER_MS = 10_000;
@@ -163,8 +173,8 @@ export class StreamCore implements StreamSink {
     this.#buffered += b.length;
     const w = this.#readWaker;
     if (w === null) {
-      // Nobody asked for these bytes: keep them, and take no more until someone does.
-      this.#stopReading();
+      // Nobody asked for these bytes: keep them, and past READ_AHEAD take no more until someone does.
+      if (this.#buffered >= READ_AHEAD) this.#stopReading();
     } else if (this.#demandMet()) {
       this.#readWaker = null;
       w.wake();

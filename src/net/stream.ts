@@ -84,6 +84,10 @@ class ReadFuture<T> extends CountedIoFuture<T> {
   protected override dropped(): void {
     this.#core.dropRead(this);
   }
+  /** Bytes are buffered: a read may complete inline (the usual next read of a burst). */
+  protected override mayBeReady(): boolean {
+    return this.#core.buffered > 0;
+  }
   override describe(): string {
     return `${READ_NAMES[this.#kind]} ${this.#core.name}`;
   }
@@ -105,6 +109,13 @@ class WriteFuture extends CountedIoFuture<void> {
   }
   protected override dropped(): void {
     this.#core.dropWrite(this);
+  }
+  /**
+   * Room in the send queue: the write hands its bytes over at once, so it
+   * completes inline, without a suspension and a trip through the executor.
+   */
+  protected override mayBeReady(): boolean {
+    return !this.#core.writeBlocked;
   }
   override describe(): string {
     return `write ${this.#core.name}`;
