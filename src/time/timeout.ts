@@ -2,7 +2,7 @@
 import type { Body } from "../core/body.js";
 import { TimeoutError } from "../core/errors.js";
 import type { Coroutine, Future } from "../core/future.js";
-import { type Gather, gathered } from "../core/gather.js";
+import { type Gather, gathered, MORE } from "../core/gather.js";
 import { type CancelScope, runScope } from "../core/scope.js";
 import type { Task } from "../core/task.js";
 import { checkDuration } from "./duration.js";
@@ -53,6 +53,6 @@ export function* timeout<T>(ms: number, body: Body<T> | Future<T> | Task<T>): Co
   return value as T;
 }
 
-function* theBody(gather: Gather): Coroutine<unknown> {
-  return gather.take(yield* gather.next());
+function theBody(gather: Gather, i: number): unknown {
+  return i < 0 ? MORE : gather.take(i);
 }
