@@ -36,11 +36,11 @@
  * its side object; and `adopt()` at spawn when the parent has a scope.
  */
 import type { Body } from "./body.js";
-import { isCoroutine, isGenerator, toCoroutine } from "./body.js";
+import { genNext, genReturn, genThrow, isCoroutine, isGenerator, toCoroutine } from "./body.js";
 import { cur } from "./current.js";
 import { CancelledError, TimeoutError } from "./errors.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "./future.js";
-import { CANCEL_TOKEN, FutureBase, isFuture, PENDING, UNWIND } from "./future.js";
+import { CANCEL_TOKEN, FutureBase, isFuture, PENDING, UNWIND, YIELDED } from "./future.js";
 import type { Joiner } from "./join.js";
 import type { Runtime } from "./runtime.js";
 import type { ScopeLike } from "./task.js";
@@ -475,39 +475,175 @@ const PLAIN = 256;
 /**
  * @internal Runs the body of `scope` (made at the call) in the current task;
  * the building block of every name here. It is `withCleanup(delegate(body),
- * drain)` written out in one frame, with everything else in the scope object,
- * so that a scope around a ready operation costs this generator and the scope
- * (measured in bench/scope.mjs): the drain waits, shielded, only when tasks
- * spawned inside still run; a cancellation of the task that an inner frame's
- * asynchronous cleanup finished goes on unwinding (UNWIND).
+ * drain)` (cleanup.ts) written as the iterator that the caller's `yield*`
+ * drives, not as a generator: a scope around a ready operation then costs
+ * this small object and the scope, no generator object and no level of
+ * generator resumption (measured in bench/scope.mjs; docs/internals.md,
+ * "Combinators and scopes"). The generator it replaces, for reading:
+ *
+ *     const gen = scope._start();
+ *     let exit = EXIT_CANCELLED; // stays so only if the finally is entered by a cancellation
+ *     try {
+ *       value = yield* gen;
+ *       if (value !== CANCEL_TOKEN) exit = EXIT_RETURNED; // else an inner cleanup suspended
+ *     } catch (e) {
+ *       exit = EXIT_THREW;
+ *     } finally {
+ *       if (scope._hasTasks()) yield* scope._drainShielded();
+ *       scope._leave();
+ *       if (exit === EXIT_CANCELLED) yield* UNWIND;
+ *     }
+ *     if (exit === EXIT_THREW) { if (scope._catches(error)) return undefined; throw error; }
+ *     return value;
  */
-export function* runScope(scope: CancelScope): Coroutine<unknown> {
-  const gen = scope._start();
-  // Stays EXIT_CANCELLED only if the `finally` is entered by the task's cancellation unwinding.
-  let exit = EXIT_CANCELLED;
-  let value: unknown;
-  let error: unknown;
-  try {
-    value = yield* gen;
-    if (value !== CANCEL_TOKEN) exit = EXIT_RETURNED;
-  } catch (e) {
-    exit = EXIT_THREW;
-    error = e;
-  } finally {
-    if (scope._hasTasks()) yield* scope._drainShielded();
-    scope._leave();
-    if (exit === EXIT_CANCELLED) yield* UNWIND;
-  }
-  if (exit === EXIT_THREW) {
-    if (scope._catches(error)) return undefined;
-    throw error;
-  }
-  return value;
+export function runScope(scope: CancelScope): Coroutine<unknown> {
+  return new ScopeRun(scope) as unknown as Coroutine<unknown>;
 }
 
 const EXIT_CANCELLED = 0;
 const EXIT_RETURNED = 1;
 const EXIT_THREW = 2;
+
+// ScopeRun's phases.
+const P_NEW = 0;
+const P_BODY = 1;
+const P_DRAIN = 2;
+const P_UNWIND = 3;
+const P_DONE = 4;
+
+type Resume = (this: Coroutine<unknown>, v: unknown) => IteratorResult<unknown, unknown>;
+
+/** The shared result of a finished run, read at once by the caller's `yield*` (as future.ts's DONE). */
+const FINISHED: { done: true; value: unknown } = { done: true, value: undefined };
+
+function finished(value: unknown): IteratorReturnResult<unknown> {
+  FINISHED.value = value;
+  return FINISHED;
+}
+
+class ScopeRun {
+  readonly #scope: CancelScope;
+  /** The body's coroutine, then (only if tasks spawned inside still run) the drain's. */
+  #gen: Coroutine<unknown> | null = null;
+  #phase = P_NEW;
+  #exit = EXIT_CANCELLED;
+  /** The body's value, or its error. */
+  #result: unknown = undefined;
+
+  constructor(scope: CancelScope) {
+    this.#scope = scope;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(v?: unknown): IteratorResult<unknown, unknown> {
+    switch (this.#phase) {
+      case P_BODY:
+        return this.#body(genNext, v, false);
+      case P_NEW:
+        this.#phase = P_DONE; // if _start throws, the run is over (a generator's first step threw)
+        this.#gen = this.#scope._start();
+        this.#phase = P_BODY;
+        return this.#body(genNext, undefined, false);
+      case P_DRAIN:
+        return this.#drain(genNext, v);
+      case P_UNWIND:
+        // The task is not unwinding after all: the run ends as the cancellation left it.
+        this.#phase = P_DONE;
+        return finished(CANCEL_TOKEN);
+      default:
+        return finished(undefined);
+    }
+  }
+
+  throw(error: unknown): IteratorResult<unknown, unknown> {
+    switch (this.#phase) {
+      case P_BODY:
+        return this.#body(genThrow, error, false);
+      case P_DRAIN:
+        return this.#drain(genThrow, error);
+      default:
+        this.#phase = P_DONE;
+        throw error;
+    }
+  }
+
+  return(value: unknown): IteratorResult<unknown, unknown> {
+    switch (this.#phase) {
+      case P_BODY:
+        return this.#body(genReturn, value, true);
+      case P_DRAIN:
+        return this.#drain(genReturn, value);
+      default:
+        this.#phase = P_DONE;
+        return finished(value);
+    }
+  }
+
+  /** Resumes the body; when it ends, however, the scope's cleanup starts. */
+  #body(resume: Resume, v: unknown, returning: boolean): IteratorResult<unknown, unknown> {
+    let r: IteratorResult<unknown, unknown>;
+    try {
+      r = resume.call(this.#gen as Coroutine<unknown>, v);
+    } catch (e) {
+      this.#exit = EXIT_THREW;
+      this.#result = e;
+      return this.#cleanup();
+    }
+    if (r.done !== true) return r;
+    // A return that completed at once is the cancellation unwinding through
+    // here; CANCEL_TOKEN as a value means an inner frame's cleanup suspended.
+    if (!returning && r.value !== CANCEL_TOKEN) {
+      this.#exit = EXIT_RETURNED;
+      this.#result = r.value;
+    }
+    return this.#cleanup();
+  }
+
+  #cleanup(): IteratorResult<unknown, unknown> {
+    const scope = this.#scope;
+    if (!scope._hasTasks()) return this.#leave();
+    this.#gen = scope._drainShielded();
+    this.#phase = P_DRAIN;
+    return this.#drain(genNext, undefined);
+  }
+
+  #drain(resume: Resume, v: unknown): IteratorResult<unknown, unknown> {
+    let r: IteratorResult<unknown, unknown>;
+    try {
+      r = resume.call(this.#gen as Coroutine<unknown>, v);
+    } catch (e) {
+      // The cleanup's error replaces the ending, as a throwing finally does.
+      this.#phase = P_DONE;
+      this.#gen = null;
+      this.#scope._leave();
+      throw e;
+    }
+    if (r.done !== true) return r;
+    return this.#leave();
+  }
+
+  #leave(): IteratorResult<unknown, unknown> {
+    const scope = this.#scope;
+    this.#gen = null;
+    scope._leave();
+    const exit = this.#exit;
+    if (exit === EXIT_CANCELLED) {
+      // Re-arm the unwinding (see UNWIND): return() or next() comes next.
+      this.#phase = P_UNWIND;
+      YIELDED.value = UNWIND;
+      return YIELDED;
+    }
+    this.#phase = P_DONE;
+    const result = this.#result;
+    this.#result = undefined;
+    if (exit === EXIT_RETURNED) return finished(result);
+    if (scope._catches(result)) return finished(undefined);
+    throw result;
+  }
+}
 
 function badBody(body: unknown, where: string): never {
   // toCoroutine says what was wrong (an async function, a Promise, ...).
