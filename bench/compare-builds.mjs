@@ -232,6 +232,54 @@ const workloads = {
           });
       }),
   ],
+  // allSettled of 10 bodies, each yielding once.
+  allSettled10: [
+    2_000,
+    ({ c }) =>
+      c.run(function* () {
+        const body = function* () {
+          yield* c.yieldNow();
+          return 1;
+        };
+        const bodies = Array.from({ length: 10 }, () => body);
+        for (let i = 0; i < 2_000; i++) yield* c.allSettled(bodies);
+      }),
+  ],
+  // select between a channel with a message waiting and a long sleep: polled futures only.
+  select: [
+    20_000,
+    ({ c }) =>
+      c.run(function* () {
+        const [tx, rx] = c.channel(1);
+        for (let i = 0; i < 20_000; i++) {
+          yield* tx.send(i);
+          yield* c.select({ msg: rx.recv(), tick: c.sleep(1000) });
+        }
+      }),
+  ],
+  // cancelScope / moveOnAfter around a body that yields once (not in builds before cancel scopes).
+  cancelScope: [
+    20_000,
+    ({ c }) =>
+      c.run(function* () {
+        const body = function* () {
+          yield* c.yieldNow();
+          return 1;
+        };
+        for (let i = 0; i < 20_000; i++) yield* c.cancelScope(body);
+      }),
+  ],
+  moveOnAfter: [
+    20_000,
+    ({ c }) =>
+      c.run(function* () {
+        const body = function* () {
+          yield* c.yieldNow();
+          return 1;
+        };
+        for (let i = 0; i < 20_000; i++) yield* c.moveOnAfter(1000, body);
+      }),
+  ],
 };
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -1,7 +1,7 @@
 /** `all` and `allSettled`: wait for every item. */
 import type { Coroutine } from "../core/future.js";
 import type { Gather, Item, ItemValue } from "../core/gather.js";
-import { gathered } from "../core/gather.js";
+import { gathered, MORE } from "../core/gather.js";
 
 /**
  * Runs every item concurrently (each body as its own child task) and returns
@@ -20,13 +20,16 @@ export function all<const I extends readonly Item<unknown>[]>(
   return gathered(items, "all", true, allValues, undefined) as never;
 }
 
-function* allValues(gather: Gather): Coroutine<unknown[]> {
-  const results: unknown[] = new Array(gather.size);
-  for (let left = gather.size; left > 0; left--) {
-    const i = yield* gather.next();
-    results[i] = gather.take(i);
+// The steps are module-level functions (see `gathered`): called once per completion, i = -1 first.
+
+function allValues(gather: Gather, i: number): unknown {
+  if (i < 0) {
+    gather.acc = new Array(gather.size);
+  } else {
+    (gather.acc as unknown[])[i] = gather.take(i);
+    gather.count++;
   }
-  return results;
+  return gather.count === gather.size ? gather.acc : MORE;
 }
 
 /** The outcome of one item of `allSettled`, as `Promise.allSettled` reports it. */
@@ -47,13 +50,14 @@ export function allSettled<const I extends readonly Item<unknown>[]>(
   return gathered(items, "allSettled", false, allOutcomes, undefined) as never;
 }
 
-function* allOutcomes(gather: Gather): Coroutine<Settled<unknown>[]> {
-  const results: Settled<unknown>[] = new Array(gather.size);
-  for (let left = gather.size; left > 0; left--) {
-    const i = yield* gather.next();
-    results[i] = gather.ok(i)
+function allOutcomes(gather: Gather, i: number): unknown {
+  if (i < 0) {
+    gather.acc = new Array(gather.size);
+  } else {
+    (gather.acc as Settled<unknown>[])[i] = gather.ok(i)
       ? { status: "fulfilled", value: gather.value(i) }
       : { status: "rejected", reason: gather.error(i) };
+    gather.count++;
   }
-  return results;
+  return gather.count === gather.size ? gather.acc : MORE;
 }

@@ -13,7 +13,7 @@ import { toCoroutine } from "../core/body.js";
 import { delegate } from "../core/cleanup.js";
 import type { Coroutine, Future } from "../core/future.js";
 import type { Gather } from "../core/gather.js";
-import { gathered } from "../core/gather.js";
+import { gathered, MORE } from "../core/gather.js";
 
 /** What `fn` may return for an item: a coroutine or a future. */
 export type ItemWork<R> = Coroutine<R> | Future<R>;
@@ -88,6 +88,10 @@ function* worker<T, R>(job: Job<T, R>): Coroutine<void> {
 }
 
 /** Waits for every worker; the first failure is thrown (and `gathered` cancels the rest). */
-function* allWorkers(gather: Gather): Coroutine<void> {
-  for (let left = gather.size; left > 0; left--) gather.take(yield* gather.next());
+function allWorkers(gather: Gather, i: number): unknown {
+  if (i >= 0) {
+    gather.take(i);
+    gather.count++;
+  }
+  return gather.count === gather.size ? undefined : MORE;
 }

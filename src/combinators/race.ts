@@ -1,7 +1,7 @@
 /** `race`, `any` and `select`: the first item decides; the losers are cancelled. */
 import type { Coroutine } from "../core/future.js";
 import type { Gather, Item, ItemValue } from "../core/gather.js";
-import { gathered } from "../core/gather.js";
+import { gathered, MORE } from "../core/gather.js";
 
 /**
  * Runs the items concurrently; the first to finish (with a value or an error)
@@ -17,9 +17,12 @@ export function race<const I extends readonly Item<unknown>[]>(
   return gathered(items, "race", true, first, undefined) as never;
 }
 
-function* first(gather: Gather): Coroutine<unknown> {
+// The steps are module-level functions (see `gathered`): called once per completion, i = -1 first.
+
+function first(gather: Gather, i: number): unknown {
+  if (i >= 0) return gather.take(i);
   if (gather.size === 0) throw new RangeError("race([]): needs at least one item");
-  return gather.take(yield* gather.next());
+  return MORE;
 }
 
 /**
@@ -35,15 +38,16 @@ export function any<const I extends readonly Item<unknown>[]>(
   return gathered(items, "any", false, firstSuccess, undefined) as never;
 }
 
-function* firstSuccess(gather: Gather): Coroutine<unknown> {
-  if (gather.size === 0) throw new AggregateError([], "any([]): no item to succeed");
-  const failures: unknown[] = new Array(gather.size);
-  for (let left = gather.size; left > 0; left--) {
-    const i = yield* gather.next();
-    if (gather.ok(i)) return gather.value(i);
-    failures[i] = gather.error(i);
+function firstSuccess(gather: Gather, i: number): unknown {
+  if (i < 0) {
+    if (gather.size === 0) throw new AggregateError([], "any([]): no item to succeed");
+    return MORE;
   }
-  throw new AggregateError(failures, "any(): every item failed");
+  if (gather.ok(i)) return gather.value(i);
+  if (gather.acc === undefined) gather.acc = new Array(gather.size);
+  (gather.acc as unknown[])[i] = gather.error(i);
+  if (++gather.count < gather.size) return MORE;
+  throw new AggregateError(gather.acc as unknown[], "any(): every item failed");
 }
 
 /** What `select` returns: which branch won, and its value. */
@@ -72,7 +76,7 @@ export function* select<const M extends Record<string, Item<unknown>>>(
   return (yield* gathered(items, "select", true, firstKeyed, keys, keys)) as Selected<M>;
 }
 
-function* firstKeyed(gather: Gather, keys: string[]): Coroutine<{ key: string; value: unknown }> {
-  const i = yield* gather.next();
+function firstKeyed(gather: Gather, i: number, keys: string[]): unknown {
+  if (i < 0) return MORE;
   return { key: keys[i] as string, value: gather.take(i) };
 }

@@ -36,11 +36,11 @@
  * its side object; and `adopt()` at spawn when the parent has a scope.
  */
 import type { Body } from "./body.js";
-import { isCoroutine, toCoroutine } from "./body.js";
+import { genNext, genReturn, genThrow, isCoroutine, isGenerator, toCoroutine } from "./body.js";
 import { cur } from "./current.js";
 import { CancelledError, TimeoutError } from "./errors.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "./future.js";
-import { CANCEL_TOKEN, FutureBase, isFuture, PENDING, UNWIND } from "./future.js";
+import { CANCEL_TOKEN, FutureBase, isFuture, PENDING, UNWIND, YIELDED } from "./future.js";
 import type { Joiner } from "./join.js";
 import type { Runtime } from "./runtime.js";
 import type { ScopeLike } from "./task.js";
@@ -49,33 +49,35 @@ import { Timer } from "./timer.js";
 
 /** What a cancel scope's body receives: the handle to cancel it, or move its deadline. */
 export class CancelScope implements ScopeLike {
-  readonly #task: Task<unknown>;
-  readonly #rt: Runtime;
+  /** The task it runs in: set when the scope starts (its first step), as coroutines are lazy. */
+  #task: Task<unknown> | null = null;
+  /** What it runs, until it starts: a ScopeBody, or (PLAIN) a Body or Future. */
+  #body: unknown;
+  readonly #where: string;
   #outer: CancelScope | null = null;
   #inner: CancelScope | null = null;
   /** The task's shield depth inside this scope (see the module comment). */
   #depth = 0;
-  #shield: boolean;
-  #deadline = Number.POSITIVE_INFINITY;
+  /** SHIELD, CANCEL_CALLED, ... (the bits below the class): one field, not seven. */
+  #bits: number;
+  #deadline: number;
   #timer: Timer | null = null;
-  #cancelCalled = false;
-  #deadlineHit = false;
   #reason: unknown = undefined;
   #error: CancelledError | null = null;
-  #caught = false;
-  #active = false;
-  /** Entered inside the cleanup of the task's own cancellation. */
-  #inTaskCleanup = false;
-  #closed = false;
   /** Tasks spawned while this scope was its task's innermost, still running. */
   #tasks: Set<Task<unknown>> | null = null;
   #drainWaker: Waker | null = null;
 
-  /** @internal Use `cancelScope()`. */
-  constructor(task: Task<unknown>, shield: boolean) {
-    this.#task = task;
-    this.#rt = task._findRuntime();
-    this.#shield = shield;
+  /**
+   * @internal Use `cancelScope()`. Made at the call, started at the first
+   * step (`_start`): `deadline` is absolute, or with RELATIVE a duration
+   * counted from the start.
+   */
+  constructor(body: unknown, where: string, deadline: number, bits: number) {
+    this.#body = body;
+    this.#where = where;
+    this.#deadline = deadline;
+    this.#bits = bits;
   }
 
   /**
@@ -84,20 +86,21 @@ export class CancelScope implements ScopeLike {
    * scope returns `undefined`. Cancelling twice, or a finished scope, does nothing.
    */
   cancel(reason?: unknown): void {
-    if (this.#cancelCalled || this.#closed) return;
-    this.#cancelCalled = true;
+    const bits = this.#bits;
+    if (bits & (CANCEL_CALLED | CLOSED)) return;
+    this.#bits = bits | CANCEL_CALLED;
     this.#reason = reason;
-    if (this.#active) this.#cancelWork(reason);
+    if (bits & ACTIVE) this.#cancelWork(reason);
   }
 
   /** True if `cancel()` was called or the deadline passed (whether or not it cut the body short). */
   get cancelCalled(): boolean {
-    return this.#cancelCalled;
+    return (this.#bits & CANCEL_CALLED) !== 0;
   }
 
   /** True only when this scope's cancel or deadline cut the body short. */
   get cancelled(): boolean {
-    return this.#caught;
+    return (this.#bits & CAUGHT) !== 0;
   }
 
   /**
@@ -112,24 +115,26 @@ export class CancelScope implements ScopeLike {
 
   set deadline(at: number) {
     this.#deadline = checkDeadline(at, "scope.deadline");
-    if (this.#active) this.#armTimer();
+    this.#bits &= ~RELATIVE;
+    if (this.#bits & ACTIVE) this.#armTimer();
   }
 
   /** While true, cancellation from outside the scope (task or enclosing scopes) is held back. */
   get shield(): boolean {
-    return this.#shield;
+    return (this.#bits & SHIELD) !== 0;
   }
 
   set shield(on: boolean) {
     if (typeof on !== "boolean") throw new TypeError("scope.shield must be a boolean");
-    if (on === this.#shield) return;
-    this.#shield = on;
-    if (!this.#active) return;
+    if (on === this.shield) return;
+    this.#bits = on ? this.#bits | SHIELD : this.#bits & ~SHIELD;
+    if (!(this.#bits & ACTIVE)) return;
     // The task-level shield counter follows; the depths recorded inside move with it.
-    if (on) this.#task._enterShield();
-    else this.#task._exitShield();
+    if (on) (this.#task as Task<unknown>)._enterShield();
+    else (this.#task as Task<unknown>)._exitShield();
     for (let s: CancelScope | null = this; s !== null; s = s.#inner) s.#depth += on ? 1 : -1;
-    if (!on && this.#outer !== null && this.#outer.#pending()) this.#task._interrupt();
+    if (!on && this.#outer !== null && this.#outer.#pending())
+      (this.#task as Task<unknown>)._interrupt();
   }
 
   // ------------------------------------------------------------ the task's side
@@ -142,7 +147,7 @@ export class CancelScope implements ScopeLike {
     this.#tasks.add(task);
     task._addJoiner(new ScopeMember(this, task));
     // Level-triggered: a task started inside a cancelled scope is cancelled at once.
-    const target = this.#target(this.#task._shieldDepth);
+    const target = this.#target((this.#task as Task<unknown>)._shieldDepth);
     if (target !== null) task.cancel(target.#reason);
   }
 
@@ -168,27 +173,70 @@ export class CancelScope implements ScopeLike {
   /** @internal The deadline timer fired (the scope is its waker). */
   wake(): void {
     this.#timer = null;
-    if (this.#closed || this.#cancelCalled) return;
-    this.#deadlineHit = true;
+    if (this.#bits & (CLOSED | CANCEL_CALLED)) return;
+    this.#bits |= DEADLINE_HIT;
     this.cancel();
   }
 
   // ------------------------------------------------------------ lifecycle (cancelScope)
 
-  /** @internal `now` is the clock when the deadline was computed, if it was. */
-  _enter(now?: number): void {
-    const task = this.#task;
+  /**
+   * @internal The scope's first step: enters it in the current task and
+   * returns the coroutine of its body (called now, as the scope starts).
+   */
+  _start(): Coroutine<unknown> {
+    const task = requireTask(this.#where);
+    this.#task = task;
+    const body = this.#body;
+    this.#body = null;
+    let gen: unknown;
+    if (this.#bits & PLAIN) {
+      gen =
+        body instanceof Task || isFuture(body)
+          ? awaitFuture(body as Future<unknown>)
+          : toCoroutine(body as Body<unknown>, this.#where);
+    } else {
+      if (typeof body !== "function") {
+        throw new TypeError(`${this.#where}: body must be a function (scope) => coroutine`);
+      }
+      let now: number | undefined;
+      if (this.#bits & RELATIVE) {
+        // A relative deadline starts when the scope does (coroutines are lazy).
+        this.#bits &= ~RELATIVE;
+        if (this.#deadline !== Number.POSITIVE_INFINITY) {
+          now = (cur.rt as Runtime).now();
+          this.#deadline += now;
+        }
+      }
+      gen = (body as ScopeBody<unknown>)(this);
+      // The brand check first: no property loads off a user's generator (see body.ts).
+      if (!isGenerator(gen) && !isCoroutine(gen)) {
+        if (!isFuture(gen)) badBody(body, this.#where);
+        gen = awaitFuture(gen as Future<unknown>);
+      }
+      return this.#enter(task, gen as Coroutine<unknown>, now);
+    }
+    return this.#enter(task, gen as Coroutine<unknown>, undefined);
+  }
+
+  #enter(
+    task: Task<unknown>,
+    gen: Coroutine<unknown>,
+    now: number | undefined,
+  ): Coroutine<unknown> {
     const x = task._extras();
     const outer = x.scope as CancelScope | null;
     this.#outer = outer;
     if (outer !== null && outer.#task === task) outer.#inner = this;
     x.scope = this;
-    if (this.#shield) task._enterShield();
+    let bits = this.#bits;
+    if (bits & SHIELD) task._enterShield();
     this.#depth = task._shieldDepth;
-    this.#inTaskCleanup = task._unwinding;
-    this.#active = true;
-    this.#armTimer(now);
-    if (this.#cancelCalled) this.#cancelWork(this.#reason);
+    if (task._unwinding) bits |= IN_TASK_CLEANUP;
+    this.#bits = bits | ACTIVE;
+    if (this.#deadline !== Number.POSITIVE_INFINITY) this.#armTimer(now);
+    if (bits & CANCEL_CALLED) this.#cancelWork(this.#reason);
+    return gen;
   }
 
   /** @internal True while tasks spawned inside still run. */
@@ -196,22 +244,31 @@ export class CancelScope implements ScopeLike {
     return this.#tasks !== null && this.#tasks.size > 0;
   }
 
-  /** @internal The body has ended, however: cancel and wait for the tasks spawned inside. */
-  *_drain(): Coroutine<void> {
+  /**
+   * @internal The body has ended, however: cancel and wait for the tasks
+   * spawned inside, shielded (a cancel of the task waits for them too).
+   */
+  *_drainShielded(): Coroutine<void> {
     this.#disarmTimer();
     const tasks = this.#tasks;
     if (tasks === null || tasks.size === 0) return;
-    for (const t of tasks) t.cancel();
-    yield* new Drained(this);
+    const task = this.#task as Task<unknown>;
+    task._enterShield();
+    try {
+      for (const t of tasks) t.cancel();
+      yield* new Drained(this);
+    } finally {
+      task._exitShield();
+    }
   }
 
   /** @internal Leaves the scope (synchronously, however the body ended). */
   _leave(): void {
-    const task = this.#task;
-    this.#disarmTimer();
-    this.#active = false;
-    this.#closed = true;
-    if (this.#shield) task._exitShield();
+    const task = this.#task as Task<unknown>;
+    if (this.#timer !== null) this.#disarmTimer();
+    const bits = this.#bits;
+    this.#bits = (bits & ~ACTIVE) | CLOSED;
+    if (bits & SHIELD) task._exitShield();
     const outer = this.#outer;
     task._extras().scope = outer;
     task._clearInterrupt();
@@ -229,7 +286,7 @@ export class CancelScope implements ScopeLike {
   /** @internal True if `error` is this scope's interruption (the scope catches it). */
   _catches(error: unknown): boolean {
     if (error === null || error !== this.#error) return false;
-    this.#caught = true;
+    this.#bits |= CAUGHT;
     return true;
   }
 
@@ -259,7 +316,7 @@ export class CancelScope implements ScopeLike {
     let d = Number.POSITIVE_INFINITY;
     for (let s: CancelScope | null = this; s !== null; s = s.#outer) {
       if (s.#deadline < d) d = s.#deadline;
-      if (s.#shield) break;
+      if (s.#bits & SHIELD) break;
     }
     return d;
   }
@@ -273,17 +330,20 @@ export class CancelScope implements ScopeLike {
    */
   #target(depth: number): CancelScope | null {
     let target: CancelScope | null = null;
-    const task = this.#task;
+    const task = this.#task as Task<unknown>;
     // The cleanup of the task's own cancellation runs to its end: only scopes
     // entered inside it may interrupt it.
     const unwinding = task._unwinding;
     for (
       let s: CancelScope | null = this;
-      s !== null && s.#task === task && s.#depth === depth && (!unwinding || s.#inTaskCleanup);
+      s !== null &&
+      s.#task === task &&
+      s.#depth === depth &&
+      (!unwinding || s.#bits & IN_TASK_CLEANUP);
       s = s.#outer
     ) {
-      if (s.#cancelCalled && s.#error === null) target = s;
-      if (s.#shield) break;
+      if (s.#bits & CANCEL_CALLED && s.#error === null) target = s;
+      if (s.#bits & SHIELD) break;
     }
     return target;
   }
@@ -292,36 +352,37 @@ export class CancelScope implements ScopeLike {
   #pending(): boolean {
     const task = this.#task;
     for (let s: CancelScope | null = this; s !== null && s.#task === task; s = s.#outer) {
-      if (s.#cancelCalled && s.#error === null) return true;
-      if (s.#shield) break;
+      if (s.#bits & CANCEL_CALLED && s.#error === null) return true;
+      if (s.#bits & SHIELD) break;
     }
     return false;
   }
 
   #errorToThrow(): CancelledError {
     if (this.#error === null) {
-      this.#error = this.#deadlineHit
-        ? new CancelledError(this.#reason, "cancel scope's deadline passed")
-        : new CancelledError(this.#reason, "cancel scope was cancelled");
+      this.#error =
+        this.#bits & DEADLINE_HIT
+          ? new CancelledError(this.#reason, "cancel scope's deadline passed")
+          : new CancelledError(this.#reason, "cancel scope was cancelled");
     }
     return this.#error;
   }
 
   #cancelWork(reason: unknown): void {
     for (let s: CancelScope | null = this; s !== null; s = s.#inner) {
-      if (s !== this && s.#shield) break;
+      if (s !== this && s.#bits & SHIELD) break;
       if (s.#tasks !== null) for (const t of s.#tasks) t.cancel(reason);
     }
-    this.#task._interrupt();
+    (this.#task as Task<unknown>)._interrupt();
   }
 
   #armTimer(now?: number): void {
     this.#disarmTimer();
     const at = this.#deadline;
-    if (at === Number.POSITIVE_INFINITY || this.#cancelCalled) return;
+    if (at === Number.POSITIVE_INFINITY || this.#bits & CANCEL_CALLED) return;
     // The timer is filed directly with this scope as its waker (a Timer's own
     // poll would read the clock a second time).
-    const rt = this.#rt;
+    const rt = (this.#task as Task<unknown>)._findRuntime();
     const timer = Timer.at(at);
     timer.waker = this;
     if (rt._fileTimer(timer, at, now ?? rt.now())) this.#timer = timer;
@@ -394,81 +455,197 @@ function requireTask(what: string): Task<unknown> {
 /** The body of a cancel scope: a function given the scope, returning a coroutine (or a future to wait on). */
 export type ScopeBody<T> = (scope: CancelScope) => Coroutine<T> | Future<T>;
 
+// A scope's bits.
+const SHIELD = 1;
+const CANCEL_CALLED = 2;
+const DEADLINE_HIT = 4;
+/** Its cancel or deadline cut the body short (`cancelled`). */
+const CAUGHT = 8;
+const ACTIVE = 16;
+/** Entered inside the cleanup of the task's own cancellation. */
+const IN_TASK_CLEANUP = 32;
+const CLOSED = 64;
+/** Until it starts: the deadline is a duration from the start. */
+const RELATIVE = 128;
+/** @internal For `new CancelScope(body, where, ms, RELATIVE_DEADLINE)`: `ms` from the start. */
+export const RELATIVE_DEADLINE = RELATIVE;
+/** The body is a Body or a Future (`shield`), not a function given the scope. */
+const PLAIN = 256;
+
 /**
- * @internal Runs `body` in a new scope of the current task; the building block
- * of every name here. It is `withCleanup(delegate(body), drain)` written out in
- * one frame (two generators fewer per scope: the scope around a ready
- * operation is measured in bench/scope.mjs): the drain waits, shielded, only
- * when tasks spawned inside still run; a cancellation of the task that an inner
- * frame's asynchronous cleanup finished goes on unwinding (UNWIND).
+ * @internal Runs the body of `scope` (made at the call) in the current task;
+ * the building block of every name here. It is `withCleanup(delegate(body),
+ * drain)` (cleanup.ts) written as the iterator that the caller's `yield*`
+ * drives, not as a generator: a scope around a ready operation then costs
+ * this small object and the scope, no generator object and no level of
+ * generator resumption (measured in bench/scope.mjs; docs/internals.md,
+ * "Combinators and scopes"). The generator it replaces, for reading:
+ *
+ *     const gen = scope._start();
+ *     let exit = EXIT_CANCELLED; // stays so only if the finally is entered by a cancellation
+ *     try {
+ *       value = yield* gen;
+ *       if (value !== CANCEL_TOKEN) exit = EXIT_RETURNED; // else an inner cleanup suspended
+ *     } catch (e) {
+ *       exit = EXIT_THREW;
+ *     } finally {
+ *       if (scope._hasTasks()) yield* scope._drainShielded();
+ *       scope._leave();
+ *       if (exit === EXIT_CANCELLED) yield* UNWIND;
+ *     }
+ *     if (exit === EXIT_THREW) { if (scope._catches(error)) return undefined; throw error; }
+ *     return value;
  */
-export function* runScope<T>(
-  body: ScopeBody<T>,
-  where: string,
-  deadline: number,
-  shield: boolean,
-  scopeOut?: (scope: CancelScope) => void,
-  relative = false,
-): Coroutine<T | undefined> {
-  if (typeof body !== "function") {
-    throw new TypeError(`${where}: body must be a function (scope) => coroutine`);
-  }
-  const task = requireTask(where);
-  const scope = new CancelScope(task, shield);
-  let now: number | undefined;
-  if (deadline !== Number.POSITIVE_INFINITY) {
-    // A relative deadline starts when the scope does (coroutines are lazy).
-    if (relative) {
-      now = (cur.rt as Runtime).now();
-      deadline += now;
-    }
-    scope.deadline = deadline;
-  }
-  scopeOut?.(scope);
-  let gen = body(scope) as Coroutine<T> | Future<T>;
-  if (!isCoroutine(gen)) {
-    if (!isFuture(gen)) return yield* badBody(body, where);
-    gen = waitOn(gen);
-  }
-  scope._enter(now);
-  // Stays EXIT_CANCELLED only if the `finally` is entered by the task's cancellation unwinding.
-  let exit = EXIT_CANCELLED;
-  let value: T | undefined;
-  let error: unknown;
-  try {
-    value = yield* gen;
-    if ((value as unknown) !== CANCEL_TOKEN) exit = EXIT_RETURNED;
-  } catch (e) {
-    exit = EXIT_THREW;
-    error = e;
-  } finally {
-    if (scope._hasTasks()) {
-      task._enterShield();
-      try {
-        yield* scope._drain();
-      } finally {
-        task._exitShield();
-      }
-    }
-    scope._leave();
-    if (exit === EXIT_CANCELLED) yield* UNWIND;
-  }
-  if (exit === EXIT_THREW) {
-    if (scope._catches(error)) return undefined;
-    throw error;
-  }
-  return value;
+export function runScope(scope: CancelScope): Coroutine<unknown> {
+  return new ScopeRun(scope) as unknown as Coroutine<unknown>;
 }
 
 const EXIT_CANCELLED = 0;
 const EXIT_RETURNED = 1;
 const EXIT_THREW = 2;
 
-function* waitOn<T>(future: Future<T>): Coroutine<T> {
-  return yield* future;
+// ScopeRun's phases.
+const P_NEW = 0;
+const P_BODY = 1;
+const P_DRAIN = 2;
+const P_UNWIND = 3;
+const P_DONE = 4;
+
+type Resume = (this: Coroutine<unknown>, v: unknown) => IteratorResult<unknown, unknown>;
+
+/** The shared result of a finished run, read at once by the caller's `yield*` (as future.ts's DONE). */
+const FINISHED: { done: true; value: unknown } = { done: true, value: undefined };
+
+function finished(value: unknown): IteratorReturnResult<unknown> {
+  FINISHED.value = value;
+  return FINISHED;
 }
 
-function* badBody(body: unknown, where: string): Coroutine<never> {
+class ScopeRun {
+  readonly #scope: CancelScope;
+  /** The body's coroutine, then (only if tasks spawned inside still run) the drain's. */
+  #gen: Coroutine<unknown> | null = null;
+  #phase = P_NEW;
+  #exit = EXIT_CANCELLED;
+  /** The body's value, or its error. */
+  #result: unknown = undefined;
+
+  constructor(scope: CancelScope) {
+    this.#scope = scope;
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
+
+  next(v?: unknown): IteratorResult<unknown, unknown> {
+    switch (this.#phase) {
+      case P_BODY:
+        return this.#body(genNext, v, false);
+      case P_NEW:
+        this.#phase = P_DONE; // if _start throws, the run is over (a generator's first step threw)
+        this.#gen = this.#scope._start();
+        this.#phase = P_BODY;
+        return this.#body(genNext, undefined, false);
+      case P_DRAIN:
+        return this.#drain(genNext, v);
+      case P_UNWIND:
+        // The task is not unwinding after all: the run ends as the cancellation left it.
+        this.#phase = P_DONE;
+        return finished(CANCEL_TOKEN);
+      default:
+        return finished(undefined);
+    }
+  }
+
+  throw(error: unknown): IteratorResult<unknown, unknown> {
+    switch (this.#phase) {
+      case P_BODY:
+        return this.#body(genThrow, error, false);
+      case P_DRAIN:
+        return this.#drain(genThrow, error);
+      default:
+        this.#phase = P_DONE;
+        throw error;
+    }
+  }
+
+  return(value: unknown): IteratorResult<unknown, unknown> {
+    switch (this.#phase) {
+      case P_BODY:
+        return this.#body(genReturn, value, true);
+      case P_DRAIN:
+        return this.#drain(genReturn, value);
+      default:
+        this.#phase = P_DONE;
+        return finished(value);
+    }
+  }
+
+  /** Resumes the body; when it ends, however, the scope's cleanup starts. */
+  #body(resume: Resume, v: unknown, returning: boolean): IteratorResult<unknown, unknown> {
+    let r: IteratorResult<unknown, unknown>;
+    try {
+      r = resume.call(this.#gen as Coroutine<unknown>, v);
+    } catch (e) {
+      this.#exit = EXIT_THREW;
+      this.#result = e;
+      return this.#cleanup();
+    }
+    if (r.done !== true) return r;
+    // A return that completed at once is the cancellation unwinding through
+    // here; CANCEL_TOKEN as a value means an inner frame's cleanup suspended.
+    if (!returning && r.value !== CANCEL_TOKEN) {
+      this.#exit = EXIT_RETURNED;
+      this.#result = r.value;
+    }
+    return this.#cleanup();
+  }
+
+  #cleanup(): IteratorResult<unknown, unknown> {
+    const scope = this.#scope;
+    if (!scope._hasTasks()) return this.#leave();
+    this.#gen = scope._drainShielded();
+    this.#phase = P_DRAIN;
+    return this.#drain(genNext, undefined);
+  }
+
+  #drain(resume: Resume, v: unknown): IteratorResult<unknown, unknown> {
+    let r: IteratorResult<unknown, unknown>;
+    try {
+      r = resume.call(this.#gen as Coroutine<unknown>, v);
+    } catch (e) {
+      // The cleanup's error replaces the ending, as a throwing finally does.
+      this.#phase = P_DONE;
+      this.#gen = null;
+      this.#scope._leave();
+      throw e;
+    }
+    if (r.done !== true) return r;
+    return this.#leave();
+  }
+
+  #leave(): IteratorResult<unknown, unknown> {
+    const scope = this.#scope;
+    this.#gen = null;
+    scope._leave();
+    const exit = this.#exit;
+    if (exit === EXIT_CANCELLED) {
+      // Re-arm the unwinding (see UNWIND): return() or next() comes next.
+      this.#phase = P_UNWIND;
+      YIELDED.value = UNWIND;
+      return YIELDED;
+    }
+    this.#phase = P_DONE;
+    const result = this.#result;
+    this.#result = undefined;
+    if (exit === EXIT_RETURNED) return finished(result);
+    if (scope._catches(result)) return finished(undefined);
+    throw result;
+  }
+}
+
+function badBody(body: unknown, where: string): never {
   // toCoroutine says what was wrong (an async function, a Promise, ...).
   toCoroutine(() => (body as () => Coroutine<unknown>)(), where);
   throw new TypeError(`${where}: body must return a coroutine`);
@@ -491,7 +668,7 @@ function* badBody(body: unknown, where: string): Coroutine<never> {
  * }); // undefined: the deadline passed
  */
 export function cancelScope<T>(body: ScopeBody<T>): Coroutine<T | undefined> {
-  return runScope(body, "cancelScope(body)", Number.POSITIVE_INFINITY, false);
+  return runScope(new CancelScope(body, "cancelScope(body)", Number.POSITIVE_INFINITY, 0)) as never;
 }
 
 /**
@@ -506,7 +683,7 @@ export function cancelScope<T>(body: ScopeBody<T>): Coroutine<T | undefined> {
  */
 export function moveOnAfter<T>(ms: number, body: ScopeBody<T>): Coroutine<T | undefined> {
   checkMs(ms, "moveOnAfter(ms, body)");
-  return runScope(body, "moveOnAfter(ms, body)", ms, false, undefined, true);
+  return runScope(new CancelScope(body, "moveOnAfter(ms, body)", ms, RELATIVE)) as never;
 }
 
 /**
@@ -517,7 +694,7 @@ export function moveOnAfter<T>(ms: number, body: ScopeBody<T>): Coroutine<T | un
  */
 export function moveOnAt<T>(at: number, body: ScopeBody<T>): Coroutine<T | undefined> {
   checkDeadline(at, "moveOnAt(at, body)");
-  return runScope(body, "moveOnAt(at, body)", at, false);
+  return runScope(new CancelScope(body, "moveOnAt(at, body)", at, 0)) as never;
 }
 
 /**
@@ -529,11 +706,9 @@ export function moveOnAt<T>(at: number, body: ScopeBody<T>): Coroutine<T | undef
 export function* timeoutAt<T>(at: number, body: ScopeBody<T>): Coroutine<T> {
   checkDeadline(at, "timeoutAt(at, body)");
   const start = nowOf();
-  let scope: CancelScope | null = null;
-  const value = yield* runScope(body, "timeoutAt(at, body)", at, false, (s) => {
-    scope = s;
-  });
-  if ((scope as CancelScope | null)?.cancelled) throw new TimeoutError(Math.max(0, at - start));
+  const scope = new CancelScope(body, "timeoutAt(at, body)", at, 0);
+  const value = yield* runScope(scope);
+  if (scope.cancelled) throw new TimeoutError(Math.max(0, at - start));
   return value as T;
 }
 
@@ -559,13 +734,10 @@ export function currentDeadline(): number {
  *   yield* sleep(5); // flushing to disk: completes even if the task is cancelled meanwhile
  * });
  */
-export function* shield<T>(body: Body<T> | Future<T>): Coroutine<T> {
-  requireTask("shield()");
-  const inner =
-    body instanceof Task || isFuture(body)
-      ? () => awaitFuture(body as Future<T>)
-      : () => toCoroutine(body as Body<T>, "shield");
-  return (yield* runScope(inner, "shield", Number.POSITIVE_INFINITY, true)) as T;
+export function shield<T>(body: Body<T> | Future<T>): Coroutine<T> {
+  return runScope(
+    new CancelScope(body, "shield()", Number.POSITIVE_INFINITY, SHIELD | PLAIN),
+  ) as never;
 }
 
 // Module-level, not a generator closure per call: V8 gives each fresh generator closure its own

@@ -1,11 +1,11 @@
 /** `taskGroup`: a scope whose children are all waited for (Trio's nursery, asyncio's TaskGroup). */
 import type { Body } from "./body.js";
 import { toCoroutine } from "./body.js";
-import { delegate, type Exit, withCleanup } from "./cleanup.js";
+import { delegate } from "./cleanup.js";
 import { cur } from "./current.js";
 import { CancelledError } from "./errors.js";
 import type { Coroutine } from "./future.js";
-import { Gather } from "./gather.js";
+import { type Gather, gathered, MORE } from "./gather.js";
 import type { Runtime } from "./runtime.js";
 import { ChildrenDone } from "./spawn.js";
 import type { SpawnOptions } from "./task.js";
@@ -81,13 +81,14 @@ export function* taskGroup<T>(body: (group: TaskGroup) => Coroutine<T>): Corouti
   if (typeof body !== "function")
     throw new TypeError("taskGroup(body): body must be a function (group) => coroutine");
   const group = new TaskGroup();
-  const gather = Gather.start([groupBody(group, body)], "taskGroup");
-  return (yield* withCleanup(groupResult(gather, group), (exit) =>
-    windDownGroup(gather, group, exit),
-  )) as T;
+  try {
+    return (yield* gathered([groupBody(group, body)], "taskGroup", true, groupResult, group)) as T;
+  } finally {
+    group._close(); // only now: children may spawn into the group during their cleanup
+  }
 }
 
-// Module-level generators, not closures made on every call (see `gathered`).
+// Module-level, not closures made on every call (see `gathered`).
 
 function* groupBody<T>(group: TaskGroup, body: (group: TaskGroup) => Coroutine<T>): Coroutine<T> {
   group._open(cur.task as Task<unknown>);
@@ -96,19 +97,11 @@ function* groupBody<T>(group: TaskGroup, body: (group: TaskGroup) => Coroutine<T
   return value;
 }
 
-function* groupResult(gather: Gather, group: TaskGroup): Coroutine<unknown> {
-  yield* gather.next();
+function groupResult(gather: Gather, i: number, group: TaskGroup): unknown {
+  if (i < 0) return MORE;
   group._close();
   // Cancelled by group.cancel(), and nothing failed: the group moves on.
   if (group._cancelled && !gather.ok(0) && gather.error(0) instanceof CancelledError)
     return undefined;
   return gather.take(0);
-}
-
-function* windDownGroup(gather: Gather, group: TaskGroup, exit: Exit<unknown>): Coroutine<void> {
-  try {
-    yield* gather.windDown(exit, true);
-  } finally {
-    group._close(); // only now: children may spawn into the group during their cleanup
-  }
 }

@@ -2,8 +2,8 @@
 import type { Body } from "../core/body.js";
 import { TimeoutError } from "../core/errors.js";
 import type { Coroutine, Future } from "../core/future.js";
-import { type Gather, gathered } from "../core/gather.js";
-import { type CancelScope, runScope } from "../core/scope.js";
+import { type Gather, gathered, MORE } from "../core/gather.js";
+import { CancelScope, RELATIVE_DEADLINE, runScope } from "../core/scope.js";
 import type { Task } from "../core/task.js";
 import { checkDuration } from "./duration.js";
 
@@ -23,25 +23,20 @@ export function* timeout<T>(ms: number, body: Body<T> | Future<T> | Task<T>): Co
   checkDuration(ms, "timeout(ms, body)", true);
   const items = [body] as never[];
   if (!Number.isFinite(ms)) return (yield* gathered(items, "timeout", true, theBody, ms)) as T;
-  let scope: CancelScope | null = null;
+  const scope = new CancelScope(
+    () => gathered(items, "timeout", true, theBody, ms),
+    "timeout(ms, body)",
+    ms,
+    RELATIVE_DEADLINE,
+  );
   let value: unknown;
   try {
-    value = yield* runScope(
-      () => gathered(items, "timeout", true, theBody, ms),
-      "timeout(ms, body)",
-      ms,
-      false,
-      (s) => {
-        scope = s;
-      },
-      true,
-    );
+    value = yield* runScope(scope);
   } catch (error) {
     // The deadline hit and the body's cleanup failed too: both are reported.
-    const s = scope as CancelScope | null;
-    if (s === null || !s.cancelCalled) throw error;
+    if (!scope.cancelCalled) throw error;
     const others = (error instanceof AggregateError ? error.errors : [error]).filter(
-      (e) => !s._owns(e),
+      (e) => !scope._owns(e),
     );
     if (others.length === 0) throw new TimeoutError(ms);
     throw new AggregateError(
@@ -49,10 +44,10 @@ export function* timeout<T>(ms: number, body: Body<T> | Future<T> | Task<T>): Co
       `${others.length + 1} errors in timeout`,
     );
   }
-  if ((scope as CancelScope | null)?.cancelled) throw new TimeoutError(ms);
+  if (scope.cancelled) throw new TimeoutError(ms);
   return value as T;
 }
 
-function* theBody(gather: Gather): Coroutine<unknown> {
-  return gather.take(yield* gather.next());
+function theBody(gather: Gather, i: number): unknown {
+  return i < 0 ? MORE : gather.take(i);
 }
