@@ -175,9 +175,9 @@ export class Runtime {
   #active = false;
   #inLoop = false;
   #armed = false;
-  /** When the current slice began (performance.now()), or -1 once Node has had a turn since. */
+  /** When the current slice's timing began (performance.now()), or -1 once Node has had a turn since. */
   #sliceStart = -1;
-  /** Steps run in the current slice since the clock was last read. */
+  /** Steps run since the clock was last read (or since Node's last turn). */
   #sliceSteps = 0;
   /** True while a setImmediate probe is pending to tell us Node had a turn. */
   #probing = false;
@@ -574,20 +574,6 @@ export class Runtime {
   // timers between batches, and a turn for Node every SLICE_MS.
   #drive(): void {
     const ready = this.#ready;
-    // A slice lasts until Node has had a turn, across any number of re-entries
-    // from microtasks (a task awaiting resolved promises wakes the loop from a
-    // microtask each time, one step per entry: per-entry slices would never
-    // yield to Node). The probe, an immediate, marks the end of Node's turn.
-    let sliceStart = this.#sliceStart;
-    if (sliceStart < 0) {
-      sliceStart = performance.now();
-      this.#sliceStart = sliceStart;
-      this.#sliceSteps = 0;
-    }
-    if (!this.#probing) {
-      this.#probing = true;
-      setImmediate(this.#onNodeTurn).unref();
-    }
     this.#fireTimers();
     for (;;) {
       let n = ready.length;
@@ -599,17 +585,39 @@ export class Runtime {
       if (this.#random !== null) this.#shuffledBatch(n);
       else while (n-- > 0) (ready.shift() as Task<unknown>)._step();
       if (!this.#active) return;
-      if (this.#sliceSteps >= CHECK_EVERY) {
-        this.#sliceSteps = 0;
-        this.#fireTimers();
-        if (performance.now() - sliceStart >= SLICE_MS) {
-          // Let Node run its timers and I/O callbacks, then carry on.
-          this.#armed = true;
-          setImmediate(this.#loop);
-          return;
-        }
+      if (this.#sliceSteps >= CHECK_EVERY && this.#sliceCheck()) {
+        // Let Node run its timers and I/O callbacks, then carry on.
+        this.#armed = true;
+        setImmediate(this.#loop);
+        return;
       }
     }
+  }
+
+  /**
+   * Every CHECK_EVERY steps: fires due timers and says whether the slice is over.
+   *
+   * A slice lasts until Node has had a turn, across any number of re-entries
+   * from microtasks and I/O callbacks (a task awaiting resolved promises wakes
+   * the loop from a microtask each time, one step per entry: per-entry slices
+   * would never yield to Node). The slice is timed from its first CHECK_EVERY
+   * steps, not from each entry: an entry from an I/O callback usually runs a
+   * step or two, and reading the clock and queueing the probe (an immediate
+   * that marks the end of Node's turn) on every entry cost a server more than
+   * the step itself.
+   */
+  #sliceCheck(): boolean {
+    this.#sliceSteps = 0;
+    this.#fireTimers();
+    if (this.#sliceStart < 0) {
+      this.#sliceStart = performance.now();
+      if (!this.#probing) {
+        this.#probing = true;
+        setImmediate(this.#onNodeTurn).unref();
+      }
+      return false;
+    }
+    return performance.now() - this.#sliceStart >= SLICE_MS;
   }
 
   /** Runs the next `n` ready tasks in a seeded shuffled order (Fisher–Yates). */
@@ -630,6 +638,7 @@ export class Runtime {
   readonly #onNodeTurn = (): void => {
     this.#probing = false;
     this.#sliceStart = -1;
+    this.#sliceSteps = 0;
   };
 
   /** Nothing is ready. Returns true if that changed (work to do), false to park the loop. */
