@@ -170,6 +170,21 @@ describe("bodies", () => {
     expect(readOnly.prototype).toBe(own);
   });
 
+  it("an object that only inherits from a generator fails its task with a TypeError, not a hang", async () => {
+    function* real(): Coroutine<number> {
+      yield* yieldNow();
+      return 1;
+    }
+    const generatorMethods = Object.getPrototypeOf(real.prototype) as object;
+    for (const fake of [Object.create(real()), Object.create(generatorMethods)]) {
+      await expect(
+        run(function* () {
+          return yield* spawn(fake as Coroutine<number>);
+        }),
+      ).rejects.toThrow(TypeError);
+    }
+  });
+
   it("an object that is not a coroutine is refused at spawn with a clear error", async () => {
     await run(function* () {
       expect(() => spawn({ next() {} } as unknown as Coroutine<void>)).toThrow(
