@@ -585,17 +585,23 @@ export class Runtime {
       if (this.#random !== null) this.#shuffledBatch(n);
       else while (n-- > 0) (ready.shift() as Task<unknown>)._step();
       if (!this.#active) return;
-      if (this.#sliceSteps >= CHECK_EVERY && this.#sliceCheck()) {
-        // Let Node run its timers and I/O callbacks, then carry on.
-        this.#armed = true;
-        setImmediate(this.#loop);
-        return;
+      if (this.#sliceSteps >= CHECK_EVERY) {
+        this.#sliceSteps = 0;
+        this.#fireTimers();
+        const sliceStart = this.#sliceStart;
+        if (sliceStart < 0) this.#startSlice();
+        else if (performance.now() - sliceStart >= SLICE_MS) {
+          // Let Node run its timers and I/O callbacks, then carry on.
+          this.#armed = true;
+          setImmediate(this.#loop);
+          return;
+        }
       }
     }
   }
 
   /**
-   * Every CHECK_EVERY steps: fires due timers and says whether the slice is over.
+   * Starts timing a slice, after its first CHECK_EVERY steps.
    *
    * A slice lasts until Node has had a turn, across any number of re-entries
    * from microtasks and I/O callbacks (a task awaiting resolved promises wakes
@@ -606,18 +612,12 @@ export class Runtime {
    * that marks the end of Node's turn) on every entry cost a server more than
    * the step itself.
    */
-  #sliceCheck(): boolean {
-    this.#sliceSteps = 0;
-    this.#fireTimers();
-    if (this.#sliceStart < 0) {
-      this.#sliceStart = performance.now();
-      if (!this.#probing) {
-        this.#probing = true;
-        setImmediate(this.#onNodeTurn).unref();
-      }
-      return false;
+  #startSlice(): void {
+    this.#sliceStart = performance.now();
+    if (!this.#probing) {
+      this.#probing = true;
+      setImmediate(this.#onNodeTurn).unref();
     }
-    return performance.now() - this.#sliceStart >= SLICE_MS;
   }
 
   /** Runs the next `n` ready tasks in a seeded shuffled order (Fisher–Yates). */
