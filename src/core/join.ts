@@ -20,6 +20,7 @@
  */
 import type { Context, Pending, Waker } from "./future.js";
 import { FutureBase, PENDING } from "./future.js";
+import { keepShapes } from "./kept-shapes.js";
 import type { Runtime } from "./runtime.js";
 import type { Task } from "./task.js";
 
@@ -132,17 +133,5 @@ export class JoinFuture<T> extends FutureBase<T> implements Joiner {
   }
 }
 
-/**
- * One join kept alive for the life of the process, so the hidden class (V8
- * map) of `JoinFuture` never dies: V8 holds the map an object reaches by
- * adding its fields only weakly, and when a full GC finds no join alive it
- * throws away the optimized executor code that embedded it (`Task._step`,
- * `_pollAndResume`), which then re-warms in the interpreter. Measured: a
- * ping-pong round after `gc()` ran at ~550 ns/round trip, ~380-440 with this
- * (docs/internals.md, "Channels and wakes"; `mapAnchor` in sync/channel.ts
- * does the same for channels).
- * @internal
- */
-export const _joinAnchor: JoinFuture<unknown> = new JoinFuture<unknown>(
-  null as unknown as Task<unknown>,
-);
+// One join kept alive, so the executor's optimized code that embeds its map survives a full GC.
+keepShapes(new JoinFuture<unknown>(null as unknown as Task<unknown>));

@@ -43,6 +43,7 @@
  * queue synchronously (corio's never do: a task's wake only schedules it).
  */
 import type { Waker } from "./future.js";
+import { keepShapes } from "./kept-shapes.js";
 
 /** Not in any queue, nothing granted. */
 export const IDLE = 0;
@@ -72,14 +73,8 @@ export class Waiter {
   next: Waiter | null = null;
 }
 
-/**
- * One waiter kept alive for the life of the process: the map a `Waiter` gets
- * in its constructor is held by V8 only weakly, and a full GC that finds no
- * waiter alive would throw away the optimized code of every primitive's park
- * path (see `mapAnchor` in sync/channel.ts).
- * @internal
- */
-export const _waiterAnchor: Waiter = new Waiter();
+// One waiter kept alive, so every primitive's optimized park path survives a full GC.
+keepShapes(new Waiter());
 
 /**
  * A fair FIFO queue of parked waiters. No guard rails (`corio/lowlevel`): the

@@ -38,6 +38,7 @@ import type { TaskBody } from "./future-body.js";
 import type { DebugOptions, Hooks, TraceFile } from "./instrument.js";
 import { instrumentation, renderTaskTree } from "./instrument.js";
 import type { Joiner } from "./join.js";
+import { keepShapes } from "./kept-shapes.js";
 import type { ResourceEntry } from "./resources.js";
 import type { Siblings, SpawnOptions, TaskState } from "./task.js";
 import { Task } from "./task.js";
@@ -819,20 +820,15 @@ function mulberry32(seed: number): () => number {
 }
 
 /**
- * A finished parent and child task, kept for the life of the process.
- *
- * Why: the inline caches and optimized code of the step loop hold the hidden
- * classes they were built for weakly. Between two runs with no task alive (a
- * CLI or test file calling `run()` again, a benchmark round), a full GC freed
- * the classes of the last run's objects, so every run began by deoptimizing
- * `_step`, `_bodyEnded` and the sibling list and learning them again
- * (`--trace-deopt`: two to four deopts per run; docs/internals.md, "Spawn
- * path"). An idle runtime holding a never-run task did not stop it: what must
- * stay alive are tasks that ran and completed, as these did. They are run by
- * hand while the module loads, before the observability layer registers (no
- * hooks), on a runtime that is never active: they appear in no listing.
+ * A finished parent and child task, kept for the life of the process
+ * (kept-shapes.ts says why): without them every run began by deoptimizing
+ * `_step`, `_bodyEnded` and the sibling list (`--trace-deopt`: two to four
+ * deopts per run; docs/internals.md, "Spawn path"). An idle runtime holding a
+ * never-run task did not stop it: what must stay alive are tasks that ran and
+ * completed, as these did. They are run by hand while the module loads, before
+ * the observability layer registers (no hooks), on a runtime that is never
+ * active: they appear in no listing.
  */
-const keptShapes: Task<unknown>[] = [];
 {
   const rt = new Runtime();
   const root = rt.spawn(function* () {
@@ -846,9 +842,9 @@ const keptShapes: Task<unknown>[] = [];
       undefined,
       "spawn",
     );
-    keptShapes.push(child);
+    keepShapes(child);
     return (yield* child) + 1;
   });
-  keptShapes.push(root);
+  keepShapes(root);
   while (rt.step()) {}
 }

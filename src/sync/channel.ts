@@ -20,6 +20,7 @@
 import type { Context, Future, Pending } from "../core/future.js";
 import * as future from "../core/future.js";
 import { instrumentation, trackCreation } from "../core/instrument.js";
+import { keepShapes } from "../core/kept-shapes.js";
 import { WAITING, type Waiter } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
 import { checkCount } from "./args.js";
@@ -43,24 +44,13 @@ import { InlineFuture } from "./inline.js";
 const PENDING: typeof future.PENDING = future.PENDING;
 const CLOSED: typeof core.CLOSED = core.CLOSED;
 
-/**
- * One channel kept alive for the life of the process once any channel was
- * made, so that the hidden classes (V8 maps) of a channel's objects never
- * die. Why: V8 holds the map an object reaches by adding its fields only
- * weakly (a map transition), and optimized code that embeds a map is thrown
- * away when a full GC finds that map dead. Without an anchor, a program whose
- * channels all become garbage at once (the end of a request, a benchmark
- * round) loses the optimized send and receive paths at its next full GC and
- * runs them in the interpreter until they are hot again: measured, a
- * ping-pong round after `gc()` ran at 517–627 ns/round trip against 377–442
- * with it (docs/internals.md, "Channels and wakes"). Made on first use, not at
- * import, so a program that never makes a channel pays nothing at start-up.
- */
-let mapAnchor: [Sender<unknown>, Receiver<unknown>] | null = null;
+// A channel's objects kept alive once any channel was made (core/kept-shapes.ts says why).
+let anchored = false;
 
 function anchorMaps(): void {
+  anchored = true;
   const chan = new Chan<unknown>(1);
-  mapAnchor = [new Sender(chan), new Receiver(chan)];
+  keepShapes(new Sender(chan), new Receiver(chan));
 }
 
 /** What `statistics()` reports for a channel. */
@@ -649,7 +639,7 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
     0,
     "use unboundedChannel() for no limit, 0 for a rendezvous",
   );
-  if (mapAnchor === null) anchorMaps();
+  if (!anchored) anchorMaps();
   const chan = new Chan<T>(capacity);
   return [new Sender(chan), new Receiver(chan)];
 }
@@ -665,7 +655,7 @@ export function channel<T>(capacity: number): [Sender<T>, Receiver<T>] {
  * tx.trySend("clicked"); // from anywhere, never waits
  */
 export function unboundedChannel<T>(): [Sender<T>, Receiver<T>] {
-  if (mapAnchor === null) anchorMaps();
+  if (!anchored) anchorMaps();
   const chan = new Chan<T>(Number.POSITIVE_INFINITY);
   return [new Sender(chan), new Receiver(chan)];
 }

@@ -11,6 +11,7 @@
 
 import type { Future } from "../core/future.js";
 import { instrumentation, trackCreation } from "../core/instrument.js";
+import { keepShapes } from "../core/kept-shapes.js";
 import { AcquireFuture, Sem } from "./batch-semaphore.js";
 import { type AsyncOptions, toPromise } from "./bridge.js";
 import { AlreadyReleasedError } from "./errors.js";
@@ -26,13 +27,9 @@ export interface MutexStatistics {
 /** How many finished lock futures a mutex keeps for reuse. */
 const MAX_FREE = 64;
 
-/**
- * A mutex, a lock future and a guard kept alive for the life of the process
- * once any mutex was made, so that their V8 maps never die and a full GC
- * keeps the optimized lock path (see `mapAnchor` in channel.ts). The guard is
- * made directly: the anchor's lock is never taken.
- */
-let mapAnchor: unknown[] | null = null;
+// A mutex, a lock future and a guard kept alive once any mutex was made (core/kept-shapes.ts
+// says why). The guard is made directly: the anchor's lock is never taken.
+let anchored = false;
 
 /**
  * Proof of holding a `Mutex`: read and write the protected value through
@@ -148,10 +145,10 @@ export class Mutex<T = void> {
   /** `value`: what the lock protects (none for a plain lock: `new Mutex()`). */
   constructor(value?: T) {
     this._value = value as T;
-    if (mapAnchor === null) {
-      mapAnchor = [];
+    if (!anchored) {
+      anchored = true;
       const m = new Mutex<unknown>();
-      mapAnchor.push(m, m.lock(), new MutexGuard(m));
+      keepShapes(m, m.lock(), new MutexGuard(m));
     }
   }
 

@@ -18,6 +18,7 @@
 import type { Context, Future, Pending } from "../core/future.js";
 import { PENDING } from "../core/future.js";
 import { trackCreation } from "../core/instrument.js";
+import { keepShapes } from "../core/kept-shapes.js";
 import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "../core/parking-lot.js";
 import type { Runtime } from "../core/runtime.js";
 import { checkCount } from "./args.js";
@@ -48,13 +49,9 @@ export interface QueueStatistics {
 
 let nextId = 0;
 
-/**
- * A queue with a put and a get future kept alive for the life of the process
- * once any queue was made, so that their V8 maps never die and a full GC keeps
- * the optimized put/get paths (see `mapAnchor` in channel.ts). The futures are
- * never awaited.
- */
-let mapAnchor: unknown[] | null = null;
+// A queue with a put and a get future kept alive once any queue was made (core/kept-shapes.ts
+// says why). The futures are never awaited.
+let anchored = false;
 
 class PutFuture<T> extends SendOpFuture<T> {
   readonly #q: Queue<T>;
@@ -134,10 +131,10 @@ export class Queue<T> implements AsyncIterable<T>, WaitHost<void> {
     checkCount(maxsize, `new ${new.target.name}(maxsize)`, 0, "0 means unbounded");
     this.maxsize = maxsize === 0 ? Number.POSITIVE_INFINITY : maxsize;
     this.#chan = new Chan<T>(this.maxsize, this._makeStore());
-    if (mapAnchor === null) {
-      mapAnchor = [];
+    if (!anchored) {
+      anchored = true;
       const q = new Queue<unknown>(1);
-      mapAnchor.push(q, q.put(undefined), q.get());
+      keepShapes(q, q.put(undefined), q.get());
       nextId--; // the anchor is never listed: it gives its number back
     }
   }
