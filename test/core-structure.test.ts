@@ -91,6 +91,65 @@ describe("no task outlives its parent", () => {
     expect(value).toBe("main done");
     expect(log).toEqual(["leftover cleaned up"]);
   });
+
+  // A task keeps one link to its next sibling: a child that completes behind a live one stays in
+  // the list, dead, until a sweep. Listings, the end of the parent and the last-child wake must
+  // never see it.
+  it("children completing out of spawn order: listed, cancelled and awaited as the live ones", async () => {
+    const rt = new Runtime({ virtualTime: true });
+    const cleaned: number[] = [];
+    let listed: (string | null)[][] = [];
+    const names = (parent: Task<unknown>): string[] =>
+      rt
+        .tasks()
+        .filter((t) => t.parent === parent.id)
+        .map((t) => t.name);
+    await rt.run(function* () {
+      const parent = spawn(function* () {
+        // 100 children: every third sleeps long, the rest complete, out of order.
+        for (let i = 0; i < 100; i++)
+          spawn(
+            function* () {
+              try {
+                yield* sleep(i % 3 === 0 ? 60_000 : 100 - i);
+              } finally {
+                if (i % 3 === 0) cleaned.push(i);
+              }
+            },
+            { name: `c${i}` },
+          );
+        yield* sleep(200);
+        const self = currentTask() as Task<unknown>;
+        listed = [names(self)];
+        // More: out of order again, past the sweep threshold.
+        for (let i = 100; i < 200; i++)
+          spawn(function* () {
+            yield* sleep(i % 2 === 0 ? 1 : 2);
+          });
+        yield* sleep(10);
+        listed.push(names(self));
+      });
+      yield* sleep(300);
+      expect(parent.state).toBe("done");
+    });
+    const long = Array.from({ length: 34 }, (_, k) => `c${3 * k}`);
+    expect(listed).toEqual([long, long]);
+    expect(cleaned).toEqual(Array.from({ length: 34 }, (_, k) => 3 * k));
+    expect(rt.tasks()).toEqual([]);
+  });
+
+  it("roots completing out of order: the run ends only when the last live root has", async () => {
+    const rt = new Runtime({ virtualTime: true });
+    const order: number[] = [];
+    for (let i = 0; i < 50; i++)
+      rt.spawn(function* () {
+        yield* sleep(50 - i);
+        order.push(i);
+      });
+    await rt.run();
+    expect(order).toEqual(Array.from({ length: 50 }, (_, k) => 49 - k));
+    expect(rt.tasks()).toEqual([]);
+  });
 });
 
 describe("errors are never lost", () => {

@@ -15,7 +15,17 @@
 // Under callgrind (`valgrind --tool=callgrind --callgrind-out-file=/dev/null node --single-threaded
 // --expose-gc bench/floor/spawn-floor.mjs floor closure 20000 1`, minus a run with n = 1) it gives
 // instruction counts for the same shapes. docs/internals.md, "Spawn path", has the numbers.
+//
+// A second line splits the CPU time (Linux only): the main thread's own CPU time, and the time it
+// was blocked (wall time minus its CPU time minus its wait for a CPU): the time it slept, which in
+// these loops is waiting for the GC's helper threads. Process CPU time counts those helpers' work
+// in full; wall clock (bench/run.ts) sees only the main thread and its waits.
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
+
+// The main thread's [CPU time, time waiting for a CPU, timeslices] in ns (Linux schedstat).
+const sched = () =>
+  readFileSync(`/proc/self/task/${process.pid}/schedstat`, "utf8").split(" ").map(Number);
 
 const [what = "floor", shape = "closure", nArg = "100000", roundsArg = "7"] = process.argv.slice(2);
 const n = Number(nArg);
@@ -119,15 +129,29 @@ function corio() {
 
 const round = what === "native" ? native : what.startsWith("floor") ? floor : corio;
 const out = [];
+const wall = [];
+const main = [];
+const blocked = [];
 for (let r = 0; r < Number(roundsArg); r++) {
   globalThis.gc?.();
   const t0 = process.cpuUsage();
+  const w0 = performance.now();
+  const m0 = sched();
   const done = await round();
   const cu = process.cpuUsage(t0);
+  const m1 = sched();
+  const w = ((performance.now() - w0) * 1e6) / n;
+  main.push(Math.round((m1[0] - m0[0]) / n));
+  blocked.push(Math.round(w - (m1[0] - m0[0] + m1[1] - m0[1]) / n));
+  wall.push(Math.round(w));
   if (done !== n) throw new Error(`${done} of ${n}`);
   out.push(Math.round(((cu.user + cu.system) * 1e3) / n));
 }
 const sorted = [...out].sort((a, b) => a - b);
 console.log(
   `${what} ${shape} ${n}: CPU ns/task median ${sorted[sorted.length >> 1]}, first ${out[0]} (${out.join(" ")})`,
+);
+const med = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+console.log(
+  `  main thread CPU ns/task median ${med(main)} (${main.join(" ")}); blocked ${med(blocked)} (${blocked.join(" ")}); wall ${med(wall)}`,
 );
