@@ -312,6 +312,7 @@ class HttpServer {
     // spawn; otherwise #nameOf answers when a listing asks (no string per request).
     const name = this.#rt._hooks === null ? undefined : { name: requestName(x) };
     x.task = this.#group.spawn(this.#exchange(x), name);
+    this.#byTask = null; // (a map built before the line above would lack this task)
   };
 
   /**
