@@ -5,7 +5,18 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:net";
 import { networkInterfaces } from "node:os";
-import { type Coroutine, call, currentTask, Event, now, run, sleep, spawn, type Task } from "corio";
+import {
+  type Coroutine,
+  call,
+  currentTask,
+  Event,
+  now,
+  Runtime,
+  run,
+  sleep,
+  spawn,
+  type Task,
+} from "corio";
 import { bytes, json, response, serve, text } from "corio/http";
 import { runTest } from "corio/testing";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -502,6 +513,66 @@ describe("one task per request", () => {
     expect(seen.map((s) => s.name)).toContain("GET /fast3");
   });
 
+  it('names each request\'s task "METHOD /path" in listings, in traces, and while it waits for children it left', async () => {
+    for (const trace of [false, true]) {
+      const rt = new Runtime({ trace });
+      const gate = new Event();
+      const inside = new Event();
+      let listed: { name: string; state: string }[] = [];
+      const names = (): string[] => listed.map((t) => t.name);
+      await rt.run(function* () {
+        const listening = signal<number>();
+        const server = spawn(
+          serve({ onListen: ({ port }) => listening.resolve(port) }, function* (req) {
+            const path = new URL(req.url).pathname;
+            if (path.startsWith("/wait")) {
+              inside.set();
+              yield* gate.wait();
+            } else {
+              // A child left running: the request's task waits for its cleanup once its body ends.
+              spawn(function* () {
+                try {
+                  yield* sleep(60_000);
+                } finally {
+                  yield* gate.wait();
+                }
+              });
+              yield* sleep(1); // (the child starts: a child that never ran has no cleanup)
+            }
+            return response("done");
+          }),
+        );
+        const port = yield* call(listening.promise);
+        const base = `http://127.0.0.1:${port}`;
+        const waiting = [curl([`${base}/wait/1?q=2`]), curl([`${base}/wait/2`])];
+        try {
+          yield* check(base);
+        } finally {
+          gate.set();
+        }
+        for (const r of yield* call(Promise.all(waiting))) expect(r.body).toBe("done");
+        server.cancel();
+        yield* call(server.then(undefined, () => undefined));
+      });
+      function* check(base: string): Coroutine<void> {
+        yield* inside.wait();
+        while (rt.tasks().filter((t) => t.name.startsWith("GET /wait")).length < 2) yield* sleep(5);
+        listed = rt.tasks();
+        expect(names()).toEqual(expect.arrayContaining(["GET /wait/1?q=2", "GET /wait/2"]));
+        expect((yield* call(curl([`${base}/left`]))).body).toBe("done");
+        // (Answered: its body has ended, and it waits for the child's cleanup.)
+        listed = rt.tasks();
+        expect(listed).toContainEqual(expect.objectContaining({ name: "GET /left" }));
+      }
+      if (trace) {
+        const spawned = rt.traceEvents().traceEvents.filter((e) => e.name === "thread_name");
+        expect(spawned.map((e) => e.args?.name)).toEqual(
+          expect.arrayContaining(["GET /wait/1?q=2", "GET /wait/2", "GET /left"]),
+        );
+      }
+    }
+  });
+
   it("serves 200 concurrent requests from Node's fetch, handlers interleaving", async () => {
     let inside = 0;
     let most = 0;
@@ -552,6 +623,32 @@ describe("client disconnects", () => {
     expect(r.code).toBe(28); // curl: operation timed out
     expect(r.state).toEqual({ aborted: true });
     expect(reachedEnd).toBe(false);
+  });
+
+  it("a handler whose cleanup waits is still cancelled, not taken for a bad answer", async () => {
+    const cleanedUp = signal<boolean>();
+    const onError = vi.fn();
+    const r = await serving(
+      function* () {
+        try {
+          yield* sleep(30_000);
+          return response("too late");
+        } finally {
+          yield* sleep(5); // asynchronous cleanup: the cancellation goes on unwinding after it
+          cleanedUp.resolve(true);
+        }
+      },
+      async (base) => {
+        const r = await curl(["-m", "1", `${base}/slow`]);
+        const done = await Promise.race([cleanedUp.promise, delay(5000).then(() => false)]);
+        await delay(50); // anything reported after the cleanup would be by now
+        return { ...r, done };
+      },
+      { onError },
+    );
+    expect(r.code).toBe(28);
+    expect(r.done).toBe(true);
+    expect(onError).not.toHaveBeenCalled();
   });
 
   it("cancels a streamed body when the client goes away mid-stream", async () => {

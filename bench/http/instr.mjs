@@ -5,7 +5,7 @@
 //   valgrind --tool=callgrind --callgrind-out-file=/dev/null --instr-atstart=no \
 //     node --single-threaded bench/http/instr.mjs <checkout> <impl> [n] [warm-up]
 //
-// This process is the server (impl: plain | corio-lazy | corio, as in server.ts, serve's default
+// This process is the server (impl: plain | plain-loaded | corio-lazy | corio, as in server.ts, serve's default
 // limits); it starts a client in a child process (not traced: valgrind does not follow exec) that
 // sends `warm-up` requests (default 5,000: the JIT settles), turns callgrind's collection on
 // (`callgrind_control -i on`), then sends n more (default 10,000), over 10 keep-alive
@@ -87,7 +87,15 @@ function runClient(port) {
   });
 }
 
-if (impl === "plain") {
+// plain-loaded: the plain server in a process that has loaded corio first, as bench/http/server.ts's
+// plain server does (run.ts's baseline). Same server code; loading corio's modules changes what
+// Node's shared inline caches have seen (EventEmitter's constructor, inlined into every
+// request's IncomingMessage and ServerResponse, sees more kinds of emitter and goes megamorphic).
+if (impl === "plain-loaded") {
+  await import(resolve(dir, "dist/index.js"));
+  await import(resolve(dir, "dist/http/index.js"));
+}
+if (impl === "plain" || impl === "plain-loaded") {
   const server = createServer(LIMITS, (_req, res) => {
     res.setHeader("content-type", "text/plain;charset=UTF-8");
     res.end(BODY);

@@ -154,6 +154,9 @@ export interface Siblings {
   last: Task<unknown> | null;
 }
 
+/** Namers of unnamed children, by parent (`Task._nameChildren`); read only when a name is. */
+const childNamers = new WeakMap<Task<unknown>, (child: Task<unknown>) => string | undefined>();
+
 /** The rarely used parts of a task, allocated on first use. */
 class TaskExtras implements Siblings {
   id = 0;
@@ -241,9 +244,26 @@ export class Task<T = unknown> implements PromiseLike<T> {
     return x.id;
   }
 
-  /** The name given at spawn, or `task#<id>`. */
+  /** The name given at spawn (or by its parent's namer, see `_nameChildren`), or `task#<id>`. */
   get name(): string {
-    return this._ex()?.name ?? `task#${this.id}`;
+    const given = this._ex()?.name;
+    if (given !== undefined) return given;
+    const parent = this.#parent;
+    const namer = parent === null ? undefined : childNamers.get(parent);
+    return namer?.(this) ?? `task#${this.id}`;
+  }
+
+  /**
+   * @internal Names `parent`'s children that were spawned without a name, when
+   * a name is read (listings, errors): `serve` names each request's task
+   * "GET /path" from its request, where a name given at spawn would cost a
+   * string and the task's extras on every request.
+   */
+  static _nameChildren(
+    parent: Task<unknown>,
+    namer: (child: Task<unknown>) => string | undefined,
+  ): void {
+    childNamers.set(parent, namer);
   }
 
   /** The task that spawned this one; `null` for a root. */

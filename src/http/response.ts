@@ -60,18 +60,9 @@ export class LazyResponse implements Lazy {
   constructor(body: string | Uint8Array, init: ResponseInit | undefined) {
     const status = init?.status ?? 200;
     const statusText = init?.statusText ?? "";
-    // The checks `new Response` makes, with its messages.
-    if (!Number.isInteger(status) || status < 200 || status > 599) {
-      throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive.`);
-    }
-    if (typeof statusText !== "string" || !REASON.test(statusText)) {
-      throw new TypeError("Invalid statusText");
-    }
-    if (NULL_BODY_STATUS.has(status)) {
-      throw new TypeError(
-        `response(): a Response with status ${status} cannot have a body (use null)`,
-      );
-    }
+    // (Without init: 200 and "", nothing to check; a regular expression and a
+    // set lookup less for the common `response(body)`.)
+    if (init !== undefined) checkInit(status, statusText);
     this._source = body;
     this.#status = status;
     this.#statusText = statusText;
@@ -159,6 +150,21 @@ export class LazyResponse implements Lazy {
 }
 
 delegate(LazyResponse, Response, new Response(null));
+
+/** The checks `new Response` makes on a status and status text, with its messages. */
+function checkInit(status: unknown, statusText: unknown): void {
+  if (!Number.isInteger(status) || (status as number) < 200 || (status as number) > 599) {
+    throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive.`);
+  }
+  if (typeof statusText !== "string" || !REASON.test(statusText)) {
+    throw new TypeError("Invalid statusText");
+  }
+  if (NULL_BODY_STATUS.has(status as number)) {
+    throw new TypeError(
+      `response(): a Response with status ${status} cannot have a body (use null)`,
+    );
+  }
+}
 
 /** The name/value pairs of a HeadersInit (a Headers, an array of pairs, or a record). */
 function entries(init: HeadersInit): Iterable<[string, string]> {

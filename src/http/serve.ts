@@ -39,12 +39,13 @@ import { createServer } from "node:http";
 import { createServer as createSecureServer } from "node:https";
 import type { AddressInfo, Server as NetServer, Socket } from "node:net";
 import { isCoroutine } from "../core/body.js";
-import { delegate, withCleanup } from "../core/cleanup.js";
+import { withCleanup } from "../core/cleanup.js";
 import { cur } from "../core/current.js";
 import { TimeoutError } from "../core/errors.js";
 import type { Context, Coroutine, Future, Pending, Waker } from "../core/future.js";
-import { PENDING, pollFn } from "../core/future.js";
+import { CANCEL_TOKEN, PENDING, pollFn, UNWIND } from "../core/future.js";
 import type { Runtime } from "../core/runtime.js";
+import { Task } from "../core/task.js";
 import type { TaskGroup } from "../core/task-group.js";
 import { taskGroup } from "../core/task-group.js";
 import { TcpListener } from "../net/listener.js";
@@ -170,6 +171,8 @@ class HttpServer {
    */
   #inFlight: Exchange | null = null;
   #inFlightCount = 0;
+  /** The in-flight list as a map by task, built when task names are read; dropped when the list changes. */
+  #byTask: Map<Task<unknown>, Exchange> | null = null;
   /** Responses Node has not closed yet (sent whole or aborted). */
   #open = 0;
   /** The shutdown's waker while it waits for the counts above to fall. */
@@ -212,6 +215,8 @@ class HttpServer {
     this.#acceptor = node;
     this.#scheme = tls === undefined ? "http" : "https";
     if (Number.isFinite(limits.maxConnections)) node.maxConnections = limits.maxConnections;
+    // Request tasks are named "GET /path" when a name is read (see #nameOf).
+    Task._nameChildren(cur.task as Task<unknown>, (task) => this.#nameOf(task));
   }
 
   // ------------------------------------------------------------ listening
@@ -303,10 +308,33 @@ class HttpServer {
       return;
     }
     this.#addInFlight(x);
-    x.task = this.#group.spawn(this.#exchange(x), { name: `${req.method} ${req.url}` });
+    // The task's name ("GET /path") is given only if a tracer must see it at
+    // spawn; otherwise #nameOf answers when a listing asks (no string per request).
+    const name = this.#rt._hooks === null ? undefined : { name: requestName(x) };
+    x.task = this.#group.spawn(this.#exchange(x), name);
+    this.#byTask = null; // (a map built before the line above would lack this task)
   };
 
+  /**
+   * The name of a request's task, for listings and errors: found through the
+   * in-flight list, by a map built on the first read and kept until the list
+   * changes (a listing of n requests reads n names: one map, not n walks).
+   */
+  #nameOf(task: Task<unknown>): string | undefined {
+    let byTask = this.#byTask;
+    if (byTask === null) {
+      byTask = new Map();
+      for (let x = this.#inFlight; x !== null; x = x._inFlightNext) {
+        if (x.task !== null) byTask.set(x.task, x);
+      }
+      this.#byTask = byTask;
+    }
+    const x = byTask.get(task);
+    return x === undefined ? undefined : requestName(x);
+  }
+
   #addInFlight(x: Exchange): void {
+    this.#byTask = null;
     const head = this.#inFlight;
     x._inFlightNext = head;
     if (head !== null) head._inFlightPrev = x;
@@ -315,6 +343,7 @@ class HttpServer {
   }
 
   #removeInFlight(x: Exchange): void {
+    this.#byTask = null;
     const prev = x._inFlightPrev;
     const next = x._inFlightNext;
     if (prev === null) this.#inFlight = next;
@@ -347,7 +376,13 @@ class HttpServer {
       // (The duck check, not the brand check: the handler is one function for
       // the server's life, so these loads see one hidden class and are cheap,
       // where Object.getPrototypeOf on a generator calls into V8's runtime.)
-      if (isCoroutine(result)) result = yield* delegate(result as Coroutine<unknown>);
+      if (isCoroutine(result)) {
+        // `delegate(result)` without its generator: a cancellation whose
+        // cleanup suspended inside the handler returns CANCEL_TOKEN here,
+        // and goes on unwinding.
+        result = yield* result as Coroutine<unknown>;
+        if (result === CANCEL_TOKEN) yield* UNWIND;
+      }
       if (!(result instanceof Response)) throw badResult(result);
       const close = this.#phase !== SERVING || x.mustClose;
       if (!sendFast(x, result, close)) yield* sendStream(x, result, close);
@@ -356,7 +391,6 @@ class HttpServer {
       settled = true;
       this.#failed(x, error);
     } finally {
-      this.#removeInFlight(x);
       if (!settled) {
         // Cancelled: by the client (nothing to answer) or by the shutdown.
         const res = x;
@@ -367,6 +401,11 @@ class HttpServer {
           cut(res);
         }
       }
+      // Children left running are cancelled once the body ends, and the task
+      // waits for them: it leaves the in-flight list, so it takes its name now.
+      const task = x.task;
+      if (task?._hasChildren) task._extras().name ??= requestName(x);
+      this.#removeInFlight(x); // (last: the task is named through the list until here)
       this.#changed();
     }
   }
@@ -513,6 +552,11 @@ function secureServer(
   } catch (error) {
     throw secureContextError(error, "serve({tls})");
   }
+}
+
+/** A request task's name: "GET /path". */
+function requestName(x: Exchange): string {
+  return `${x.req.method} ${x.req.url}`;
 }
 
 /** Answers 413 and closes the connection, so the client stops sending the body. */

@@ -59,7 +59,12 @@ export class ServerRequest implements Lazy {
       const name = raw[i] as string;
       const n = name.length;
       if (n === 4) {
-        if (host === undefined && name.toLowerCase() === "host") host = raw[i + 1];
+        // (As clients spell it first: no lower-casing for them.)
+        if (
+          host === undefined &&
+          (name === "Host" || name === "host" || name.toLowerCase() === "host")
+        )
+          host = raw[i + 1];
       } else if (n === 14) {
         const value = raw[i + 1] as string;
         if (value !== "0" && name.toLowerCase() === "content-length") {
