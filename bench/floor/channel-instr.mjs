@@ -8,7 +8,8 @@
 // (default 100,000) numbers through a capacity-1,024 channel (bench/workloads/channel.ts);
 // `mutex`: 100 tasks take a Mutex n times in all, yielding while holding it
 // (bench/workloads/mutex.ts); `queue`: n jobs through a Queue(64) served by 4 workers
-// (bench/workloads/queue.ts). Compare the "Collected" totals of two builds, minus
+// (bench/workloads/queue.ts); `yield`: 1,000 tasks yield n times in all (bench/workloads/yield.ts).
+// Compare the "Collected" totals of two builds, minus
 // a run with n = 0 (start-up).
 import { resolve } from "node:path";
 
@@ -91,6 +92,26 @@ const workloads = {
           );
         for (const t of tasks) yield* t;
         return counter;
+      }),
+    (n) => n,
+  ],
+  yield: [
+    100_000,
+    (n) =>
+      c.run(function* () {
+        // 1,000 tasks each yield n / 1,000 times (bench/workloads/yield.ts).
+        const perTask = n / 1000;
+        let switches = 0;
+        const body = function* () {
+          for (let j = 0; j < perTask; j++) {
+            yield* c.yieldNow();
+            switches++;
+          }
+        };
+        const tasks = [];
+        for (let i = 0; i < 1000; i++) tasks.push(c.spawn(body));
+        for (const t of tasks) yield* t;
+        return switches;
       }),
     (n) => n,
   ],

@@ -27,6 +27,22 @@
  * the user's `yield*`. Cancellation is `gen.return()`: futures define no
  * `return()` method, so `yield*` simply returns and `finally` blocks run.
  *
+ * A task woken while parked on a future is resumed differently: the executor
+ * does not poll, it resumes the coroutine with `gen.next(REPOLL)`, and the
+ * future polls itself in `next(REPOLL)` (with the running task, `cur.task`, as
+ * its context), returning a fresh `{ done: true, value }` when ready, or the
+ * shared `STILL_PENDING` result, which travels up like `YIELDED` and tells the
+ * executor to park the task again on the same future. An error thrown by that
+ * poll is caught and answered with `POLL_THREW` (the error in `handoff.value`),
+ * and the executor delivers it with `gen.throw(error)` as before, so a
+ * hand-written coroutine still sees it through its `throw()`. Why:
+ * the value a woken future produces (a received message, its result object) is
+ * usually a young object, and carrying it in the long-lived `handoff` costs
+ * V8's write barrier (`RecordWrite`, ~2.5 % of a ping-pong profile); made and
+ * returned inside `next()`, it never touches an old object. A wake is almost
+ * always followed by a ready poll; a spurious one costs a resume of the
+ * coroutine instead of a bare poll.
+ *
  * Why: nothing is allocated per suspension or resumption. Futures need no
  * state to tell "first call" from "resume", so a singleton such as `yieldNow()`
  * is safe, and `r === YIELDED` tells the executor that the coroutine used
@@ -36,6 +52,7 @@
  * Invariant: `YIELDED` and `DONE` are read immediately by whoever received them
  * (the executor, or the `yield*` machinery) before any other future runs.
  */
+import { cur } from "./current.js";
 import type { Runtime } from "./runtime.js";
 
 /** Returned by `poll()` when the value is not ready yet (after storing `cx.waker`). */
@@ -85,6 +102,40 @@ export type Coroutine<T = unknown> = Generator<Suspend, T, unknown>;
 /** @internal The resume token: "the value you waited for is in `handoff.value`". */
 export const RESUME: unique symbol = Symbol("corio.resume");
 
+/** @internal The wake-up token: "poll yourself now; complete, or answer `STILL_PENDING`". */
+export const REPOLL: unique symbol = Symbol("corio.repoll");
+
+/** @internal A future's answer to `REPOLL` when its poll is still pending (park again). */
+export const STILL_PENDING: { done: false; value: undefined } = { done: false, value: undefined };
+
+// Non-exported copies of the sentinels for this module's own compares: an exported `const` is
+// read through its module cell, which TurboFan does not fold to the value, so `token === RESUME`
+// (token sometimes undefined, sometimes a symbol) would call the generic StrictEqual builtin;
+// against a non-exported `const` it is one pointer compare (see docs/internals.md).
+const PENDING_: typeof PENDING = PENDING;
+const RESUME_: typeof RESUME = RESUME;
+const REPOLL_: typeof REPOLL = REPOLL;
+
+/** @internal A future's answer to `REPOLL` when its poll threw: the error is in `handoff.value`. */
+export const POLL_THREW: { done: false; value: undefined } = { done: false, value: undefined };
+
+/**
+ * @internal A future's side of the wake-up protocol (`next(REPOLL)`): polls
+ * `f` for the running task and answers with its value, `STILL_PENDING` or
+ * `POLL_THREW`.
+ */
+export function repoll<T>(f: Future<T>): IteratorResult<Suspend, T> {
+  let value: T | Pending;
+  try {
+    value = f.poll(cur.task as unknown as Context);
+  } catch (error) {
+    handoff.value = error;
+    return POLL_THREW as unknown as IteratorYieldResult<Suspend>;
+  }
+  if (value === PENDING_) return STILL_PENDING as unknown as IteratorYieldResult<Suspend>;
+  return { done: true, value };
+}
+
 /** @internal Carries a ready value from the executor to the resumed future. */
 export const handoff: { value: unknown } = { value: undefined };
 
@@ -111,7 +162,9 @@ export abstract class FutureBase<T> implements Future<T>, Iterator<Suspend, T, u
 
   /** The iterator protocol that `yield*` drives; not for direct use. */
   next(token?: unknown): IteratorResult<Suspend, T> {
-    if (token === RESUME) {
+    // Woken while parked on this future: poll here (see the module comment).
+    if (token === REPOLL_) return repoll(this);
+    if (token === RESUME_) {
       const done = DONE;
       done.value = handoff.value;
       handoff.value = undefined;
@@ -213,10 +266,26 @@ export function pending(): Future<never> {
   return new Never();
 }
 
+// What `yield* yieldNow()` evaluates to when the task is resumed.
+const YIELD_DONE: IteratorReturnResult<void> = Object.freeze({ done: true, value: undefined });
+
 class YieldNow extends FutureBase<void> {
   // The executor recognises this singleton and requeues the task without
   // polling it. A manual poll (inside another future) behaves as Rust's
   // `yield_now` would on every poll: wake and report pending.
+
+  /**
+   * The hand-off protocol without the hand-off: the first call suspends, any
+   * resume (RESUME, or REPOLL: a yield is ready once resumed) completes with
+   * nothing, so the executor's resume after a yield reads and writes no
+   * `handoff`.
+   */
+  override next(token?: unknown): IteratorResult<Suspend, void> {
+    if (token === RESUME_ || token === REPOLL_) return YIELD_DONE;
+    YIELDED.value = this;
+    return YIELDED as IteratorYieldResult<Suspend>;
+  }
+
   poll(cx: Context): Pending {
     cx.waker.wake();
     return PENDING;

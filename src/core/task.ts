@@ -62,7 +62,10 @@ import {
   FutureBase,
   handoff,
   PENDING,
+  POLL_THREW,
+  REPOLL,
   RESUME,
+  STILL_PENDING,
   UNWIND,
   YIELD_NOW,
   YIELDED,
@@ -209,9 +212,16 @@ export { NOT_DUE as _NOT_DUE };
 // `const` to its value but not an imported binding, so `v === PENDING` (v of any type)
 // would call the generic StrictEqual builtin on every poll; against this it is one compare.
 const PENDING_LOCAL: Pending = PENDING;
-// The same for the join's `token !== RESUME` (token is undefined or a symbol): against the
-// import it was a call of the StrictEqual builtin per join of a completed task (callgrind).
+// The same for the join's and the step's other sentinels (the hand-off protocol's token and
+// results, the executor's instructions) and the wake-up protocol's token and answers (future.ts):
+// against the imports each compare was a call of the StrictEqual builtin (callgrind).
 const RESUME_LOCAL: typeof RESUME = RESUME;
+const YIELDED_LOCAL = YIELDED;
+const YIELD_NOW_LOCAL = YIELD_NOW;
+const UNWIND_LOCAL = UNWIND;
+const REPOLL_LOCAL: typeof REPOLL = REPOLL;
+const STILL_PENDING_LOCAL = STILL_PENDING as unknown as IteratorResult<Suspend, never>;
+const POLL_THREW_LOCAL = POLL_THREW as unknown as IteratorResult<Suspend, never>;
 
 /**
  * A coroutine driven by the executor. Join it with `yield* task` (or `await task`
@@ -496,14 +506,14 @@ export class Task<T = unknown> implements PromiseLike<T> {
       ) {
         r = this._startCancel(gen);
       } else if (f === null) {
-        r = genNext.call(gen, RESUME) as Step<T>;
+        r = genNext.call(gen, RESUME_LOCAL) as Step<T>;
       } else {
         this.#fut = null;
-        r = this._pollAndResume(gen, f, rt);
+        r = this._repoll(gen, f, rt);
       }
       // Drive: poll each yielded future; continue while they are ready.
       while (r !== PARKED) {
-        if (r !== YIELDED) {
+        if (r !== YIELDED_LOCAL) {
           if (r.done) {
             this._bodyEnded(r.value, false);
             break;
@@ -511,7 +521,7 @@ export class Task<T = unknown> implements PromiseLike<T> {
           r = genThrow.call(gen, badYield(r.value)) as Step<T>;
           continue;
         }
-        const f = YIELDED.value;
+        const f = YIELDED_LOCAL.value;
         const st = this.#state;
         if (
           st !== RUNNING &&
@@ -522,14 +532,14 @@ export class Task<T = unknown> implements PromiseLike<T> {
           r = this._startCancel(gen);
           continue;
         }
-        if (f === YIELD_NOW) {
+        if (f === YIELD_NOW_LOCAL) {
           this.#state = st & ~(STATE | F_NOTIFIED); // SCHEDULED
           rt._push(this);
           break;
         }
-        if (f === UNWIND) {
+        if (f === UNWIND_LOCAL) {
           r = (
-            st & F_CANCELLING ? genReturn.call(gen, CANCEL_TOKEN) : genNext.call(gen, RESUME)
+            st & F_CANCELLING ? genReturn.call(gen, CANCEL_TOKEN) : genNext.call(gen, RESUME_LOCAL)
           ) as Step<T>;
           continue;
         }
@@ -568,7 +578,28 @@ export class Task<T = unknown> implements PromiseLike<T> {
       return PARKED;
     }
     handoff.value = v;
-    return genNext.call(gen, RESUME) as Step<T>;
+    return genNext.call(gen, RESUME_LOCAL) as Step<T>;
+  }
+
+  /**
+   * @internal Resumes a woken task parked on `f`: the future polls itself in
+   * `next(REPOLL)` (see future.ts: a ready value never passes through an old
+   * object), or answers STILL_PENDING and the task parks on it again, or
+   * POLL_THREW and the error is thrown in as the executor's own poll would.
+   */
+  _repoll(gen: Coroutine<T>, f: Future<unknown>, rt: Runtime): IteratorResult<Suspend, T> {
+    const r = genNext.call(gen, REPOLL_LOCAL) as Step<T>;
+    if (r === STILL_PENDING_LOCAL) {
+      this.#fut = f;
+      this._park(rt, f);
+      return PARKED;
+    }
+    if (r === POLL_THREW_LOCAL) {
+      const error = handoff.value;
+      handoff.value = undefined;
+      return genThrow.call(gen, error) as Step<T>;
+    }
+    return r;
   }
 
   /** @internal */

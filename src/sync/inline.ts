@@ -43,6 +43,8 @@ import { BUDGET } from "../core/task.js";
 // against a local copy it is one pointer compare. Same for the stores into
 // `handoff`/`YIELDED`, whose map checks fold away once the object is a constant.
 const RESUME: typeof future.RESUME = future.RESUME;
+const REPOLL: typeof future.REPOLL = future.REPOLL;
+const repoll = future.repoll;
 const PENDING: typeof future.PENDING = future.PENDING;
 const YIELDED = future.YIELDED;
 const YIELD_NOW = future.YIELD_NOW;
@@ -65,6 +67,9 @@ export abstract class InlineFuture<T> extends FutureBase<T> {
   #requeued = false;
 
   override next(token?: unknown): IteratorResult<Suspend, T> {
+    // Woken while parked on us: poll here (FutureBase's wake-up protocol); not
+    // charged to the inline budget, as the executor's poll was not.
+    if (token === REPOLL) return repoll(this);
     if (token === RESUME) {
       if (!this.#requeued) {
         // The executor polled us and has the value (FutureBase's hand-off, inlined).

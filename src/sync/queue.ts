@@ -23,11 +23,16 @@ import { IDLE, NOTIFIED, WAITING, type Waiter, WaitQueue } from "../core/parking
 import type { Runtime } from "../core/runtime.js";
 import { checkCount } from "./args.js";
 import { type AsyncOptions, asyncIterator, toPromise } from "./bridge.js";
-import { Chan, CLOSED, EMPTY, FULL, iteratorResult, NO_HANDLE } from "./channel-core.js";
+import * as core from "./channel-core.js";
+import { Chan, EMPTY, FULL, iteratorResult, NO_HANDLE } from "./channel-core.js";
 import { RecvOpFuture, SendOpFuture } from "./channel-futures.js";
 import { defaultCompare, HeapStore, LifoStore, RingStore, type Store } from "./channel-stores.js";
 import { QueueEmptyError, QueueFullError, QueueShutDownError } from "./errors.js";
 import { WaitFuture, type WaitHost } from "./wait-future.js";
+
+// A local copy: TurboFan folds a module's own `const` but not an imported binding, so
+// `r === CLOSED` (r an item of any type) is a pointer compare, not the StrictEqual builtin.
+const CLOSED: typeof core.CLOSED = core.CLOSED;
 
 /** What `statistics()` reports for a queue. */
 export interface QueueStatistics {
