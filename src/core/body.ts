@@ -33,7 +33,7 @@ const GeneratorFunction = function* () {}.constructor as new () => unknown;
  */
 const SHARED_PROTO = Object.create(GeneratorPrototype) as object;
 
-/** Marks a generator function whose `prototype` corio has already replaced. */
+/** Marks a body function seen twice, whose `prototype` corio has already replaced (`shareProto`). */
 const SHARED: unique symbol = Symbol("corio.sharedPrototype");
 
 type GeneratorFn = { [SHARED]?: true; prototype: object };
