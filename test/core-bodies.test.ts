@@ -150,6 +150,41 @@ describe("bodies", () => {
     expect(Object.prototype.toString.call(gen)).toBe("[object Generator]");
   });
 
+  it("a generator function reused with many other bodies in between runs each time and keeps the shared prototype", async () => {
+    // shareProto remembers only the last few body functions (body.ts, RECENT): one reused
+    // with more than that many fresh closures between its uses is given the shared
+    // prototype again each time, which must change nothing a user can see.
+    let named = 0;
+    let closures = 0;
+    function* reused(): Coroutine<void> {
+      yield* yieldNow();
+      named++;
+    }
+    const bodies: unknown[] = [];
+    await run(function* () {
+      const tasks = [];
+      for (let i = 0; i < 10; i++) {
+        tasks.push(spawn(reused));
+        for (let j = 0; j < 20; j++) {
+          const body = function* (): Coroutine<void> {
+            yield* yieldNow();
+            closures++;
+          };
+          bodies.push(body);
+          tasks.push(spawn(body));
+        }
+      }
+      for (const t of tasks) yield* t;
+    });
+    expect([named, closures]).toEqual([10, 200]);
+    // Every body function, reused or fresh, has corio's one shared prototype.
+    const shared = reused.prototype as object;
+    expect(bodies.every((b) => (b as { prototype: object }).prototype === shared)).toBe(true);
+    const gen = reused();
+    expect(gen).toBeInstanceOf(reused);
+    expect(gen.next()).toEqual({ done: false, value: expect.anything() });
+  });
+
   it("a frozen generator function, or one with a read-only prototype, still runs as a body", async () => {
     const frozen = Object.freeze(function* (): Coroutine<number> {
       yield* yieldNow();

@@ -33,10 +33,18 @@ const GeneratorFunction = function* () {}.constructor as new () => unknown;
  */
 const SHARED_PROTO = Object.create(GeneratorPrototype) as object;
 
-/** Marks a generator function whose `prototype` corio has already replaced. */
+/** Marks a body function seen twice, whose `prototype` corio has already replaced (`shareProto`). */
 const SHARED: unique symbol = Symbol("corio.sharedPrototype");
 
 type GeneratorFn = { [SHARED]?: true; prototype: object };
+
+/**
+ * The generator functions most recently given the shared prototype (a ring of
+ * RECENT entries): a function seen again while still here is marked (SHARED).
+ */
+const RECENT = 8;
+const recent: unknown[] = [null, null, null, null, null, null, null, null];
+let recentAt = 0;
 
 /**
  * Gives a generator function corio is about to call as a body the shared
@@ -49,21 +57,45 @@ type GeneratorFn = { [SHARED]?: true; prototype: object };
  * for all three: about a third of the instructions of spawning such a task,
  * and the bulk of its memory (docs/internals.md, "Spawn path"). With a shared
  * `prototype` already in place V8 only makes the generators' hidden class.
- * The mark keeps a function called many times (`spawn(worker)`) from being
- * given the prototype again: setting a function's `prototype` after its first
- * call copies its generators' hidden class each time.
+ *
+ * Once per function: setting a function's `prototype` after its first call
+ * makes V8 copy its generators' hidden class each time, which would tax
+ * `spawn(worker)` called in a loop. A function seen again while it is among
+ * the last RECENT ones given the prototype is marked (the SHARED symbol) and
+ * never given it again. Fresh closures, seen once, are not marked: the mark
+ * is a property added to the function (a properties array the GC copies for
+ * as long as the task lives), about 850 instructions per closure task.
+ * A function reused only with more than RECENT other bodies in between gets
+ * the prototype again on each use: it costs what a closure costs, no more.
  *
  * What a user can see: `fn.prototype` of a body function is corio's shared
  * object (nothing in corio reads it; `gen instanceof fn` holds for any body's
  * generator). A frozen function, or one whose `prototype` cannot be written,
- * keeps its own.
+ * keeps its own. The ring holds the last RECENT body functions alive until
+ * later bodies replace them.
  */
 function shareProto(fn: GeneratorFn): void {
+  for (let i = 0; i < RECENT; i++) {
+    if (recent[i] === fn) {
+      markShared(fn);
+      return;
+    }
+  }
+  recent[recentAt] = fn;
+  recentAt = (recentAt + 1) & (RECENT - 1);
   try {
-    fn[SHARED] = true;
     fn.prototype = SHARED_PROTO;
   } catch {
     // Frozen or non-writable: V8 makes the prototype as usual.
+  }
+}
+
+/** Marks a body function seen twice, so that `shareProto` is not called for it again. */
+function markShared(fn: GeneratorFn): void {
+  try {
+    fn[SHARED] = true;
+  } catch {
+    // Frozen: stays in the ring's hands (a frozen function's prototype is never written).
   }
 }
 
