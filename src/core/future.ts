@@ -108,16 +108,17 @@ export const REPOLL: unique symbol = Symbol("corio.repoll");
 /** @internal A future's answer to `REPOLL` when its poll is still pending (park again). */
 export const STILL_PENDING: { done: false; value: undefined } = { done: false, value: undefined };
 
-// Non-exported copies of the sentinels for this module's own compares: an exported `const` is
-// read through its module cell, which TurboFan does not fold to the value, so `token === RESUME`
-// (token sometimes undefined, sometimes a symbol) would call the generic StrictEqual builtin;
-// against a non-exported `const` it is one pointer compare (see docs/internals.md).
-const PENDING_: typeof PENDING = PENDING;
-const RESUME_: typeof RESUME = RESUME;
-const REPOLL_: typeof REPOLL = REPOLL;
-
 /** @internal A future's answer to `REPOLL` when its poll threw: the error is in `handoff.value`. */
 export const POLL_THREW: { done: false; value: undefined } = { done: false, value: undefined };
+
+// Local copies of sentinels (the `*_LOCAL` consts here and in the hot modules that compare against
+// them). Why: TurboFan folds a module's own non-exported `const` to its value, but neither an
+// imported binding nor an export (both are read through a module cell), so `token === RESUME`
+// with `token` sometimes undefined, sometimes a symbol, compiles to a call of the generic
+// StrictEqual builtin; against a local copy it is one pointer compare (docs/internals.md).
+const PENDING_LOCAL: typeof PENDING = PENDING;
+const RESUME_LOCAL: typeof RESUME = RESUME;
+const REPOLL_LOCAL: typeof REPOLL = REPOLL;
 
 /**
  * @internal A future's side of the wake-up protocol (`next(REPOLL)`): polls
@@ -132,7 +133,7 @@ export function repoll<T>(f: Future<T>): IteratorResult<Suspend, T> {
     handoff.value = error;
     return POLL_THREW as unknown as IteratorYieldResult<Suspend>;
   }
-  if (value === PENDING_) return STILL_PENDING as unknown as IteratorYieldResult<Suspend>;
+  if (value === PENDING_LOCAL) return STILL_PENDING as unknown as IteratorYieldResult<Suspend>;
   return { done: true, value };
 }
 
@@ -163,8 +164,8 @@ export abstract class FutureBase<T> implements Future<T>, Iterator<Suspend, T, u
   /** The iterator protocol that `yield*` drives; not for direct use. */
   next(token?: unknown): IteratorResult<Suspend, T> {
     // Woken while parked on this future: poll here (see the module comment).
-    if (token === REPOLL_) return repoll(this);
-    if (token === RESUME_) {
+    if (token === REPOLL_LOCAL) return repoll(this);
+    if (token === RESUME_LOCAL) {
       const done = DONE;
       done.value = handoff.value;
       handoff.value = undefined;
@@ -281,7 +282,7 @@ class YieldNow extends FutureBase<void> {
    * `handoff`.
    */
   override next(token?: unknown): IteratorResult<Suspend, void> {
-    if (token === RESUME_ || token === REPOLL_) return YIELD_DONE;
+    if (token === RESUME_LOCAL || token === REPOLL_LOCAL) return YIELD_DONE;
     YIELDED.value = this;
     return YIELDED as IteratorYieldResult<Suspend>;
   }

@@ -208,13 +208,9 @@ const NOT_DUE: unique symbol = Symbol("corio.notDue");
 
 export { NOT_DUE as _NOT_DUE };
 
-// A module-level copy of PENDING for the executor's poll: TurboFan folds a module's own
-// `const` to its value but not an imported binding, so `v === PENDING` (v of any type)
-// would call the generic StrictEqual builtin on every poll; against this it is one compare.
+// Local copies of the sentinels the executor's step, poll and join compare against (future.ts
+// says why).
 const PENDING_LOCAL: Pending = PENDING;
-// The same for the join's and the step's other sentinels (the hand-off protocol's token and
-// results, the executor's instructions) and the wake-up protocol's token and answers (future.ts):
-// against the imports each compare was a call of the StrictEqual builtin (callgrind).
 const RESUME_LOCAL: typeof RESUME = RESUME;
 const YIELDED_LOCAL = YIELDED;
 const YIELD_NOW_LOCAL = YIELD_NOW;
@@ -573,7 +569,6 @@ export class Task<T = unknown> implements PromiseLike<T> {
     }
     if (threw) return genThrow.call(gen, v) as Step<T>;
     if (v === PENDING_LOCAL) {
-      this.#fut = f;
       this._park(rt, f);
       return PARKED;
     }
@@ -590,7 +585,6 @@ export class Task<T = unknown> implements PromiseLike<T> {
   _repoll(gen: Coroutine<T>, f: Future<unknown>, rt: Runtime): IteratorResult<Suspend, T> {
     const r = genNext.call(gen, REPOLL_LOCAL) as Step<T>;
     if (r === STILL_PENDING_LOCAL) {
-      this.#fut = f;
       this._park(rt, f);
       return PARKED;
     }
@@ -602,8 +596,9 @@ export class Task<T = unknown> implements PromiseLike<T> {
     return r;
   }
 
-  /** @internal */
+  /** @internal Parks the task on `f` (or requeues it if it was woken or cancelled meanwhile). */
   _park(rt: Runtime, f: Future<unknown>): void {
+    this.#fut = f;
     const s = this.#state;
     if (
       // (One mask test for both rare flags keeps the common park as cheap as before.)

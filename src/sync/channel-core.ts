@@ -92,18 +92,14 @@ export const EMPTY: unique symbol = Symbol("corio.empty");
 
 let nextId = 0;
 
-// A local copy: TurboFan folds a module's own `const` (an imported binding it
-// does not), so `r === PENDING` is a pointer compare, not the generic
-// StrictEqual builtin (see inline.ts).
+// Local copies of sentinels, this module's own exported CLOSED included (future.ts says why).
 const PENDING: typeof future.PENDING = future.PENDING;
-// The same for this module's own exported CLOSED: an export is read through its module cell,
-// which TurboFan does not fold either (`r === CLOSED`, r a message, was a StrictEqual call).
-const CLOSED_: typeof CLOSED = CLOSED;
+const CLOSED_LOCAL: typeof CLOSED = CLOSED;
 
 /** A receive's outcome as `recv()` gives it: `{ done: false, value }`, `DONE` once closed, or PENDING. */
 export function iteratorResult<T>(r: T | Pending | typeof CLOSED): IteratorResult<T> | Pending {
   if (r === PENDING) return PENDING;
-  return r === CLOSED_ ? DONE : { done: false, value: r as T };
+  return r === CLOSED_LOCAL ? DONE : { done: false, value: r as T };
 }
 
 /** A pending send's side of the core: its waiter, its value and whose send it is. */
@@ -421,7 +417,7 @@ export class Chan<T> {
    */
   pollRecvMany(op: RecvOp, cx: Context, max: number): T[] | Pending | typeof CLOSED {
     const first = this.pollRecv(op, cx);
-    if (first === PENDING || first === CLOSED_) return first as Pending | typeof CLOSED;
+    if (first === PENDING || first === CLOSED_LOCAL) return first as Pending | typeof CLOSED;
     const items = [first as T];
     while (items.length < max && this.#len > this.#itemsReserved) items.push(this.#take());
     return items;

@@ -39,8 +39,7 @@ import { RecvOpFuture, SendOpFuture } from "./channel-futures.js";
 import { ChannelClosedError, ChannelEmptyError, ChannelFullError } from "./errors.js";
 import { InlineFuture } from "./inline.js";
 
-// Local copies of the sentinels: TurboFan folds a module's own `const` but not an imported
-// binding, so comparisons against these are pointer compares (see inline.ts).
+// Local copies of the sentinels (future.ts says why).
 const PENDING: typeof future.PENDING = future.PENDING;
 const CLOSED: typeof core.CLOSED = core.CLOSED;
 

@@ -30,8 +30,7 @@ import { defaultCompare, HeapStore, LifoStore, RingStore, type Store } from "./c
 import { QueueEmptyError, QueueFullError, QueueShutDownError } from "./errors.js";
 import { WaitFuture, type WaitHost } from "./wait-future.js";
 
-// A local copy: TurboFan folds a module's own `const` but not an imported binding, so
-// `r === CLOSED` (r an item of any type) is a pointer compare, not the StrictEqual builtin.
+// A local copy of the sentinel (future.ts says why).
 const CLOSED: typeof core.CLOSED = core.CLOSED;
 
 /** What `statistics()` reports for a queue. */
